@@ -1,0 +1,125 @@
+"""Spot credentials in text before they become a permanent part of history.
+
+``find_credentials`` is pure.  A cheap substring filter runs first, so a
+prompt that holds nothing key-like never imports ``re`` (hook path).
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import re
+
+_HINTS = (
+    "-----begin",
+    "akia",
+    "asia",
+    "abia",
+    "acca",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "glpat-",
+    "xox",
+    "sk-",
+    "sk_live",
+    "sk_test",
+    "rk_live",
+    "aiza",
+    "=",
+    '":',
+    "':",
+)
+
+# (name, pattern, group holding the secret)
+_PATTERNS: tuple[tuple[str, str, int], ...] = (
+    ("a private key block", r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----", 0),
+    ("an AWS access key id", r"\b((?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16})\b", 1),
+    ("a GitHub token", r"\b(gh[pousr]_[A-Za-z0-9]{30,255})\b", 1),
+    ("a GitHub token", r"\b(github_pat_[A-Za-z0-9_]{22,255})\b", 1),
+    ("a GitLab token", r"\b(glpat-[A-Za-z0-9_\-]{20,})", 1),
+    ("a Slack token", r"\b(xox[abposr]-[A-Za-z0-9-]{10,})", 1),
+    ("an Anthropic API key", r"\b(sk-ant-[A-Za-z0-9_\-]{20,})", 1),
+    ("an OpenAI API key", r"\b(sk-(?:proj-|svcacct-)?[A-Za-z0-9_\-]{20,})", 1),
+    ("a Stripe key", r"\b([sr]k_(?:live|test)_[0-9A-Za-z]{16,})", 1),
+    ("a Google API key", r"\b(AIza[0-9A-Za-z_\-]{35})", 1),
+    (
+        "a credential assignment",
+        r"(?i)\b(?:password|passwd|pwd|secret|client[_-]?secret|token|auth[_-]?token|"
+        r"access[_-]?token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key)"
+        r"[\"']?\s*(?:=|:(?=\s*[\"']))\s*[\"']?([^\s\"',;]{4,})",
+        1,
+    ),
+)
+
+_PLACEHOLDER_STARTS = (
+    "$",
+    "<",
+    "{",
+    "%",
+    "os.",
+    "env",
+    "process.env",
+    "getenv",
+    "config.",
+    "settings.",
+)
+_PLACEHOLDERS = (
+    "none",
+    "null",
+    "nil",
+    "undefined",
+    "true",
+    "false",
+    "xxxx",
+    "****",
+    "....",
+    "redacted",
+    "changeme",
+    "example",
+    "placeholder",
+    "secret",
+    "password",
+    "token",
+)
+
+_compiled: list[tuple[str, re.Pattern[str], int]] = []
+
+
+def _placeholder(value: str) -> bool:
+    low = value.lower()
+    return low.startswith(_PLACEHOLDER_STARTS) or low.strip("*x.") == "" or low in _PLACEHOLDERS
+
+
+def redact(secret: str) -> str:
+    """Keep enough to recognise the secret, never enough to use it."""
+    if len(secret) <= 8:
+        return "*" * len(secret)
+    return secret[:4] + "*" * min(len(secret) - 4, 12)
+
+
+def find_credentials(text: str) -> list[tuple[str, str]]:
+    """``(what, redacted)`` for each credential-looking thing in ``text``."""
+    low = text.lower()
+    if not any(h in low for h in _HINTS):
+        return []
+    if not _compiled:
+        import re
+
+        _compiled.extend((name, re.compile(pattern), group) for name, pattern, group in _PATTERNS)
+    found: list[tuple[str, str]] = []
+    seen: set[tuple[int, int]] = set()
+    for name, pattern, group in _compiled:
+        for match in pattern.finditer(text):
+            start, end = match.span(group)
+            if any(s <= start < e or start <= s < end for s, e in seen):
+                continue
+            secret = match.group(group)
+            if group and _placeholder(secret):
+                continue
+            seen.add((start, end))
+            found.append((name, secret if name == "a private key block" else redact(secret)))
+    return found
