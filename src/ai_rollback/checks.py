@@ -1,0 +1,178 @@
+"""Checking existing commits: a range (CI), what a push sends (pre-push, pre-receive).
+
+Each commit's stored message is judged by the same rules as the commit-msg
+hook, against the paths the commit really changes; merges are let through.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ai_rollback import gitio, message, report, rules
+from ai_rollback.errors import UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
+
+    from ai_rollback.config import Config
+    from ai_rollback.gitconfig import GitSettings
+
+ZERO_CHARS = frozenset("0")
+
+
+def judge_commit(commit: gitio.LogCommit, config: Config, settings: GitSettings) -> report.Checked:
+    text = commit.message
+    trailers = message.parse_trailers(
+        text, settings.parse_comment, settings.separators, settings.configured
+    )
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    verdict = rules.judge(
+        lines,
+        trailers,
+        config,
+        commit.paths,
+        is_merge=commit.is_merge,
+        comment=settings.parse_comment,
+    )
+    return report.Checked(verdict, commit.sha[:12], commit.sha)
+
+
+def check_revisions(
+    git: gitio.Git, revisions: Sequence[str], config: Config, settings: GitSettings
+) -> Iterator[report.Checked]:
+    for commit in gitio.iter_log(git, revisions):
+        yield judge_commit(commit, config, settings)
+
+
+def is_zero(sha: str) -> bool:
+    return bool(sha) and set(sha) <= ZERO_CHARS
+
+
+def parse_ref_lines(text: str, fields: int) -> list[list[str]]:
+    """Hook stdin: one update per line, ``fields`` space-separated fields; blank lines skipped."""
+    updates = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = line.split()
+        if len(parts) != fields:
+            raise UsageError(
+                f"line {number} of the hook's input has {len(parts)} fields, not {fields}: {line!r}"
+            )
+        updates.append(parts)
+    return updates
+
+
+def _commit_of(git: gitio.Git, sha: str) -> str | None:
+    """The commit an object peels to (tags), or None for trees/blobs/missing objects."""
+    code, out, _ = git.run_full(
+        "rev-parse", "--verify", "--quiet", "--end-of-options", sha + "^{commit}", check=False
+    )
+    return out.decode().strip() if code == 0 else None
+
+
+def push_revisions(
+    git: gitio.Git, updates: Iterable[Sequence[str]], remote: str | None
+) -> list[str]:
+    """Revision arguments selecting the commits a pre-push update sends.
+
+    ``updates`` are pre-push stdin lines ``LOCAL_REF LOCAL_SHA REMOTE_REF
+    REMOTE_SHA``.  Commits reachable from a remote sha we know, or from the
+    remote's tracking refs, are on the remote already.
+    """
+    tips: list[str] = []
+    known: list[str] = []
+    for _local_ref, local_sha, _remote_ref, remote_sha in updates:
+        if is_zero(local_sha):
+            continue  # deletion
+        commit = _commit_of(git, local_sha)
+        if commit is None:
+            continue  # a tag of a tree or blob: no commits
+        tips.append(commit)
+        if not is_zero(remote_sha):
+            remote_commit = _commit_of(git, remote_sha)
+            if remote_commit:
+                known.append(remote_commit)
+    if not tips:
+        return []
+    exclude = list(known)
+    if remote and not any(c in remote for c in "/:*?[\\") and not remote.startswith("-"):
+        exclude.append(f"--remotes={remote}")
+    return _rev_list(git, tips, exclude)
+
+
+def receive_revisions(git: gitio.Git, updates: Iterable[Sequence[str]]) -> list[str]:
+    """Commits a pre-receive update brings that the repository has on no ref yet."""
+    tips = []
+    for _old, new, _ref in updates:
+        if is_zero(new):
+            continue
+        commit = _commit_of(git, new)
+        if commit:
+            tips.append(commit)
+    return _rev_list(git, tips, ["--all"]) if tips else []
+
+
+def _rev_list(git: gitio.Git, tips: Sequence[str], exclude: Sequence[str]) -> list[str]:
+    """Commits reachable from ``tips`` and from none of ``exclude``, newest first."""
+    return git.run("rev-list", *tips, "--not", *exclude, "--").decode().split()
+
+
+def pre_commit_push_revisions(git: gitio.Git, env: Mapping[str, str]) -> list[str] | None:
+    """The commits to check when pre-commit runs the pre-push stage; None when not under it.
+
+    pre-commit hands over only the first pushed ref (``PRE_COMMIT_FROM_REF`` /
+    ``PRE_COMMIT_TO_REF``), and neither on a first push, where we compute the
+    range ourselves from ``PRE_COMMIT_LOCAL_BRANCH`` and the remote's refs.
+    """
+    if "PRE_COMMIT_REMOTE_NAME" not in env and "PRE_COMMIT_TO_REF" not in env:
+        return None
+    to_ref = env.get("PRE_COMMIT_TO_REF") or env.get("PRE_COMMIT_LOCAL_BRANCH")
+    from_ref = env.get("PRE_COMMIT_FROM_REF")
+    if not to_ref:
+        return []
+    if from_ref and not is_zero(from_ref):
+        return push_revisions(git, [("", to_ref, "", from_ref)], env.get("PRE_COMMIT_REMOTE_NAME"))
+    return push_revisions(git, [("", to_ref, "", "0" * 40)], env.get("PRE_COMMIT_REMOTE_NAME"))
+
+
+def check_commits(
+    git: gitio.Git, shas: Sequence[str], config: Config, settings: GitSettings
+) -> list[report.Checked]:
+    """Judge the given commits (streamed through one ``git log --no-walk``)."""
+    if not shas:
+        return []
+    results: list[report.Checked] = []
+    # Batches keep the command line short for huge pushes.
+    for start in range(0, len(shas), 2000):
+        batch = shas[start : start + 2000]
+        args = [
+            "log",
+            "-z",
+            gitio.LOG_FORMAT,
+            "--name-status",
+            "--no-renames",
+            "--no-ext-diff",
+            "--no-walk=unsorted",
+            *batch,
+            "--",
+        ]
+        for commit in gitio.parse_log_tokens(git.stream_records(*args)):
+            results.append(judge_commit(commit, config, settings))
+    return results
+
+
+def stdin_text() -> str:
+    import sys
+
+    if sys.stdin is None or sys.stdin.isatty():
+        return ""
+    return sys.stdin.buffer.read().decode("utf-8", "surrogateescape")
+
+
+def server_git(cwd: str | None = None) -> gitio.Git:
+    """git for a server-side hook: keep the quarantine variables receive-pack sets."""
+    return gitio.Git(cwd or os.getcwd())

@@ -1,0 +1,328 @@
+"""The click application: parses options, calls the core, prints.
+
+Exit codes (README "Exit codes"): 0 ok, 1 check failed, 2 usage or bad
+input, 3 git or configuration error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from ai_rollback import __version__, checks, gitio, hook, report
+from ai_rollback import config as project_config
+from ai_rollback.entry import guarded
+from ai_rollback.errors import CHECK_FAILED, OK, USAGE, UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(__version__, "-V", "--version", prog_name="ai-rollback")
+def cli() -> None:
+    """Make AI-written code safe to undo.
+
+    Every commit subject starts with "AI:" or "Human:"; AI commits carry
+    Generated-by, Prompt and Files trailers.  These commands check that
+    convention (as git hooks, in CI) and set repositories up for it.
+
+    \b
+    Examples:
+      ai-rollback install                 # plain git hooks in this repository
+      ai-rollback init                    # config + .pre-commit-config.yaml entry
+      ai-rollback check --range origin/main..HEAD
+    """
+
+
+# --------------------------------------------------------------------------
+# check
+# --------------------------------------------------------------------------
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("msg_file", required=False, metavar="[MSG_FILE]")
+@click.option(
+    "--range", "range_", metavar="A..B", help="Check the existing commits of a range instead (CI)."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--fix", is_flag=True, help="Rewrite MSG_FILE's trailers into the form git parses, in place."
+)
+def check(msg_file: str | None, range_: str | None, fmt: str, fix: bool) -> int:
+    """Check a commit message file against the convention and the staged change.
+
+    This is the commit-msg hook.  Without MSG_FILE the message is read from
+    standard input.  With --range, check commits that already exist.
+
+    \b
+    Examples:
+      ai-rollback check .git/COMMIT_EDITMSG
+      ai-rollback check --fix .git/COMMIT_EDITMSG
+      ai-rollback check --range v2.1.0..HEAD --format json
+    """
+    if range_ is not None:
+        if msg_file is not None or fix:
+            raise UsageError("--range checks existing commits: give no MSG_FILE and no --fix")
+        return _check_range(range_, fmt)
+    if fix:
+        if msg_file is None or msg_file == "-":
+            raise UsageError("--fix rewrites a file in place: name the message file")
+        _fix_file(msg_file)
+    return hook.commit_msg(msg_file, fmt)
+
+
+def _fix_file(path: str) -> None:
+    from ai_rollback.fix import fix_trailers
+
+    raw = hook.read_message(path)
+    ctx = hook.load_context()
+    comment = ctx.settings.comment
+    if comment == "auto":
+        comment = "#"
+    fixed = fix_trailers(raw, comment, ctx.settings.separators)
+    if fixed != raw:
+        hook.write_message(path, fixed)
+        click.echo(f"ai-rollback: rewrote the trailers of {path}", err=True)
+
+
+def _check_range(range_: str, fmt: str) -> int:
+    repo = gitio.open_repository()
+    settings = hook.git_settings(repo.paths())
+    config = project_config.load(repo.root, os.path.join(repo.common_dir, "ai-rollback"))
+    results = list(checks.check_revisions(repo.git, [range_], config, settings))
+    report.emit(results, fmt)
+    bad = sum(1 for r in results if not r.verdict.ok)
+    if fmt == "text":
+        click.echo(
+            f"ai-rollback: {len(results)} commit{'s' if len(results) != 1 else ''} checked, "
+            f"{bad} break{'s' if bad == 1 else ''} the convention",
+            err=True,
+        )
+    return CHECK_FAILED if bad else OK
+
+
+# --------------------------------------------------------------------------
+# hooks
+# --------------------------------------------------------------------------
+
+
+@cli.command("prepare-commit-msg", context_settings=CONTEXT)
+@click.argument("msg_file")
+@click.argument("source", required=False)
+@click.argument("object_name", required=False, metavar="[OBJECT]")
+def prepare_commit_msg(msg_file: str, source: str | None, object_name: str | None) -> int:
+    """The prepare-commit-msg hook.
+
+    For a commit written in the editor, pre-fill a template listing the
+    staged files.  For an "AI:" message given with -m, add Generated-by and
+    Prompt from AI_ROLLBACK_MODEL / AI_ROLLBACK_PROMPT and Files from the
+    staged paths.  Merges, amends, squashes and replays are left alone.
+
+    \b
+    Example (what git runs):
+      ai-rollback prepare-commit-msg .git/COMMIT_EDITMSG message
+    """
+    return hook.prepare_commit_msg(msg_file, source or None, object_name or None)
+
+
+def _report_push(results: Sequence[report.Checked], where: str) -> int:
+    bad = [r for r in results if not r.verdict.ok]
+    if not bad:
+        return OK
+    report.emit(bad, "text", sys.stderr)
+    click.echo(
+        f"ai-rollback: {len(bad)} of the {len(results)} commits {where} break the convention.\n"
+        "  Fix them with `git rebase -i <base>` (reword) or `git commit --amend` for the last one, "
+        "then push again.",
+        err=True,
+    )
+    return CHECK_FAILED
+
+
+@cli.command("pre-push", context_settings=CONTEXT)
+@click.argument("remote", required=False)
+@click.argument("url", required=False)
+def pre_push(remote: str | None, url: str | None) -> int:
+    """The pre-push hook: check every commit the remote does not have yet.
+
+    As a plain git hook it reads the pushed refs on standard input; under
+    pre-commit it uses pre-commit's PRE_COMMIT_* variables.
+
+    \b
+    Example (what git runs):
+      ai-rollback pre-push origin git@example.com:team/app.git < refs
+    """
+    ctx = hook.load_context()
+    git = gitio.Git(os.getcwd())
+    revisions = checks.pre_commit_push_revisions(git, os.environ)
+    if revisions is None:
+        updates = checks.parse_ref_lines(checks.stdin_text(), 4)
+        revisions = checks.push_revisions(git, updates, remote)
+    results = checks.check_commits(git, revisions, ctx.config, ctx.settings)
+    return _report_push(results, "being pushed")
+
+
+@cli.command("pre-receive", context_settings=CONTEXT)
+def pre_receive() -> int:
+    """Server-side hook: check every commit a push brings.
+
+    Client hooks can be skipped with --no-verify; this one runs on the
+    server.  On a bare repository the configuration is read from
+    .ai-rollback.toml in the repository directory.
+
+    \b
+    Example (in the server repository):
+      ai-rollback install --hook pre-receive
+    """
+    ctx = hook.load_context()
+    git = checks.server_git()
+    updates = checks.parse_ref_lines(checks.stdin_text(), 3)
+    results = checks.check_commits(
+        git, checks.receive_revisions(git, updates), ctx.config, ctx.settings
+    )
+    return _report_push(results, "pushed")
+
+
+# --------------------------------------------------------------------------
+# set-up
+# --------------------------------------------------------------------------
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option(
+    "--hook",
+    "hooks",
+    multiple=True,
+    metavar="NAME",
+    help="Hook to install (repeatable): commit-msg, prepare-commit-msg, pre-push, pre-receive. "
+    "Default: the first three.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace a hook ai-rollback did not write (it is kept as NAME.pre-ai-rollback).",
+)
+def install(hooks: tuple[str, ...], force: bool) -> int:
+    """Install the plain git hooks (for repositories without pre-commit).
+
+    Writes them where git looks (core.hooksPath, linked worktrees included).
+
+    \b
+    Examples:
+      ai-rollback install
+      ai-rollback install --hook pre-receive      # on a server repository
+    """
+    from ai_rollback import install as installer
+
+    for line in installer.install(gitio.open_repository(), hooks, force):
+        click.echo(line)
+    return OK
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option(
+    "--hook",
+    "hooks",
+    multiple=True,
+    metavar="NAME",
+    help="Hook to remove (repeatable). Default: all of ours.",
+)
+def uninstall(hooks: tuple[str, ...]) -> int:
+    """Remove the hooks ai-rollback installed (and restore the ones they replaced).
+
+    \b
+    Example:
+      ai-rollback uninstall
+    """
+    from ai_rollback import install as installer
+
+    done = installer.uninstall(gitio.open_repository(), hooks)
+    for line in done or ["nothing to remove: no ai-rollback hooks are installed"]:
+        click.echo(line)
+    return OK
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--repo-url", default=None, help="Repository URL for the pre-commit entry.")
+@click.option(
+    "--rev", default=None, help=f"Revision for the pre-commit entry (default v{__version__})."
+)
+def init(repo_url: str | None, rev: str | None) -> int:
+    """Write a commented configuration and the .pre-commit-config.yaml entry.
+
+    The configuration goes into pyproject.toml as [tool.ai-rollback] (or a
+    new .ai-rollback.toml); nothing existing is overwritten.
+
+    \b
+    Example:
+      ai-rollback init && pre-commit install
+    """
+    from ai_rollback import initcmd
+
+    repo = gitio.open_repository()
+    if repo.work_tree is None:
+        raise UsageError("init needs a work tree; this repository is bare")
+    done, snippet = initcmd.init(repo.work_tree, repo_url or initcmd.REPO_URL, rev)
+    for line in done:
+        click.echo(line)
+    if snippet:
+        click.echo("\nAdd under `repos:` in .pre-commit-config.yaml:\n\n" + snippet)
+    return OK
+
+
+@cli.command("config", context_settings=CONTEXT)
+def show_config() -> int:
+    """Print the effective configuration (as TOML) and where it comes from.
+
+    \b
+    Example:
+      ai-rollback config
+    """
+    ctx = hook.load_context()
+    click.echo(project_config.render(ctx.config), nl=False)
+    return OK
+
+
+# --------------------------------------------------------------------------
+# entry points
+# --------------------------------------------------------------------------
+
+
+def _run_click(group: click.Command, args: Sequence[str], prog: str) -> int:
+    try:
+        result = group.main(args=list(args), prog_name=prog, standalone_mode=False)
+    except click.UsageError as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError" and exc.ctx is not None:
+            click.echo(exc.ctx.get_help(), err=True)  # bare `ai-rollback`: the help, on stderr
+        else:
+            exc.show()
+        return USAGE
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    return result if isinstance(result, int) else OK
+
+
+def main(args: Sequence[str]) -> int:
+    return guarded(lambda: _run_click(cli, args, "ai-rollback"))
+
+
+def revert_main(args: Sequence[str]) -> int:  # pragma: no cover - issue 3
+    raise NotImplementedError

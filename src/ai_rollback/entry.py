@@ -1,0 +1,92 @@
+"""The ``ai-rollback`` console script.
+
+The hook commands git runs on every commit (``check MSG_FILE`` and
+``prepare-commit-msg FILE [SOURCE [OBJECT]]``) are dispatched here without
+importing click; everything else, including ``--help`` on those, goes to the
+click application in ``cli.py``.  Both paths call the same functions in
+``hook.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from ai_rollback.errors import ENVIRONMENT, INTERRUPTED, AiRollbackError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+
+def guarded(fn: Callable[[], int]) -> int:
+    """Run a command: our errors become their exit codes, never a traceback."""
+    try:
+        return fn()
+    except AiRollbackError as exc:
+        sys.stdout.flush()
+        sys.stderr.write(exc.render() + "\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("ai-rollback: interrupted\n")
+        return INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (| head): not an error of ours.
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        except OSError:
+            pass
+        return 0
+    except Exception as exc:  # a bug: say so plainly, and how to get the details
+        if os.environ.get("AI_ROLLBACK_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"ai-rollback: internal error: {type(exc).__name__}: {exc}\n"
+            "  This is a bug in ai-rollback. Run again with AI_ROLLBACK_DEBUG=1 to see the "
+            "traceback, and report it.\n"
+        )
+        return ENVIRONMENT
+
+
+def _fast(args: Sequence[str]) -> Callable[[], int] | None:
+    """The hook commands' exact argument shapes; anything else goes to click."""
+    if not args:
+        return None
+    command, rest = args[0], list(args[1:])
+    if command == "check":
+        fmt = "text"
+        if len(rest) >= 2 and rest[0] == "--format" and rest[1] in ("text", "json"):
+            fmt, rest = rest[1], rest[2:]
+        if len(rest) == 1 and rest[0] and not rest[0].startswith("-"):
+            from ai_rollback import hook
+
+            path = rest[0]
+            return lambda: hook.commit_msg(path, fmt)
+        return None
+    if command == "prepare-commit-msg" and (
+        1 <= len(rest) <= 3 and rest[0] and not any(a.startswith("-") for a in rest)
+    ):
+        from ai_rollback import hook
+
+        path = rest[0]
+        source = rest[1] if len(rest) > 1 else None
+        obj = rest[2] if len(rest) > 2 else None
+        return lambda: hook.prepare_commit_msg(path, source, obj)
+    return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    fast = _fast(args)
+    if fast is not None:
+        return guarded(fast)
+    from ai_rollback.cli import main as cli_main
+
+    return cli_main(args)
+
+
+def revert_main(argv: Sequence[str] | None = None) -> int:
+    """The ``ai-revert`` console script."""
+    from ai_rollback.cli import revert_main as cli_revert
+
+    return cli_revert(list(sys.argv[1:] if argv is None else argv))

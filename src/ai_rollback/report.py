@@ -1,0 +1,107 @@
+"""Printing check results: text for people, JSON for tools.
+
+JSON shape (stable)::
+
+    {"ok": bool,
+     "commits": [{"sha": str | null, "kind": "ai" | "human" | "exempt",
+                  "subject": str,
+                  "trailers": [{"key": str, "value": str}],
+                  "violations": [{"rule": str, "message": str, "line": int | null}]}]}
+
+Lines are 1-based: in the message file for a commit being made, in the
+stored message for an existing commit.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import IO
+
+    from ai_rollback.rules import Verdict
+
+
+class Checked:
+    """One judged message, with where it came from and how to map its lines."""
+
+    __slots__ = ("line_of", "location", "sha", "verdict")
+
+    def __init__(
+        self,
+        verdict: Verdict,
+        location: str,
+        sha: str | None = None,
+        line_of: Callable[[int], int | None] | None = None,
+    ) -> None:
+        self.verdict = verdict
+        self.location = location
+        self.sha = sha
+        self.line_of = line_of or (lambda index: index + 1)
+
+    def as_json(self) -> dict[str, object]:
+        v = self.verdict
+        return {
+            "sha": self.sha,
+            "kind": v.kind,
+            "subject": v.subject,
+            "trailers": [{"key": t.key, "value": t.value} for t in v.trailers],
+            "violations": [
+                {
+                    "rule": x.rule,
+                    "message": x.message + (f"; fix: {x.fix}" if x.fix else ""),
+                    "line": None if x.line is None else self.line_of(x.line),
+                }
+                for x in v.violations
+            ],
+        }
+
+
+def use_color(stream: IO[str]) -> bool:
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def _paint(text: str, code: str, color: bool) -> str:
+    return f"\033[{code}m{text}\033[0m" if color else text
+
+
+def render_text(items: Sequence[Checked], color: bool = False) -> str:
+    """One line per violation: ``location:line: rule: message; fix: ...``."""
+    out = []
+    for item in items:
+        for x in item.verdict.violations:
+            line = None if x.line is None else item.line_of(x.line)
+            where = item.location + (f":{line}" if line is not None else "")
+            text = f"{where}: {_paint(x.rule, '1;31', color)}: {x.message}"
+            if x.fix:
+                text += f"; {_paint('fix', '1', color)}: {x.fix}"
+            out.append(text)
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def render_json(items: Sequence[Checked]) -> str:
+    import json
+
+    return (
+        json.dumps(
+            {"ok": all(i.verdict.ok for i in items), "commits": [i.as_json() for i in items]},
+            ensure_ascii=False,
+            indent=2,
+        )
+        + "\n"
+    )
+
+
+def emit(items: Sequence[Checked], fmt: str, stream: IO[str] | None = None) -> None:
+    stream = stream or sys.stdout
+    if fmt == "json":
+        stream.write(render_json(items))
+    else:
+        stream.write(render_text(items, use_color(stream)))
+    stream.flush()
