@@ -235,8 +235,6 @@ class _Parser:
                 continue
             if not (ch.isascii() and ch.isalpha()):
                 raise self.fail()
-            if not section:
-                raise self.fail()
             name = ch.lower()
             while True:
                 ch = self.next()
@@ -250,7 +248,7 @@ class _Parser:
                 if ch != "=":
                     raise self.fail()
                 value = self._value()
-            pairs.append((section + "." + name, value))
+            pairs.append((f"{section}.{name}" if section else name, value))
             if ch == "":
                 return pairs
 
@@ -537,17 +535,15 @@ def _expand(
     out: list[Pair] = []
     for key, value in pairs:
         out.append((key, value))
-        target: str | None = None
-        if key == "include.path":
-            target = value
-        elif key.startswith("includeif.") and key.endswith(".path"):
+        if key.startswith("includeif.") and key.endswith(".path"):
             cond = key[len("includeif.") : -len(".path")]
             if paths is None:
                 raise Unsupported("includeIf without a repository")
-            if _condition_true(cond, origin_dir, paths, env):
-                target = value
-        else:
+            if not _condition_true(cond, origin_dir, paths, env):
+                continue
+        elif key != "include.path":
             continue
+        target = value
         if target is None:
             raise Unsupported(f"{key} without a value")
         if depth >= _MAX_INCLUDE_DEPTH:
