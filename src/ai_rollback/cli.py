@@ -90,10 +90,7 @@ def _fix_file(path: str) -> None:
 
     raw = hook.read_message(path)
     ctx = hook.load_context()
-    comment = ctx.settings.comment
-    if comment == "auto":
-        comment = "#"
-    fixed = fix_trailers(raw, comment, ctx.settings.separators)
+    fixed = fix_trailers(raw, hook.file_comment(raw, ctx.settings), ctx.settings.separators)
     if fixed != raw:
         hook.write_message(path, fixed)
         click.echo(f"ai-rollback: rewrote the trailers of {path}", err=True)

@@ -18,7 +18,7 @@ import sys
 
 from ai_rollback import config as project_config
 from ai_rollback import gitconfig, gitio, message, report, rules
-from ai_rollback.errors import CHECK_FAILED, OK, UsageError
+from ai_rollback.errors import CHECK_FAILED, OK, GitError, UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -109,13 +109,15 @@ def uses_editor() -> bool:
     return os.environ.get("GIT_EDITOR") != ":"
 
 
+def file_comment(raw: str, settings: GitSettings) -> str:
+    """The comment string of the message file (``auto``: the one git's own lines use)."""
+    return message.detect_auto_comment(raw) if settings.comment == "auto" else settings.comment
+
+
 def clean(raw: str, settings: GitSettings, editor: bool) -> message.CleanMessage:
     """The message as git will store it."""
-    comment = settings.comment
-    if comment == "auto":
-        comment = message.detect_auto_comment(raw) if editor else "#"
     mode = message.effective_cleanup(settings.cleanup, editor)
-    return message.clean_message(raw, comment, mode)
+    return message.clean_message(raw, file_comment(raw, settings), mode)
 
 
 def kind_hint(subject: str, trailers: Sequence[message.Trailer], config: Config) -> bool:
@@ -134,6 +136,7 @@ def judge_text(
     editor: bool,
     is_merge: bool = False,
     changed: Callable[[], list[str]] | None = None,
+    amended: Callable[[], list[str] | None] | None = None,
     location: str = "<message>",
 ) -> report.Checked | None:
     """Judge a message file's text; None when it is empty after cleanup (git aborts)."""
@@ -161,6 +164,21 @@ def judge_text(
         is_merge=is_merge,
         comment=settings.parse_comment,
     )
+    if amended is not None and any(v.rule == "files-mismatch" for v in verdict.violations):
+        # The hook is not told about `commit --amend -m`: judged against HEAD's parent,
+        # the message may be right after all.  (Pushes are checked exactly.)
+        other = amended()
+        if other is not None:
+            retry = rules.judge(
+                cleaned.lines,
+                trailers,
+                ctx.config,
+                other,
+                is_merge=is_merge,
+                comment=settings.parse_comment,
+            )
+            if not any(v.rule == "files-mismatch" for v in retry.violations):
+                verdict = retry
     mapped = [message.Trailer(t.key, t.value, cleaned.raw_line(t.line) or 0) for t in trailers]
     verdict.trailers = mapped
     return report.Checked(verdict, location, None, cleaned.raw_line)
@@ -185,6 +203,21 @@ def staged_changes(ctx: Context) -> list[str]:
     return gitio.staged_paths(_amend_base(ctx))
 
 
+def amended_changes(ctx: Context) -> list[str] | None:
+    """What the commit changes if it amends HEAD; None when that is known not to be the case."""
+    if _amend_base(ctx) is not None:
+        return None  # prepare-commit-msg told us: the first answer was already the amend's
+    try:
+        return gitio.staged_paths("HEAD~1")
+    except GitError:
+        head = gitio.read_head(ctx.paths) if ctx.paths else None
+        if head is None:
+            return None
+        return gitio.staged_paths(
+            gitio.EMPTY_TREE_SHA256 if len(head) == 64 else gitio.EMPTY_TREE_SHA1
+        )
+
+
 def commit_msg(path: str | None, fmt: str = "text") -> int:
     """The commit-msg hook (``ai-rollback check MSG_FILE``)."""
     raw = read_message(path)
@@ -199,6 +232,7 @@ def commit_msg(path: str | None, fmt: str = "text") -> int:
         editor=uses_editor(),
         is_merge=is_merge,
         changed=lambda: staged_changes(ctx),
+        amended=lambda: amended_changes(ctx),
         location=path if path not in (None, "-") else "<stdin>",
     )
     if checked is None:
@@ -275,9 +309,7 @@ def prepare_commit_msg(path: str, source: str | None = None, obj: str | None = N
 
 
 def _editor_template(raw: str, ctx: Context) -> str:
-    comment = ctx.settings.comment
-    if comment == "auto":
-        comment = message.detect_auto_comment(raw)
+    comment = file_comment(raw, ctx.settings)
     if not message.clean_message(raw, comment, "strip").is_empty():
         return raw  # something is already written: not ours to touch
     from ai_rollback import render
@@ -297,14 +329,15 @@ def _editor_template(raw: str, ctx: Context) -> str:
 def _fill_ai_message(raw: str, ctx: Context) -> str:
     """Complete an ``AI:`` message given with ``-m``/``-F`` from the environment and the index."""
     config, settings = ctx.config, ctx.settings
-    cleaned = clean(raw, settings, editor=False)
+    cleaned = clean(raw, settings, uses_editor())
     if cleaned.is_empty() or not cleaned.subject.startswith(config.ai_label + ":"):
         return raw
     comment = settings.parse_comment
-    lines = cleaned.lines
-    if rules._glued(lines, comment):
+    if rules._glued(cleaned.lines, comment):
         return raw  # seed style: commit-msg explains and `check --fix` repairs it
-    trailers = message.parse_trailers(raw, comment, settings.separators, settings.configured)
+    trailers = message.parse_trailers(
+        cleaned.text, comment, settings.separators, settings.configured
+    )
     required = [k.lower() for k in config.required_trailers]
     add: list[tuple[str, str]] = []
 
@@ -325,4 +358,6 @@ def _fill_ai_message(raw: str, ctx: Context) -> str:
         files = staged_changes(ctx)
         if files:
             add.append((rules.FILES_KEY, ", ".join(files)))
-    return message.add_trailers(raw, add, comment, settings.separators, settings.configured)
+    return message.add_trailers(
+        raw, add, file_comment(raw, settings), settings.separators, settings.configured
+    )
