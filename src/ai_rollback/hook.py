@@ -140,6 +140,17 @@ def judge_text(
     location: str = "<message>",
 ) -> report.Checked | None:
     """Judge a message file's text; None when it is empty after cleanup (git aborts)."""
+    nul = raw.find("\0")
+    if 0 <= nul < message.scissors_offset(raw, file_comment(raw, ctx.settings)):
+        line = raw.count("\n", 0, nul)
+        violation = rules.Violation(
+            "message-nul",
+            "the message contains a NUL byte, which git refuses to commit",
+            line,
+            "remove it (an editor showing ^@ marks where)",
+        )
+        subject = raw[: raw.find("\n")] if "\n" in raw[:nul] else raw[:nul]
+        return report.Checked(rules.Verdict("human", subject, [], [violation]), location)
     cleaned = clean(raw, ctx.settings, editor)
     if cleaned.is_empty():
         return None

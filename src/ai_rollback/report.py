@@ -98,10 +98,15 @@ def render_json(items: Sequence[Checked]) -> str:
     )
 
 
+def printable(text: str) -> str:
+    """Text safe to print: bytes that were not UTF-8 become U+FFFD."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def emit(items: Sequence[Checked], fmt: str, stream: IO[str] | None = None) -> None:
     stream = stream or sys.stdout
     if fmt == "json":
-        stream.write(render_json(items))
+        stream.write(printable(render_json(items)))
     else:
-        stream.write(render_text(items, use_color(stream)))
+        stream.write(printable(render_text(items, use_color(stream))))
     stream.flush()
