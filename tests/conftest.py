@@ -56,7 +56,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (home / ".gitconfig").write_text(
         "[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n"
         "[core]\n\tautocrlf = false\n[commit]\n\tgpgsign = false\n[tag]\n\tgpgsign = false\n"
-        "[protocol \"file\"]\n\tallow = always\n",
+        '[protocol "file"]\n\tallow = always\n',
         encoding="utf-8",
     )
     env = isolated_env(home)
@@ -75,18 +75,29 @@ class Repo:
         self.path = path
         self.env = env
 
-    def run(self, *args: str, check: bool = True, env: dict[str, str] | None = None,
-            input: str | bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    def run(
+        self,
+        *args: str,
+        check: bool = True,
+        env: dict[str, str] | None = None,
+        input: str | bytes | None = None,
+        cwd: Path | None = None,
+    ) -> subprocess.CompletedProcess[str]:
         full = dict(self.env)
-        if env:
-            full.update(env)
+        for key, value in (env or {}).items():
+            if value is None:
+                full.pop(key, None)  # None removes a variable
+            else:
+                full[key] = value
         data = input.encode() if isinstance(input, str) else input
         done = subprocess.run(
             list(args), cwd=cwd or self.path, env=full, input=data, capture_output=True, check=False
         )
         result = subprocess.CompletedProcess(
-            done.args, done.returncode,
-            done.stdout.decode("utf-8", "replace"), done.stderr.decode("utf-8", "replace"),
+            done.args,
+            done.returncode,
+            done.stdout.decode("utf-8", "replace"),
+            done.stderr.decode("utf-8", "replace"),
         )
         if check and done.returncode != 0:
             raise AssertionError(
@@ -113,8 +124,14 @@ class Repo:
             path.write_text(text, encoding="utf-8")
         return path
 
-    def commit(self, message: str, files: dict[str, str] | None = None, *extra: str,
-               check: bool = True, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    def commit(
+        self,
+        message: str,
+        files: dict[str, str] | None = None,
+        *extra: str,
+        check: bool = True,
+        env: dict[str, str] | None = None,
+    ) -> subprocess.CompletedProcess[str]:
         for name, text in (files or {}).items():
             self.write(name, text)
             self.git("add", "--", name)
@@ -127,8 +144,13 @@ class Repo:
         self.tool("install", *[a for n in names for a in ("--hook", n)])
 
 
-def ai_message(subject: str, files: list[str], model: str = "Claude Sonnet 4.5",
-               prompt: str = "make it faster", body: str = "") -> str:
+def ai_message(
+    subject: str,
+    files: list[str],
+    model: str = "Claude Sonnet 4.5",
+    prompt: str = "make it faster",
+    body: str = "",
+) -> str:
     text = f"AI: {subject}\n\n"
     if body:
         text += body.rstrip("\n") + "\n\n"

@@ -7,7 +7,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import Repo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +21,7 @@ from ai_rollback.gitconfig import (
     read_settings,
     settings_from_pairs,
 )
+from conftest import Repo
 
 SHARED_FIXTURE = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 
@@ -35,26 +35,67 @@ def git_pairs(path: Path) -> list[tuple[str, str | None]] | None:
     return parse_get_regexp_z(done.stdout)
 
 
-SECTION = st.sampled_from(["[core]", "[Core]", '[trailer "Gen"]', '[trailer "a b"]', "[trailer.Gen]",
-                           '[trailer "q\\"x"]', "[commit]", "[a.b]", "[]", "[core", '[x "y" ]', "[ core ]"])
+SECTION = st.sampled_from(
+    [
+        "[core]",
+        "[Core]",
+        '[trailer "Gen"]',
+        '[trailer "a b"]',
+        "[trailer.Gen]",
+        '[trailer "q\\"x"]',
+        "[commit]",
+        "[a.b]",
+        "[]",
+        "[core",
+        '[x "y" ]',
+        "[ core ]",
+    ]
+)
 KEY = st.sampled_from(["commentChar", "cleanup", "key", "Key-2", "separators", "x", "2bad", "a_b"])
 VALUE = st.one_of(
-    st.sampled_from(["", ";", '";"', "#", '"#"', "a b", "  a  b  ", "\"a ;b\"", "a\\tb", "a\\nb",
-                     "a\\\\b", 'a\\"b', "a\\x", "x # c", "x ; c", '"unterminated', "line\\\n continued",
-                     "é", "auto"]),
+    st.sampled_from(
+        [
+            "",
+            ";",
+            '";"',
+            "#",
+            '"#"',
+            "a b",
+            "  a  b  ",
+            '"a ;b"',
+            "a\\tb",
+            "a\\nb",
+            "a\\\\b",
+            'a\\"b',
+            "a\\x",
+            "x # c",
+            "x ; c",
+            '"unterminated',
+            "line\\\n continued",
+            "é",
+            "auto",
+        ]
+    ),
     st.text(alphabet='ab ;#"\\\t=', max_size=8),
 )
 LINE = st.one_of(
     SECTION,
-    st.builds(lambda k, sp, eq, v: f"{k}{sp}{eq}{v}", KEY, st.sampled_from(["", " ", "\t"]),
-              st.sampled_from(["=", " = ", "", "= "]), VALUE),
+    st.builds(
+        lambda k, sp, eq, v: f"{k}{sp}{eq}{v}",
+        KEY,
+        st.sampled_from(["", " ", "\t"]),
+        st.sampled_from(["=", " = ", "", "= "]),
+        VALUE,
+    ),
     st.sampled_from(["# comment", "; comment", "", "   ", "\t[core]", "key", "\r"]),
 )
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=SHARED_FIXTURE)
 @given(lines=st.lists(LINE, max_size=8), crlf=st.booleans())
-def test_config_syntax_agrees_with_git(home: Path, tmp_path: Path, lines: list[str], crlf: bool) -> None:
+def test_config_syntax_agrees_with_git(
+    home: Path, tmp_path: Path, lines: list[str], crlf: bool
+) -> None:
     text = ("\r\n" if crlf else "\n").join(lines) + "\n"
     path = tmp_path / "cfg"
     path.write_bytes(text.encode("utf-8"))
@@ -70,8 +111,11 @@ def _git_settings(repo: Repo, env: dict[str, str] | None = None, cwd: Path | Non
     full = dict(repo.env)
     full.update(env or {})
     done = subprocess.run(
-        ["git", "config", "-z", "--get-regexp", gitconfig.WANTED_REGEX], cwd=cwd or repo.path,
-        env=full, capture_output=True, check=False,
+        ["git", "config", "-z", "--get-regexp", gitconfig.WANTED_REGEX],
+        cwd=cwd or repo.path,
+        env=full,
+        capture_output=True,
+        check=False,
     )
     assert done.returncode in (0, 1), done.stderr
     return repr(settings_from_pairs(parse_get_regexp_z(done.stdout)))
@@ -86,7 +130,9 @@ def _ours(repo: Repo, env: dict[str, str] | None = None, cwd: Path | None = None
 
 def test_sources_in_git_order(repo: Repo, home: Path) -> None:
     (home / ".config" / "git").mkdir(parents=True)
-    (home / ".config" / "git" / "config").write_text('[core]\n\tcommentChar = "@"\n[trailer "gen"]\n\tkey = G\n')
+    (home / ".config" / "git" / "config").write_text(
+        '[core]\n\tcommentChar = "@"\n[trailer "gen"]\n\tkey = G\n'
+    )
     with (home / ".gitconfig").open("a") as f:
         f.write('[core]\n\tcommentChar = ";"\n[commit]\n\tcleanup = whitespace\n')
     repo.git("config", "trailer.separators", ":#")
@@ -98,7 +144,9 @@ def test_sources_in_git_order(repo: Repo, home: Path) -> None:
 
 def test_includes_and_conditions(repo: Repo, home: Path, tmp_path: Path) -> None:
     (tmp_path / "inc").mkdir()
-    (tmp_path / "inc" / "a.cfg").write_text('[core]\n\tcommentChar = "%"\n[include]\n\tpath = b.cfg\n')
+    (tmp_path / "inc" / "a.cfg").write_text(
+        '[core]\n\tcommentChar = "%"\n[include]\n\tpath = b.cfg\n'
+    )
     (tmp_path / "inc" / "b.cfg").write_text("[commit]\n\tcleanup = verbatim\n")
     (tmp_path / "inc" / "c.cfg").write_text("[trailer]\n\tseparators = :=\n")
     (tmp_path / "inc" / "d.cfg").write_text('[trailer "branchy"]\n\tkey = B\n')
@@ -108,7 +156,7 @@ def test_includes_and_conditions(repo: Repo, home: Path, tmp_path: Path) -> None
         f.write('[includeIf "gitdir:nowhere/"]\n\tpath = /nonexistent.cfg\n')
         f.write('[includeIf "gitdir/i:WORK/"]\n\tpath = ~/rel-from-home.cfg\n')
         f.write('[includeIf "onbranch:feature/"]\n\tpath = ' + f"{tmp_path}/inc/d.cfg\n")
-    (home / "rel-from-home.cfg").write_text("[trailer \"home\"]\n\tcmd = true\n")
+    (home / "rel-from-home.cfg").write_text('[trailer "home"]\n\tcmd = true\n')
     assert _ours(repo) == _git_settings(repo)
     repo.git("checkout", "-q", "-b", "feature/x")
     assert "branchy" in _ours(repo)
@@ -116,16 +164,36 @@ def test_includes_and_conditions(repo: Repo, home: Path, tmp_path: Path) -> None
 
 
 def test_command_line_config_as_git_exports_it(repo: Repo) -> None:
-    done = repo.git("-c", "core.commentChar=;", "-c", "trailer.My Key.key=It's", "-c", "commit.cleanup",
-                    "-c", "alias.showenv=!env", "showenv")
-    params = next(line.split("=", 1)[1] for line in done.stdout.splitlines()
-                  if line.startswith("GIT_CONFIG_PARAMETERS="))
+    done = repo.git(
+        "-c",
+        "core.commentChar=;",
+        "-c",
+        "trailer.My Key.key=It's",
+        "-c",
+        "commit.cleanup",
+        "-c",
+        "alias.showenv=!env",
+        "showenv",
+    )
+    params = next(
+        line.split("=", 1)[1]
+        for line in done.stdout.splitlines()
+        if line.startswith("GIT_CONFIG_PARAMETERS=")
+    )
     env = {"GIT_CONFIG_PARAMETERS": params}
     assert _ours(repo, env) == _git_settings(repo, env)
-    env2 = {"GIT_CONFIG_COUNT": "2", "GIT_CONFIG_KEY_0": "core.commentChar", "GIT_CONFIG_VALUE_0": "!",
-            "GIT_CONFIG_KEY_1": "Trailer.X.Key", "GIT_CONFIG_VALUE_1": "Y"}
+    env2 = {
+        "GIT_CONFIG_COUNT": "2",
+        "GIT_CONFIG_KEY_0": "core.commentChar",
+        "GIT_CONFIG_VALUE_0": "!",
+        "GIT_CONFIG_KEY_1": "Trailer.X.Key",
+        "GIT_CONFIG_VALUE_1": "Y",
+    }
     assert _ours(repo, env2) == _git_settings(repo, env2)
-    assert command_line_pairs({"GIT_CONFIG_PARAMETERS": "'a.b=c' 'd.e'='f'"}) == [("a.b", "c"), ("d.e", "f")]
+    assert command_line_pairs({"GIT_CONFIG_PARAMETERS": "'a.b=c' 'd.e'='f'"}) == [
+        ("a.b", "c"),
+        ("d.e", "f"),
+    ]
     for bad in ("'a.b", "a.b", "'a.b'x", "'a.b'=x"):
         with pytest.raises(Unsupported):
             command_line_pairs({"GIT_CONFIG_PARAMETERS": bad})
@@ -140,7 +208,9 @@ def test_worktree_config_and_locate(repo: Repo, tmp_path: Path) -> None:
     repo.git("config", "extensions.worktreeConfig", "true")
     repo.git("worktree", "add", "-q", str(tmp_path / "wt"), "-b", "wt")
     wt = tmp_path / "wt"
-    subprocess.run(["git", "config", "--worktree", "core.commentChar", "&"], cwd=wt, env=repo.env, check=True)
+    subprocess.run(
+        ["git", "config", "--worktree", "core.commentChar", "&"], cwd=wt, env=repo.env, check=True
+    )
     assert _ours(repo, cwd=wt) == _git_settings(repo, cwd=wt)
     assert "comment='&'" in _ours(repo, cwd=wt)
     paths = locate(str(wt / "sub" / "dir" if (wt / "sub").exists() else wt), repo.env)
@@ -192,13 +262,22 @@ def test_system_config_path(tmp_path: Path) -> None:
     fake.mkdir(parents=True)
     (fake / "git").write_text("#!/bin/sh\n")
     (fake / "git").chmod(0o755)
-    assert gitconfig.system_config_path({"PATH": str(fake)}) == str(tmp_path / "opt" / "etc" / "gitconfig")
+    assert gitconfig.system_config_path({"PATH": str(fake)}) == str(
+        tmp_path / "opt" / "etc" / "gitconfig"
+    )
     assert gitconfig.system_config_path({"PATH": "/usr/bin"}) == "/etc/gitconfig"
 
 
 def test_settings_from_pairs_details() -> None:
-    s = settings_from_pairs([("core.commentchar", "auto"), ("trailer.a.b.key", "AB"), ("trailer.x", "y"),
-                             ("trailer.q.unknown", "z"), ("core.commentstring", None)])
+    s = settings_from_pairs(
+        [
+            ("core.commentchar", "auto"),
+            ("trailer.a.b.key", "AB"),
+            ("trailer.x", "y"),
+            ("trailer.q.unknown", "z"),
+            ("core.commentstring", None),
+        ]
+    )
     assert s.comment == "auto" and s.parse_comment == "#"
     assert [(c.name, c.key) for c in s.configured] == [("a.b", "AB")]
     assert RepoPaths("g", "c", None).work_tree is None

@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
 from conftest import PYTHON, Repo, ai_message
 
 MODEL_ENV = {"AI_ROLLBACK_MODEL": "Claude Sonnet 4.5", "AI_ROLLBACK_PROMPT": "add the parser"}
@@ -129,7 +130,9 @@ def test_secret_in_prompt_is_rejected_redacted(hooked: Repo) -> None:
     hooked.write("a.py", "a\n")
     hooked.git("add", "a.py")
     key = "AKIAIOSFODNN7EXAMPL3"
-    done = hooked.git("commit", "-q", "-m", ai_message("x", ["a.py"], prompt=f"use {key}"), check=False)
+    done = hooked.git(
+        "commit", "-q", "-m", ai_message("x", ["a.py"], prompt=f"use {key}"), check=False
+    )
     assert done.returncode != 0 and "prompt-secret" in done.stderr
     assert key not in done.stderr
 
@@ -165,7 +168,9 @@ def test_editor_commit_with_template(hooked: Repo, tmp_path: Path, verbose: bool
 def test_editor_human_commit_leaves_no_template_behind(hooked: Repo, tmp_path: Path) -> None:
     hooked.write("a.py", "a\n")
     hooked.git("add", "a.py")
-    hooked.git("commit", "-q", env={"GIT_EDITOR": editor(tmp_path, "text = 'Human: by hand\\n' + text")})
+    hooked.git(
+        "commit", "-q", env={"GIT_EDITOR": editor(tmp_path, "text = 'Human: by hand\\n' + text")}
+    )
     assert last_message(hooked) == "Human: by hand\n\n"
 
 
@@ -180,8 +185,9 @@ def test_editor_left_untouched_aborts_quietly(hooked: Repo) -> None:
 def test_editor_bad_message_is_rejected(hooked: Repo, tmp_path: Path) -> None:
     hooked.write("a.py", "a\n")
     hooked.git("add", "a.py")
-    done = hooked.git("commit", "-q", env={"GIT_EDITOR": editor(tmp_path, "text = 'wip\\n' + text")},
-                      check=False)
+    done = hooked.git(
+        "commit", "-q", env={"GIT_EDITOR": editor(tmp_path, "text = 'wip\\n' + text")}, check=False
+    )
     assert done.returncode != 0 and "COMMIT_EDITMSG:1: subject-label" in done.stderr
 
 
@@ -190,14 +196,21 @@ def test_another_comment_char(hooked: Repo, tmp_path: Path, how: str) -> None:
     hooked.write("a.py", "a\n")
     hooked.write("b.py", "b\n")
     hooked.git("add", "a.py", "b.py")
-    fill = FILL_AI.replace("'# ", "'; ").replace("('# Generated-by', '# Prompt', '# Files')",
-                                                  "('; Generated-by', '; Prompt', '; Files')")
+    fill = FILL_AI.replace("'# ", "'; ").replace(
+        "('# Generated-by', '# Prompt', '# Files')", "('; Generated-by', '; Prompt', '; Files')"
+    )
     args: list[str] = []
     if how == "repo-config":
         hooked.git("config", "core.commentChar", ";")
     else:
         args = ["-c", "core.commentChar=;"]
-    hooked.git(*args, "commit", "-q", "-v", env={"GIT_EDITOR": editor(tmp_path, fill + "text += '# kept\\n'")})
+    hooked.git(
+        *args,
+        "commit",
+        "-q",
+        "-v",
+        env={"GIT_EDITOR": editor(tmp_path, fill + "text += '# kept\\n'")},
+    )
     message = last_message(hooked)
     assert message.startswith("AI: written in the editor\n\n")
     assert "Files: a.py, b.py" in git_trailers(hooked)
@@ -211,7 +224,9 @@ def test_comment_char_auto(hooked: Repo, tmp_path: Path) -> None:
     hooked.git("add", "a.py")
     hooked.write("msg", ai_message("hashtags", ["a.py"], body="#1 is a hashtag, not a comment"))
     check_status = "assert '; Please enter the commit message' in text, text"
-    hooked.git("commit", "-q", "-e", "-F", "msg", env={"GIT_EDITOR": editor(tmp_path, check_status)})
+    hooked.git(
+        "commit", "-q", "-e", "-F", "msg", env={"GIT_EDITOR": editor(tmp_path, check_status)}
+    )
     assert "#1 is a hashtag" in last_message(hooked)
     assert "Please enter" not in last_message(hooked)
     assert "Files: a.py" in git_trailers(hooked)
@@ -287,8 +302,14 @@ def test_fixup_and_autosquash(hooked: Repo) -> None:
     hooked.git("add", "f.py")
     hooked.git("commit", "-q", "--fixup", "HEAD")
     hooked.git("commit", "-q", "--allow-empty", "--squash", "HEAD~1", "-m", "more words")
-    hooked.git("rebase", "-q", "-i", "--autosquash", "HEAD~3", env={"GIT_SEQUENCE_EDITOR": "true",
-                                                                     "GIT_EDITOR": "true"})
+    hooked.git(
+        "rebase",
+        "-q",
+        "-i",
+        "--autosquash",
+        "HEAD~3",
+        env={"GIT_SEQUENCE_EDITOR": "true", "GIT_EDITOR": "true"},
+    )
     assert hooked.out("log", "-1", "--format=%s") == "AI: feature"
 
 
@@ -317,11 +338,21 @@ def test_reword_in_interactive_rebase(hooked: Repo, tmp_path: Path) -> None:
     hooked.commit("Human: second", {"b.py": "b\n"})
     seq = editor(tmp_path, "text = text.replace('pick', 'reword', 1)", "seq.py")
     reword = editor(tmp_path, "text = text.replace('AI: first', 'AI: first, reworded', 1)", "rw.py")
-    hooked.git("rebase", "-q", "-i", "HEAD~2", env={"GIT_SEQUENCE_EDITOR": seq, "GIT_EDITOR": reword})
+    hooked.git(
+        "rebase", "-q", "-i", "HEAD~2", env={"GIT_SEQUENCE_EDITOR": seq, "GIT_EDITOR": reword}
+    )
     assert hooked.out("log", "-1", "--format=%s", "HEAD~1") == "AI: first, reworded"
-    bad = editor(tmp_path, "text = text.replace('AI: first, reworded', 'reworded badly', 1)", "bad.py")
-    done = hooked.git("rebase", "-q", "-i", "HEAD~2", env={"GIT_SEQUENCE_EDITOR": seq, "GIT_EDITOR": bad},
-                      check=False)
+    bad = editor(
+        tmp_path, "text = text.replace('AI: first, reworded', 'reworded badly', 1)", "bad.py"
+    )
+    done = hooked.git(
+        "rebase",
+        "-q",
+        "-i",
+        "HEAD~2",
+        env={"GIT_SEQUENCE_EDITOR": seq, "GIT_EDITOR": bad},
+        check=False,
+    )
     assert done.returncode != 0 and "subject-label" in done.stderr
     hooked.git("rebase", "--abort")
 
