@@ -1,0 +1,204 @@
+"""Which commits are AI output: our convention, and the marks other tools leave.
+
+Pure: commit facts in, a :class:`Classification` out.  The detectors form a
+documented table (README "Detectors"); each can be switched off, and the
+identities and trailer keys they look for extended, in
+``[tool.ai-rollback.detectors]``.
+
+Rules of evidence (from the tools' own documentation, see the README):
+
+* trailers are read as git parses them, never grepped out of prose;
+* AI identities are matched by e-mail address (exact, or a GitHub
+  ``<id>+<login>@users.noreply.github.com`` login), never by a first name:
+  a person called Claude is a person;
+* our ``Human:`` label is an explicit statement and wins over other marks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ai_rollback.message import Trailer, parse_trailers
+from ai_rollback.rules import ASSISTED_KEY, MODEL_KEY
+
+#: e-mail patterns (fnmatch, lower case) of AI identities -> the tool's name.
+AI_IDENTITIES: dict[str, str] = {
+    "noreply@anthropic.com": "Claude",
+    "copilot@github.com": "Copilot",
+    "*+copilot@users.noreply.github.com": "Copilot",
+    "*+copilot-swe-agent[bot]@users.noreply.github.com": "Copilot",
+    "cursoragent@cursor.com": "Cursor",
+    "noreply@openai.com": "Codex",
+    "aider@aider.chat": "Aider",
+    "*+devin-ai-integration[bot]@users.noreply.github.com": "Devin",
+    "*+google-labs-jules[bot]@users.noreply.github.com": "Jules",
+    "*+gemini-code-assist[bot]@users.noreply.github.com": "Gemini",
+    "gemini-cli@google.com": "Gemini",
+}
+
+#: name -> what it looks for.  Order is the order of evaluation.
+DETECTORS: dict[str, str] = {
+    "convention": 'subject label "AI:" (ours; "Human:" marks a human commit and wins)',
+    "generated-by": "a Generated-by: trailer (ours, ASF)",
+    "assisted-by": "an Assisted-by: trailer (Linux kernel, Fedora)",
+    "co-authored-by": "a Co-authored-by: trailer whose e-mail is a known AI identity",
+    "ai-author": "an author or committer e-mail that is a known AI identity (coding agents)",
+    "aider-author": 'an author name ending in " (aider)"',
+    "aider-subject": 'a subject starting with "aider: "',
+    "extra-trailers": "a trailer key listed in detectors.extra-trailers (e.g. Co-authored-by-AI, Made-with)",
+}
+
+KIND_AI = "ai"
+KIND_HUMAN = "human"
+KIND_MERGE = "merge"
+
+
+@dataclass(frozen=True)
+class Detection:
+    """Detector settings: which are on, and the identities/keys they add."""
+
+    enabled: frozenset[str] = frozenset(DETECTORS)
+    identities: dict[str, str] = field(default_factory=lambda: dict(AI_IDENTITIES))
+    extra_trailers: tuple[str, ...] = ("Co-authored-by-AI", "Made-with")
+    ai_label: str = "AI"
+    human_label: str = "Human"
+
+
+@dataclass(frozen=True)
+class Classification:
+    kind: str  # ai | human | merge
+    reason: str
+    model: str | None = None
+    detector: str | None = None
+
+
+def _email(value: str) -> str:
+    """The address inside ``Name <addr>`` (or the value itself), lower-cased."""
+    start, end = value.rfind("<"), value.rfind(">")
+    address = value[start + 1 : end] if 0 <= start < end else value
+    return address.strip().lower()
+
+
+def _name(value: str) -> str:
+    start = value.rfind("<")
+    return (value[:start] if start >= 0 else value).strip()
+
+
+def wildcard_match(text: str, pattern: str) -> bool:
+    """``*`` matches anything; every other character, ``[`` included, is literal."""
+    parts = pattern.split("*")
+    if len(parts) == 1:
+        return text == pattern
+    if not text.startswith(parts[0]) or not text.endswith(parts[-1]):
+        return False
+    pos = len(parts[0])
+    end = len(text) - len(parts[-1])
+    for part in parts[1:-1]:
+        found = text.find(part, pos, end)
+        if found < 0:
+            return False
+        pos = found + len(part)
+    return pos <= end
+
+
+def identity_tool(email: str, identities: dict[str, str]) -> str | None:
+    """The AI tool an e-mail address belongs to, if any (patterns: ``*`` wildcards only)."""
+    address = email.strip().lower()
+    for pattern, tool in identities.items():
+        if wildcard_match(address, pattern.lower()):
+            return tool
+    return None
+
+
+def _first(trailers: list[Trailer], key: str) -> Trailer | None:
+    return next((t for t in trailers if t.key_is(key)), None)
+
+
+def model_of(trailers: list[Trailer]) -> str | None:
+    """The model a message names: Generated-by, else the MODEL of Assisted-by AGENT:MODEL."""
+    generated = _first(trailers, MODEL_KEY)
+    if generated and generated.value:
+        return generated.value
+    assisted = _first(trailers, ASSISTED_KEY)
+    if assisted and assisted.value:
+        first = assisted.value.split(" ", 1)[0]
+        return first.partition(":")[2] or first
+    return None
+
+
+def classify(
+    *,
+    parents: int,
+    subject: str,
+    message: str,
+    author_name: str,
+    author_email: str,
+    committer_email: str,
+    detection: Detection,
+    trailers: list[Trailer] | None = None,
+) -> Classification:
+    """Classify one commit.  ``message`` is the full stored message."""
+    if parents > 1:
+        return Classification(KIND_MERGE, "merge commit: its changes are judged commit by commit")
+    on = detection.enabled
+    if trailers is None:
+        trailers = parse_trailers(message)
+    model = model_of(trailers)
+    if "convention" in on:
+        if subject.startswith(detection.human_label + ":"):
+            return Classification(KIND_HUMAN, f'labelled "{detection.human_label}:"', None, "convention")
+        if subject.startswith(detection.ai_label + ":"):
+            return Classification(KIND_AI, f'labelled "{detection.ai_label}:"', model, "convention")
+    if "generated-by" in on and _first(trailers, MODEL_KEY):
+        return Classification(KIND_AI, "Generated-by: trailer", model, "generated-by")
+    if "assisted-by" in on and _first(trailers, ASSISTED_KEY):
+        return Classification(KIND_AI, "Assisted-by: trailer", model, "assisted-by")
+    if "co-authored-by" in on:
+        for t in trailers:
+            if t.key_is("Co-authored-by"):
+                tool = identity_tool(_email(t.value), detection.identities)
+                if tool:
+                    return Classification(
+                        KIND_AI,
+                        f"Co-authored-by: {tool}",
+                        model or _name(t.value) or tool,
+                        "co-authored-by",
+                    )
+    if "ai-author" in on:
+        for who, address in (("author", author_email), ("committer", committer_email)):
+            tool = identity_tool(address, detection.identities)
+            if tool:
+                return Classification(KIND_AI, f"{who} is {tool}", model or tool, "ai-author")
+    if "aider-author" in on and author_name.endswith(" (aider)"):
+        return Classification(KIND_AI, 'author "(aider)"', model or "aider", "aider-author")
+    if "aider-subject" in on and subject.startswith("aider: "):
+        return Classification(KIND_AI, 'subject "aider:"', model or "aider", "aider-subject")
+    if "extra-trailers" in on:
+        for key in detection.extra_trailers:
+            found = _first(trailers, key)
+            if found:
+                return Classification(
+                    KIND_AI, f"{found.key}: trailer", model or found.value or None, "extra-trailers"
+                )
+    return Classification(KIND_HUMAN, "no AI marks")
+
+
+def reverted_targets(message: str, trailers: list[Trailer] | None = None) -> list[str]:
+    """Commits a revert commit reverts: ``This reverts commit <sha>.`` lines, ``Reverts:`` trailers."""
+    marker = "This reverts commit "
+    found: list[str] = []
+    for line in message.split("\n"):
+        if line.startswith(marker):
+            rest = line[len(marker) :]
+            sha = rest[: len(rest) - len(rest.lstrip("0123456789abcdef"))]
+            if len(sha) >= 7 and sha not in found:
+                found.append(sha)
+    for sha in reverts_trailers(trailers or []):
+        if sha not in found:
+            found.append(sha)
+    return found
+
+
+def reverts_trailers(trailers: list[Trailer]) -> list[str]:
+    """Commits named by our ``Reverts:`` trailers."""
+    return [t.value.split()[0] for t in trailers if t.key_is("Reverts") and t.value]
