@@ -35,9 +35,7 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_every_command_has_help_with_an_example(
-    command: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_every_command_has_help_with_an_example(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run([command, "--help"], capsys)
     assert code == 0 and "Example" in out
 
@@ -51,9 +49,7 @@ def test_bare_invocation_and_bad_options(capsys: pytest.CaptureFixture[str]) -> 
     assert code == 2
 
 
-def test_missing_message_file_is_bad_input(
-    inside: Repo, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_missing_message_file_is_bad_input(inside: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(["check", "does-not-exist"], capsys)
     assert code == 2 and "cannot read the message file" in err and "Traceback" not in err
 
@@ -121,18 +117,14 @@ def test_check_range(inside: Repo, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 @pytest.mark.parametrize("bad", ["--output=/tmp/x", "-p", "", "nosuchref..HEAD", "HEAD..nosuch"])
-def test_range_is_never_an_option(
-    inside: Repo, bad: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_range_is_never_an_option(inside: Repo, bad: str, capsys: pytest.CaptureFixture[str]) -> None:
     inside.commit("Human: one", {"a": "a\n"})
     code, _, err = run(["check", f"--range={bad}"], capsys)
     assert code == 2 and "Traceback" not in err
     assert not Path("/tmp/x").exists() or bad != "--output=/tmp/x"
 
 
-def test_range_conflicts_with_file_and_fix(
-    inside: Repo, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_range_conflicts_with_file_and_fix(inside: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["check", "--range", "HEAD", "m"], capsys)[0] == 2
     assert run(["check", "--fix"], capsys)[0] == 2
 
@@ -198,9 +190,7 @@ def test_install_and_uninstall(inside: Repo, capsys: pytest.CaptureFixture[str])
     assert run(["install", "--hook", "post-commit"], capsys)[0] == 2
 
 
-def test_install_never_overwrites_a_foreign_hook(
-    inside: Repo, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_install_never_overwrites_a_foreign_hook(inside: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     hook = inside.path / ".git" / "hooks" / "commit-msg"
     hook.parent.mkdir(exist_ok=True)
     hook.write_text("#!/bin/sh\necho mine\n")
@@ -225,10 +215,7 @@ def test_init_fresh_and_idempotent(inside: Repo, capsys: pytest.CaptureFixture[s
     code, out, _ = run(["init"], capsys)
     assert code == 0 and "wrote .ai-rollback.toml" in out and "wrote .pre-commit-config.yaml" in out
     pre_commit = (inside.path / ".pre-commit-config.yaml").read_text()
-    assert (
-        "default_install_hook_types: [pre-commit, commit-msg, prepare-commit-msg, pre-push]"
-        in pre_commit
-    )
+    assert "default_install_hook_types: [pre-commit, commit-msg, prepare-commit-msg, pre-push]" in pre_commit
     assert "id: ai-rollback-commit-msg" in pre_commit
     first = (inside.path / ".ai-rollback.toml").read_text()
     code, out, _ = run(["init"], capsys)
@@ -243,9 +230,7 @@ def test_init_appends_to_existing_files(inside: Repo, capsys: pytest.CaptureFixt
         ".pre-commit-config.yaml",
         "repos:\n-   repo: https://example.com/other\n    rev: v1\n    hooks:\n    -   id: other\n",
     )
-    code, _out, _ = run(
-        ["init", "--repo-url", "https://example.com/ai-rollback", "--rev", "v9"], capsys
-    )
+    code, _out, _ = run(["init", "--repo-url", "https://example.com/ai-rollback", "--rev", "v9"], capsys)
     assert code == 0
     text = (inside.path / "pyproject.toml").read_text()
     assert '[project]\nname = "x"\n' in text and "[tool.ai-rollback]" in text
@@ -259,15 +244,11 @@ def test_init_appends_to_existing_files(inside: Repo, capsys: pytest.CaptureFixt
     assert run(["config"], capsys)[1].startswith("# source: pyproject.toml")
 
 
-def test_init_prints_a_snippet_when_it_cannot_edit(
-    inside: Repo, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_init_prints_a_snippet_when_it_cannot_edit(inside: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     inside.write(".pre-commit-config.yaml", "repos: []\nci:\n  autofix_prs: false\n")
     code, out, _ = run(["init"], capsys)
     assert code == 0 and "Add under `repos:`" in out and "- id: ai-rollback-pre-push" in out
-    assert (
-        inside.path / ".pre-commit-config.yaml"
-    ).read_text() == "repos: []\nci:\n  autofix_prs: false\n"
+    assert (inside.path / ".pre-commit-config.yaml").read_text() == "repos: []\nci:\n  autofix_prs: false\n"
 
 
 def test_color_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -309,17 +290,13 @@ def test_commit_msg_path_imports_nothing_heavy(inside: Repo) -> None:
     inside.write(".git/COMMIT_EDITMSG", ai_message("x", ["a.py"]))
     assert _heavy(inside, "check", ".git/COMMIT_EDITMSG") == []
     inside.write(".ai-rollback.toml", 'files-match = "exact"\n')
-    assert "tomllib" in _heavy(
-        inside, "check", ".git/COMMIT_EDITMSG"
-    )  # the first read fills the cache
+    assert "tomllib" in _heavy(inside, "check", ".git/COMMIT_EDITMSG")  # the first read fills the cache
     assert _heavy(inside, "check", ".git/COMMIT_EDITMSG") == []
     assert "json" in _heavy(inside, "check", "--format", "json", ".git/COMMIT_EDITMSG")
     inside.write(
         ".git/COMMIT_EDITMSG",
         "AI: x\n\nGenerated-by: m\nPrompt: my password=hunter22\nFiles: a.py\n",
     )
-    assert _heavy(inside, "check", ".git/COMMIT_EDITMSG") == [
-        "re"
-    ]  # only to look closer at a secret
+    assert _heavy(inside, "check", ".git/COMMIT_EDITMSG") == ["re"]  # only to look closer at a secret
     inside.write(".git/COMMIT_EDITMSG", "Human: x\n")
     assert _heavy(inside, "prepare-commit-msg", ".git/COMMIT_EDITMSG", "message") == []

@@ -114,9 +114,7 @@ def test_render_and_commented_defaults_round_trip(tmp_path: Path) -> None:
     assert data["files-match"] == "exact"
     commented = project_config.commented_defaults()
     uncommented = "\n".join(
-        line[2:]
-        if line.startswith("# ") and " = " in line and not line.startswith("# template")
-        else line
+        line[2:] if line.startswith("# ") and " = " in line and not line.startswith("# template") else line
         for line in commented.splitlines()
     )
     parsed = tomllib.loads(uncommented)["tool"]["ai-rollback"]
@@ -125,7 +123,4 @@ def test_render_and_commented_defaults_round_trip(tmp_path: Path) -> None:
         "Prompt",
         "Files",
     ]
-    assert (
-        project_config.toml_value({"a b": [1, 2.5, True, 'q"']})
-        == '{ "a b" = [1, 2.5, true, "q\\""] }'
-    )
+    assert project_config.toml_value({"a b": [1, 2.5, True, 'q"']}) == '{ "a b" = [1, 2.5, true, "q\\""] }'

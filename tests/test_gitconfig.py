@@ -93,9 +93,7 @@ LINE = st.one_of(
 
 @settings(max_examples=300, deadline=None, suppress_health_check=SHARED_FIXTURE)
 @given(lines=st.lists(LINE, max_size=8), crlf=st.booleans())
-def test_config_syntax_agrees_with_git(
-    home: Path, tmp_path: Path, lines: list[str], crlf: bool
-) -> None:
+def test_config_syntax_agrees_with_git(home: Path, tmp_path: Path, lines: list[str], crlf: bool) -> None:
     text = ("\r\n" if crlf else "\n").join(lines) + "\n"
     path = tmp_path / "cfg"
     path.write_bytes(text.encode("utf-8"))
@@ -144,9 +142,7 @@ def test_sources_in_git_order(repo: Repo, home: Path) -> None:
 
 def test_includes_and_conditions(repo: Repo, home: Path, tmp_path: Path) -> None:
     (tmp_path / "inc").mkdir()
-    (tmp_path / "inc" / "a.cfg").write_text(
-        '[core]\n\tcommentChar = "%"\n[include]\n\tpath = b.cfg\n'
-    )
+    (tmp_path / "inc" / "a.cfg").write_text('[core]\n\tcommentChar = "%"\n[include]\n\tpath = b.cfg\n')
     (tmp_path / "inc" / "b.cfg").write_text("[commit]\n\tcleanup = verbatim\n")
     (tmp_path / "inc" / "c.cfg").write_text("[trailer]\n\tseparators = :=\n")
     (tmp_path / "inc" / "d.cfg").write_text('[trailer "branchy"]\n\tkey = B\n')
@@ -208,9 +204,7 @@ def test_worktree_config_and_locate(repo: Repo, tmp_path: Path) -> None:
     repo.git("config", "extensions.worktreeConfig", "true")
     repo.git("worktree", "add", "-q", str(tmp_path / "wt"), "-b", "wt")
     wt = tmp_path / "wt"
-    subprocess.run(
-        ["git", "config", "--worktree", "core.commentChar", "&"], cwd=wt, env=repo.env, check=True
-    )
+    subprocess.run(["git", "config", "--worktree", "core.commentChar", "&"], cwd=wt, env=repo.env, check=True)
     assert _ours(repo, cwd=wt) == _git_settings(repo, cwd=wt)
     assert "comment='&'" in _ours(repo, cwd=wt)
     paths = locate(str(wt / "sub" / "dir" if (wt / "sub").exists() else wt), repo.env)
@@ -262,9 +256,7 @@ def test_system_config_path(tmp_path: Path) -> None:
     fake.mkdir(parents=True)
     (fake / "git").write_text("#!/bin/sh\n")
     (fake / "git").chmod(0o755)
-    assert gitconfig.system_config_path({"PATH": str(fake)}) == str(
-        tmp_path / "opt" / "etc" / "gitconfig"
-    )
+    assert gitconfig.system_config_path({"PATH": str(fake)}) == str(tmp_path / "opt" / "etc" / "gitconfig")
     assert gitconfig.system_config_path({"PATH": "/usr/bin"}) == "/etc/gitconfig"
 
 

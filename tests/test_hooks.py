@@ -130,9 +130,7 @@ def test_secret_in_prompt_is_rejected_redacted(hooked: Repo) -> None:
     hooked.write("a.py", "a\n")
     hooked.git("add", "a.py")
     key = "AKIAIOSFODNN7EXAMPL3"
-    done = hooked.git(
-        "commit", "-q", "-m", ai_message("x", ["a.py"], prompt=f"use {key}"), check=False
-    )
+    done = hooked.git("commit", "-q", "-m", ai_message("x", ["a.py"], prompt=f"use {key}"), check=False)
     assert done.returncode != 0 and "prompt-secret" in done.stderr
     assert key not in done.stderr
 
@@ -168,9 +166,7 @@ def test_editor_commit_with_template(hooked: Repo, tmp_path: Path, verbose: bool
 def test_editor_human_commit_leaves_no_template_behind(hooked: Repo, tmp_path: Path) -> None:
     hooked.write("a.py", "a\n")
     hooked.git("add", "a.py")
-    hooked.git(
-        "commit", "-q", env={"GIT_EDITOR": editor(tmp_path, "text = 'Human: by hand\\n' + text")}
-    )
+    hooked.git("commit", "-q", env={"GIT_EDITOR": editor(tmp_path, "text = 'Human: by hand\\n' + text")})
     assert last_message(hooked) == "Human: by hand\n\n"
 
 
@@ -224,9 +220,7 @@ def test_comment_char_auto(hooked: Repo, tmp_path: Path) -> None:
     hooked.git("add", "a.py")
     hooked.write("msg", ai_message("hashtags", ["a.py"], body="#1 is a hashtag, not a comment"))
     check_status = "assert '; Please enter the commit message' in text, text"
-    hooked.git(
-        "commit", "-q", "-e", "-F", "msg", env={"GIT_EDITOR": editor(tmp_path, check_status)}
-    )
+    hooked.git("commit", "-q", "-e", "-F", "msg", env={"GIT_EDITOR": editor(tmp_path, check_status)})
     assert "#1 is a hashtag" in last_message(hooked)
     assert "Please enter" not in last_message(hooked)
     assert "Files: a.py" in git_trailers(hooked)
@@ -338,13 +332,9 @@ def test_reword_in_interactive_rebase(hooked: Repo, tmp_path: Path) -> None:
     hooked.commit("Human: second", {"b.py": "b\n"})
     seq = editor(tmp_path, "text = text.replace('pick', 'reword', 1)", "seq.py")
     reword = editor(tmp_path, "text = text.replace('AI: first', 'AI: first, reworded', 1)", "rw.py")
-    hooked.git(
-        "rebase", "-q", "-i", "HEAD~2", env={"GIT_SEQUENCE_EDITOR": seq, "GIT_EDITOR": reword}
-    )
+    hooked.git("rebase", "-q", "-i", "HEAD~2", env={"GIT_SEQUENCE_EDITOR": seq, "GIT_EDITOR": reword})
     assert hooked.out("log", "-1", "--format=%s", "HEAD~1") == "AI: first, reworded"
-    bad = editor(
-        tmp_path, "text = text.replace('AI: first, reworded', 'reworded badly', 1)", "bad.py"
-    )
+    bad = editor(tmp_path, "text = text.replace('AI: first, reworded', 'reworded badly', 1)", "bad.py")
     done = hooked.git(
         "rebase",
         "-q",

@@ -61,8 +61,7 @@ def _parse_vector_ids() -> list[dict[str, object]]:
         if "--trim-empty" in args or not ({"--parse", "--unfold"} & set(args)):
             continue  # we always unfold, as --parse and %(trailers:unfold) do
         if "--no-divider" not in args and any(
-            line.startswith("---") and (len(line) == 3 or line[3] in " \t\r")
-            for line in msg.split("\n")[:-1]
+            line.startswith("---") and (len(line) == 3 or line[3] in " \t\r") for line in msg.split("\n")[:-1]
         ):
             continue  # divider semantics: we parse as git log does (no divider)
         if str(vector["stdout"]).startswith("(") or vector["rc"] != 0:
@@ -274,9 +273,7 @@ def test_effective_cleanup() -> None:
 
 
 def test_detect_auto_comment() -> None:
-    assert (
-        detect_auto_comment("#1 x\n\n; Please enter the commit message for your changes.\n") == ";"
-    )
+    assert detect_auto_comment("#1 x\n\n; Please enter the commit message for your changes.\n") == ";"
     assert detect_auto_comment("x\n@ ------------------------ >8 ------------------------\n") == "@"
     assert detect_auto_comment("nothing here\n") == "#"
 
@@ -288,9 +285,7 @@ def test_nul_ends_the_message_as_in_git() -> None:
 def test_configured_key_rewrites_and_recognises() -> None:
     conf = [ConfiguredTrailer("gen", "Generated-by")]
     msg = "fix\n\ngen: tool\nprose\nmore\n"
-    assert [(t.key, t.value) for t in parse_trailers(msg, configured=conf)] == [
-        ("Generated-by", "tool")
-    ]
+    assert [(t.key, t.value) for t in parse_trailers(msg, configured=conf)] == [("Generated-by", "tool")]
     assert parse_trailers(msg) == []
 
 

@@ -26,9 +26,7 @@ def _snapshot(dest: Path, env: dict[str, str]) -> str:
     for name in SNAPSHOT:
         source = SRC / name
         if source.is_dir():
-            shutil.copytree(
-                source, dest / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
-            )
+            shutil.copytree(source, dest / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
         else:
             shutil.copy2(source, dest / name)
     for args in (

@@ -56,11 +56,7 @@ def test_new_branch_tags_deletions_and_up_to_date(pair: tuple[Repo, Repo]) -> No
     work.commit("untagged bad", {"z": "z\n"})
     work.git("tag", "-a", "v2", "-m", "release 2")
     done = work.git("push", "-q", "origin", "v2", check=False)
-    assert (
-        done.returncode != 0
-        and "untagged bad" not in done.stderr
-        and "subject-label" in done.stderr
-    )
+    assert done.returncode != 0 and "untagged bad" not in done.stderr and "subject-label" in done.stderr
     work.git("tag", "tree-tag", "HEAD^{tree}")
     work.git("push", "-q", "origin", "tree-tag")  # a tag of a tree has no commits
 
@@ -90,9 +86,7 @@ def test_push_revision_helpers(pair: tuple[Repo, Repo]) -> None:
 
     git = Git(str(work.path), work.env)
     zero = "0" * 40
-    assert checks.push_revisions(
-        git, [("refs/heads/main", two, "refs/heads/main", one)], "origin"
-    ) == [two]
+    assert checks.push_revisions(git, [("refs/heads/main", two, "refs/heads/main", one)], "origin") == [two]
     assert checks.push_revisions(git, [("(delete)", zero, "refs/heads/x", one)], "origin") == []
     assert checks.push_revisions(git, [("x", two, "x", zero)], "https://example.com/r.git") == [
         two,

@@ -18,15 +18,9 @@ def cfg(root: str, template: str | None) -> project_config.Config:
 
 def test_package_template_ships() -> None:
     assert (render.template_dir() / render.COMMIT_TEMPLATE).is_file()
-    text = render.commit_template(
-        cfg("/", None), comment=";", files=["a", "b"], model="M", prompt=""
-    )
+    text = render.commit_template(cfg("/", None), comment=";", files=["a", "b"], model="M", prompt="")
     assert text.startswith("\n\n; ai-rollback")
-    assert (
-        "; Generated-by: M\n" in text
-        and "; Files: a, b\n" in text
-        and "<the prompt you gave it>" in text
-    )
+    assert "; Generated-by: M\n" in text and "; Files: a, b\n" in text and "<the prompt you gave it>" in text
 
 
 def test_user_template(repo: Repo) -> None:
@@ -48,22 +42,16 @@ def test_user_template(repo: Repo) -> None:
         ("{% if %}", "tmpl.j2:1"),
     ],
 )
-def test_user_template_is_sandboxed_and_errors_are_clear(
-    repo: Repo, body: str, needle: str
-) -> None:
+def test_user_template_is_sandboxed_and_errors_are_clear(repo: Repo, body: str, needle: str) -> None:
     repo.write("tmpl.j2", body)
     with pytest.raises(ConfigError) as info:
-        render.commit_template(
-            cfg(str(repo.path), "tmpl.j2"), comment="#", files=[], model="", prompt=""
-        )
+        render.commit_template(cfg(str(repo.path), "tmpl.j2"), comment="#", files=[], model="", prompt="")
     assert needle in info.value.message
 
 
 def test_missing_user_template(repo: Repo) -> None:
     with pytest.raises(ConfigError, match="does not exist"):
-        render.commit_template(
-            cfg(str(repo.path), "nope.j2"), comment="#", files=[], model="", prompt=""
-        )
+        render.commit_template(cfg(str(repo.path), "nope.j2"), comment="#", files=[], model="", prompt="")
 
 
 def test_editor_commit_uses_the_user_template(repo: Repo) -> None:

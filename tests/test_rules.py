@@ -23,9 +23,7 @@ def run(
     is_merge: bool = False,
 ) -> Verdict:
     clean = clean_message(text, "#", "strip")
-    return judge(
-        clean.lines, parse_trailers(clean.text), config or cfg(), changed, is_merge=is_merge
-    )
+    return judge(clean.lines, parse_trailers(clean.text), config or cfg(), changed, is_merge=is_merge)
 
 
 def rules_of(verdict: Verdict) -> list[str]:
@@ -78,9 +76,7 @@ def test_missing_and_empty_and_placeholder_trailers() -> None:
     verdict = run("AI: x\n\nGenerated-by: m\nFiles:\n", [])
     assert rules_of(verdict) == ["missing-trailer", "empty-trailer"]
     assert "Prompt" in verdict.violations[0].message
-    verdict = run(
-        "AI: x\n\nGenerated-by: <model, e.g. Claude Sonnet 4.5>\nPrompt: p\nFiles: a\n", ["a"]
-    )
+    verdict = run("AI: x\n\nGenerated-by: <model, e.g. Claude Sonnet 4.5>\nPrompt: p\nFiles: a\n", ["a"])
     assert rules_of(verdict) == ["empty-trailer"] and "placeholder" in verdict.violations[0].message
     assert run("AI: x\n\nPrompt: p\nFiles: a\n", ["a"], cfg(required_trailers=["Prompt"])).ok
 
@@ -141,15 +137,11 @@ def test_files_helpers() -> None:
 
 def test_prompt_with_a_credential_is_rejected_and_redacted() -> None:
     token = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
-    verdict = run(
-        f"AI: x\n\nGenerated-by: m\nPrompt: use {token} to call the API\nFiles: a\n", ["a"]
-    )
+    verdict = run(f"AI: x\n\nGenerated-by: m\nPrompt: use {token} to call the API\nFiles: a\n", ["a"])
     assert rules_of(verdict) == ["prompt-secret"]
     assert token not in verdict.violations[0].message
     assert "ghp_" in verdict.violations[0].message
-    assert run(
-        f"AI: x\n\nGenerated-by: m\nPrompt: use {token}\nFiles: a\n", ["a"], cfg(secret_scan=False)
-    ).ok
+    assert run(f"AI: x\n\nGenerated-by: m\nPrompt: use {token}\nFiles: a\n", ["a"], cfg(secret_scan=False)).ok
 
 
 @pytest.mark.parametrize(

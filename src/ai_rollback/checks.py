@@ -23,9 +23,7 @@ ZERO_CHARS = frozenset("0")
 
 def judge_commit(commit: gitio.LogCommit, config: Config, settings: GitSettings) -> report.Checked:
     text = commit.message
-    trailers = message.parse_trailers(
-        text, settings.parse_comment, settings.separators, settings.configured
-    )
+    trailers = message.parse_trailers(text, settings.parse_comment, settings.separators, settings.configured)
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
@@ -74,9 +72,7 @@ def _commit_of(git: gitio.Git, sha: str) -> str | None:
     return out.decode().strip() if code == 0 else None
 
 
-def push_revisions(
-    git: gitio.Git, updates: Iterable[Sequence[str]], remote: str | None
-) -> list[str]:
+def push_revisions(git: gitio.Git, updates: Iterable[Sequence[str]], remote: str | None) -> list[str]:
     """Revision arguments selecting the commits a pre-push update sends.
 
     ``updates`` are pre-push stdin lines ``LOCAL_REF LOCAL_SHA REMOTE_REF

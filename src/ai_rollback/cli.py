@@ -48,9 +48,7 @@ def cli() -> None:
 
 @cli.command(context_settings=CONTEXT)
 @click.argument("msg_file", required=False, metavar="[MSG_FILE]")
-@click.option(
-    "--range", "range_", metavar="A..B", help="Check the existing commits of a range instead (CI)."
-)
+@click.option("--range", "range_", metavar="A..B", help="Check the existing commits of a range instead (CI).")
 @click.option(
     "--format",
     "fmt",
@@ -59,9 +57,7 @@ def cli() -> None:
     show_default=True,
     help="Output format.",
 )
-@click.option(
-    "--fix", is_flag=True, help="Rewrite MSG_FILE's trailers into the form git parses, in place."
-)
+@click.option("--fix", is_flag=True, help="Rewrite MSG_FILE's trailers into the form git parses, in place.")
 def check(msg_file: str | None, range_: str | None, fmt: str, fix: bool) -> int:
     """Check a commit message file against the convention and the staged change.
 
@@ -188,9 +184,7 @@ def pre_receive() -> int:
     ctx = hook.load_context()
     git = checks.server_git()
     updates = checks.parse_ref_lines(checks.stdin_text(), 3)
-    results = checks.check_commits(
-        git, checks.receive_revisions(git, updates), ctx.config, ctx.settings
-    )
+    results = checks.check_commits(git, checks.receive_revisions(git, updates), ctx.config, ctx.settings)
     return _report_push(results, "pushed")
 
 
@@ -255,9 +249,7 @@ def uninstall(hooks: tuple[str, ...]) -> int:
 
 @cli.command(context_settings=CONTEXT)
 @click.option("--repo-url", default=None, help="Repository URL for the pre-commit entry.")
-@click.option(
-    "--rev", default=None, help=f"Revision for the pre-commit entry (default v{__version__})."
-)
+@click.option("--rev", default=None, help=f"Revision for the pre-commit entry (default v{__version__}).")
 def init(repo_url: str | None, rev: str | None) -> int:
     """Write a commented configuration and the .pre-commit-config.yaml entry.
 
@@ -295,6 +287,173 @@ def show_config() -> int:
 
 
 # --------------------------------------------------------------------------
+# revert
+# --------------------------------------------------------------------------
+
+REVERT_HELP = """Revert the AI commits of RANGE, keep the human ones; all or nothing.
+
+RANGE is any revision range git accepts, e.g. v2.1.0..HEAD.  ai-revert
+classifies every commit (our convention and the marks other AI tools leave),
+plans which commits to revert (newest first) and which human commits are
+entangled with them, asks for confirmation on a terminal, then builds the
+revert commits without touching your work tree and moves the branch once.
+On any conflict, failure or Ctrl-C the repository stays exactly as it was.
+
+\b
+Examples:
+  ai-revert v2.1.0..HEAD --dry-run
+  ai-revert v2.1.0..HEAD --entangled skip --yes
+  ai-revert v2.1.0..HEAD --model 'gpt-*' --path src/ --incident
+"""
+
+
+def _revert_options(f: click.decorators.FC) -> click.decorators.FC:
+    decorators = [
+        click.argument("range_", metavar="RANGE"),
+        click.option("--dry-run", is_flag=True, help="Print the plan and change nothing."),
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(["text", "json"]),
+            default="text",
+            show_default=True,
+        ),
+        click.option(
+            "--entangled",
+            type=click.Choice(["stop", "skip", "include"]),
+            default=None,
+            help="What to do with AI commits later commits depend on (default: stop, or the "
+            "configured [tool.ai-rollback.revert] entangled).",
+        ),
+        click.option(
+            "--only",
+            type=click.Choice(["ai", "human"]),
+            default="ai",
+            show_default=True,
+            help="Revert the AI commits (default) or, the other way round, the human ones.",
+        ),
+        click.option(
+            "--model",
+            metavar="GLOB",
+            help="Only revert AI commits whose model matches (e.g. 'gpt-*').",
+        ),
+        click.option(
+            "--path",
+            "paths",
+            multiple=True,
+            metavar="PATHSPEC",
+            help="Only revert commits that change these paths (repeatable).",
+        ),
+        click.option("--squash", is_flag=True, help="One revert commit for all of them."),
+        click.option("--no-commit", is_flag=True, help="Stage the combined revert; commit it yourself."),
+        click.option(
+            "--yes",
+            "-y",
+            is_flag=True,
+            help="Do not ask for confirmation (needed without a terminal).",
+        ),
+        click.option("--incident", is_flag=True, help="Also tag the result incident-YYYYMMDD-HHMM (UTC)."),
+    ]
+    for decorator in reversed(decorators):
+        f = decorator(f)
+    return f
+
+
+def _revert(
+    range_: str,
+    dry_run: bool,
+    fmt: str,
+    entangled: str | None,
+    only: str,
+    model: str | None,
+    paths: tuple[str, ...],
+    squash: bool,
+    no_commit: bool,
+    yes: bool,
+    incident: bool,
+) -> int:
+    from ai_rollback import revert
+
+    if squash and no_commit:
+        raise UsageError("--squash and --no-commit do not go together (--no-commit is always one change)")
+    if no_commit and incident:
+        raise UsageError("--incident tags a commit; with --no-commit there is none yet")
+    repo = gitio.open_repository_fast()
+    settings = hook.git_settings(repo.paths())
+    config = project_config.load(repo.root, os.path.join(repo.common_dir, "ai-rollback"))
+    policy = entangled or str(config.table("revert").get("entangled") or "stop")
+    options = revert.Options(
+        range_, only, model, paths, policy, dry_run, fmt, squash, no_commit, yes, incident
+    )
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    if not dry_run and not yes and not interactive:
+        confirm = _refuse_without_terminal
+    elif not dry_run and not yes:
+        confirm = _ask
+    else:
+        confirm = None
+    runner = revert.Runner(repo, config, settings, confirm=confirm, progress=revert.progress_printer())
+    try:
+        outcome = runner.run(options)
+    except revert.Entanglement:
+        if fmt == "json":
+            revert.write_plan_json(runner.last_plan, sys.stdout)
+        else:
+            click.echo(revert.plan_text(runner.last_plan), err=True, nl=False)
+        raise
+    if outcome.recovered:
+        click.echo(f"ai-revert: {outcome.recovered}", err=True)
+    if fmt == "json":
+        extra: dict[str, object] = {}
+        if not dry_run:
+            extra["result"] = {
+                "branch": outcome.branch.removeprefix("refs/heads/"),
+                "old": outcome.old,
+                "new": outcome.new or None,
+                "created": outcome.created,
+                "incident_tag": outcome.incident_tag,
+                "staged": bool(no_commit and outcome.plan.to_revert),
+            }
+        revert.write_plan_json(outcome.plan, sys.stdout, extra)
+    else:
+        if dry_run:
+            click.echo(revert.plan_text(outcome.plan), nl=False)
+        else:
+            click.echo(revert.summary(outcome, no_commit), nl=False)
+    if dry_run and outcome.plan.refused:
+        return CHECK_FAILED
+    return OK
+
+
+def _refuse_without_terminal(the_plan: object) -> bool:
+    raise UsageError(
+        "ai-revert changes history and there is no terminal to confirm on",
+        hint="review it with --dry-run, then run it again with --yes",
+    )
+
+
+def _ask(the_plan: object) -> bool:
+    from ai_rollback import revert
+
+    click.echo(revert.plan_text(the_plan), nl=False)  # type: ignore[arg-type]
+    answer = click.prompt("Confirm rollback? (yes/no)", default="", show_default=False, err=False)
+    return answer.strip().lower() in ("yes", "y")
+
+
+@cli.command("revert", context_settings=CONTEXT, help=REVERT_HELP)
+@_revert_options
+def revert_command(**kwargs: object) -> int:
+    return _revert(**kwargs)  # type: ignore[arg-type]
+
+
+@click.command("ai-revert", context_settings=CONTEXT, help=REVERT_HELP)
+@click.version_option(__version__, "-V", "--version", prog_name="ai-revert")
+@_revert_options
+def ai_revert(**kwargs: object) -> int:
+    return _revert(**kwargs)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------
 # entry points
 # --------------------------------------------------------------------------
 
@@ -309,7 +468,7 @@ def _run_click(group: click.Command, args: Sequence[str], prog: str) -> int:
             exc.show()
         return USAGE
     except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
+        click.echo("Aborted; nothing was changed.", err=True)
         return 130
     except click.ClickException as exc:
         exc.show()
@@ -321,5 +480,5 @@ def main(args: Sequence[str]) -> int:
     return guarded(lambda: _run_click(cli, args, "ai-rollback"))
 
 
-def revert_main(args: Sequence[str]) -> int:  # pragma: no cover - issue 3
-    raise NotImplementedError
+def revert_main(args: Sequence[str]) -> int:
+    return guarded(lambda: _run_click(ai_revert, args, "ai-revert"))

@@ -28,9 +28,7 @@ TABLE = "tool.ai-rollback"
 FILES_MATCH_MODES = ("exact", "cover", "off")
 
 
-def _fail(
-    where: str, key: str, value: object, problem: str, hint: str | None = None
-) -> ConfigError:
+def _fail(where: str, key: str, value: object, problem: str, hint: str | None = None) -> ConfigError:
     return ConfigError(f"{where}: {key} = {value!r}: {problem}", hint=hint)
 
 
@@ -59,9 +57,7 @@ def _trailer_keys(where: str, key: str, value: object) -> object:
         )
     for item in value:
         if not item or not all((c.isascii() and c.isalnum()) or c == "-" for c in item):
-            raise _fail(
-                where, key, value, f"{item!r} is not a key git can parse (letters, digits, '-')"
-            )
+            raise _fail(where, key, value, f"{item!r} is not a key git can parse (letters, digits, '-')")
     return list(value)
 
 
@@ -105,9 +101,7 @@ class Option:
 
     __slots__ = ("default", "doc", "validate")
 
-    def __init__(
-        self, default: object, validate: Callable[[str, str, object], object], doc: str
-    ) -> None:
+    def __init__(self, default: object, validate: Callable[[str, str, object], object], doc: str) -> None:
         self.default = default
         self.validate = validate
         self.doc = doc
@@ -115,9 +109,7 @@ class Option:
 
 #: Top-level keys.  Sub-tables (``[tool.ai-rollback.revert]``...) are in TABLES.
 OPTIONS: dict[str, Option] = {
-    "ai-label": Option(
-        "AI", _label, "Subject label of AI commits (written with a colon: 'AI: ...')."
-    ),
+    "ai-label": Option("AI", _label, "Subject label of AI commits (written with a colon: 'AI: ...')."),
     "human-label": Option("Human", _label, "Subject label of human commits."),
     "required-trailers": Option(
         ["Generated-by", "Prompt", "Files"],
@@ -141,8 +133,58 @@ OPTIONS: dict[str, Option] = {
     ),
 }
 
-#: Sub-tables: name -> options.  Later features register theirs here.
-TABLES: dict[str, dict[str, Option]] = {}
+
+def _string_list(where: str, key: str, value: object) -> object:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise _fail(where, key, value, "must be a list of non-empty strings")
+    return list(value)
+
+
+def _strftime_pattern(where: str, key: str, value: object) -> object:
+    if not isinstance(value, str) or not value.strip() or value.startswith("-"):
+        raise _fail(where, key, value, "must be a tag name pattern such as incident-%Y%m%d-%H%M")
+    return value
+
+
+_DETECTOR_DOCS = {
+    "convention": 'Our subject label "AI:" ("Human:" marks a human commit and wins).',
+    "generated-by": "A Generated-by: trailer.",
+    "assisted-by": "An Assisted-by: trailer (Linux kernel style).",
+    "co-authored-by": "A Co-authored-by: trailer whose e-mail is a known AI identity.",
+    "ai-author": "An author or committer e-mail that is a known AI identity.",
+    "aider-author": 'An author name ending in " (aider)".',
+    "aider-subject": 'A subject starting with "aider: ".',
+    "extra-trailers": "A trailer key listed in extra-trailers.",
+}
+
+#: Sub-tables: name -> options.
+TABLES: dict[str, dict[str, Option]] = {
+    "revert": {
+        "entangled": Option(
+            "stop",
+            _choice("stop", "skip", "include"),
+            "ai-revert's default --entangled policy: stop, skip or include.",
+        ),
+        "incident-tag": Option(
+            "incident-%Y%m%d-%H%M",
+            _strftime_pattern,
+            "Name of the tag --incident creates (strftime pattern, UTC).",
+        ),
+    },
+    "detectors": {
+        **{name: Option(True, _bool, doc) for name, doc in _DETECTOR_DOCS.items()},
+        "ai-identities": Option(
+            [],
+            _string_list,
+            'More AI identities: e-mail glob, optionally "=Tool" (e.g. "bot@example.com=OurBot").',
+        ),
+        "extra-trailers": Option(
+            ["Co-authored-by-AI", "Made-with"],
+            _trailer_keys,
+            "Trailer keys that mark a commit as AI output.",
+        ),
+    },
+}
 
 
 class Config:
@@ -335,9 +377,7 @@ def _read_cache(path: str, key: tuple[object, ...]) -> tuple[dict[str, object], 
     return values, source
 
 
-def _write_cache(
-    path: str, key: tuple[object, ...], values: dict[str, object], source: str | None
-) -> None:
+def _write_cache(path: str, key: tuple[object, ...], values: dict[str, object], source: str | None) -> None:
     import marshal
 
     try:
@@ -366,16 +406,12 @@ def toml_value(value: object) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
-        return (
-            "{ " + ", ".join(f"{_toml_key(k)} = {toml_value(v)}" for k, v in value.items()) + " }"
-        )
+        return "{ " + ", ".join(f"{_toml_key(k)} = {toml_value(v)}" for k, v in value.items()) + " }"
     raise TypeError(value)
 
 
 def _toml_key(key: str) -> str:
-    return (
-        key if key and all(c.isascii() and (c.isalnum() or c in "-_") for c in key) else f'"{key}"'
-    )
+    return key if key and all(c.isascii() and (c.isalnum() or c in "-_") for c in key) else f'"{key}"'
 
 
 def render(config: Config) -> str:
@@ -391,9 +427,7 @@ def render(config: Config) -> str:
         for key in options:
             value = table.get(key)
             lines.append(
-                f"{_toml_key(key)} = {toml_value(value)}"
-                if value is not None
-                else f"# {key} = (unset)"
+                f"{_toml_key(key)} = {toml_value(value)}" if value is not None else f"# {key} = (unset)"
             )
     return "\n".join(lines) + "\n"
 
@@ -405,9 +439,7 @@ def commented_defaults(table: str = TABLE) -> str:
         lines.append(f"# {option.doc}")
         default = option.default
         lines.append(
-            f"# {key} = {toml_value(default)}"
-            if default is not None
-            else f'# {key} = "path/to/template.j2"'
+            f"# {key} = {toml_value(default)}" if default is not None else f'# {key} = "path/to/template.j2"'
         )
     for name, options in TABLES.items():
         lines.append("")
@@ -416,8 +448,6 @@ def commented_defaults(table: str = TABLE) -> str:
             lines.append(f"# {option.doc}")
             default = option.default
             lines.append(
-                f"# {_toml_key(key)} = {toml_value(default)}"
-                if default is not None
-                else f"# {key} ="
+                f"# {_toml_key(key)} = {toml_value(default)}" if default is not None else f"# {key} ="
             )
     return "\n".join(lines) + "\n"

@@ -25,9 +25,7 @@ def guarded(fn: Callable[[], int]) -> int:
         return fn()
     except AiRollbackError as exc:
         sys.stdout.flush()
-        sys.stderr.write(
-            exc.render().encode("utf-8", "surrogateescape").decode("utf-8", "replace") + "\n"
-        )
+        sys.stderr.write(exc.render().encode("utf-8", "surrogateescape").decode("utf-8", "replace") + "\n")
         return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("ai-rollback: interrupted\n")

@@ -28,11 +28,7 @@ def fix_trailers(raw: str, comment: str = "#", separators: str = ":") -> str:
     newline = "\r\n" if "\r\n" in raw else "\n"
 
     subject = next(
-        (
-            i
-            for i, line in enumerate(lines)
-            if not line.startswith(comment) and _content(line).strip(SPACE)
-        ),
+        (i for i, line in enumerate(lines) if not line.startswith(comment) and _content(line).strip(SPACE)),
         None,
     )
     if subject is None:
@@ -51,11 +47,7 @@ def fix_trailers(raw: str, comment: str = "#", separators: str = ":") -> str:
         written, canonical = spelled
         group = [index]
         index += 1
-        while (
-            index < len(lines)
-            and lines[index][:1] in (" ", "\t")
-            and _content(lines[index]).strip(SPACE)
-        ):
+        while index < len(lines) and lines[index][:1] in (" ", "\t") and _content(lines[index]).strip(SPACE):
             group.append(index)
             index += 1
         trailer = parsed.get(group[0])
@@ -66,9 +58,7 @@ def fix_trailers(raw: str, comment: str = "#", separators: str = ":") -> str:
         return raw
 
     moved = {i for _, group, _ in moves for i in group}
-    ordered = sorted(
-        moves, key=lambda m: (_ORDER.index(m[2]) if m[2] in _ORDER else len(_ORDER), m[0])
-    )
+    ordered = sorted(moves, key=lambda m: (_ORDER.index(m[2]) if m[2] in _ORDER else len(_ORDER), m[0]))
     block: list[str] = []
     for _, group, canonical in ordered:
         first = _content(lines[group[0]])
@@ -77,18 +67,12 @@ def fix_trailers(raw: str, comment: str = "#", separators: str = ":") -> str:
         block.extend(_content(lines[i]) + newline for i in group[1:])
 
     remaining = [line for i, line in enumerate(lines) if i not in moved]
-    while (
-        remaining
-        and not _content(remaining[-1]).strip(SPACE)
-        and not remaining[-1].startswith(comment)
-    ):
+    while remaining and not _content(remaining[-1]).strip(SPACE) and not remaining[-1].startswith(comment):
         remaining.pop()
     if remaining and not remaining[-1].endswith("\n"):
         remaining[-1] += newline
     text = "".join(remaining)
     start, stop = trailer_block(text, comment, separators)
-    if start < stop:
-        result = text[:start] + "".join(block) + text[start:]
-    else:
-        result = text + newline + "".join(block)
+    # into an existing trailer block (before Signed-off-by and friends), else a new last paragraph
+    result = text[:start] + "".join(block) + text[start:] if start < stop else text + newline + "".join(block)
     return result + tail

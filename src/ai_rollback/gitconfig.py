@@ -172,9 +172,7 @@ def locate(start: str | None = None, env: Mapping[str, str] | None = None) -> Re
             target = _read_gitfile(dot_git)
             if target:
                 return RepoPaths(target, _common_dir(target, env), path)
-        if os.path.isfile(os.path.join(path, "HEAD")) and os.path.isdir(
-            os.path.join(path, "objects")
-        ):
+        if os.path.isfile(os.path.join(path, "HEAD")) and os.path.isdir(os.path.join(path, "objects")):
             # A bare repository (or we were started inside a .git directory).
             return RepoPaths(path, _common_dir(path, env), None)
         parent = os.path.dirname(path)
@@ -368,11 +366,7 @@ def _sq_dequote_step(s: str, pos: int) -> tuple[str, int]:
             continue
         # A quote ends the quoted part; \' or \! and a quote may resume it.
         pos += 1
-        if (
-            s.startswith("\\", pos)
-            and s[pos + 1 : pos + 2] in ("'", "!")
-            and s[pos + 2 : pos + 3] == "'"
-        ):
+        if s.startswith("\\", pos) and s[pos + 1 : pos + 2] in ("'", "!") and s[pos + 2 : pos + 3] == "'":
             out.append(s[pos + 1])
             pos += 3
             continue
@@ -482,9 +476,7 @@ def _head_branch(git_dir: str) -> str | None:
     return head[len(prefix) :] if head.startswith(prefix) else None
 
 
-def _condition_true(
-    cond: str, origin_dir: str | None, paths: RepoPaths, env: Mapping[str, str]
-) -> bool:
+def _condition_true(cond: str, origin_dir: str | None, paths: RepoPaths, env: Mapping[str, str]) -> bool:
     for prefix, icase in (("gitdir:", False), ("gitdir/i:", True)):
         if cond.startswith(prefix):
             pattern = _condition_pattern(cond[len(prefix) :], origin_dir, env)
@@ -504,9 +496,7 @@ def _condition_true(
     return False
 
 
-def _file_pairs(
-    path: str, paths: RepoPaths | None, env: Mapping[str, str], depth: int = 0
-) -> list[Pair]:
+def _file_pairs(path: str, paths: RepoPaths | None, env: Mapping[str, str], depth: int = 0) -> list[Pair]:
     try:
         with open(path, "rb") as f:
             data = f.read()
@@ -590,11 +580,7 @@ def system_config_path(env: Mapping[str, str]) -> str | None:
         candidate = os.path.join(directory or ".", "git")
         if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             prefix = os.path.dirname(os.path.dirname(os.path.realpath(candidate)))
-            return (
-                "/etc/gitconfig"
-                if prefix in ("/usr", "/")
-                else os.path.join(prefix, "etc", "gitconfig")
-            )
+            return "/etc/gitconfig" if prefix in ("/usr", "/") else os.path.join(prefix, "etc", "gitconfig")
     return "/etc/gitconfig"
 
 

@@ -224,9 +224,7 @@ def amended_changes(ctx: Context) -> list[str] | None:
         head = gitio.read_head(ctx.paths) if ctx.paths else None
         if head is None:
             return None
-        return gitio.staged_paths(
-            gitio.EMPTY_TREE_SHA256 if len(head) == 64 else gitio.EMPTY_TREE_SHA1
-        )
+        return gitio.staged_paths(gitio.EMPTY_TREE_SHA256 if len(head) == 64 else gitio.EMPTY_TREE_SHA1)
 
 
 def commit_msg(path: str | None, fmt: str = "text") -> int:
@@ -234,9 +232,7 @@ def commit_msg(path: str | None, fmt: str = "text") -> int:
     raw = read_message(path)
     ctx = load_context()
     in_commit = path is not None and os.path.basename(path) in MESSAGE_FILES
-    is_merge = bool(
-        in_commit and ctx.paths and os.path.exists(os.path.join(ctx.paths.git_dir, "MERGE_HEAD"))
-    )
+    is_merge = bool(in_commit and ctx.paths and os.path.exists(os.path.join(ctx.paths.git_dir, "MERGE_HEAD")))
     checked = judge_text(
         raw,
         ctx,
@@ -346,9 +342,7 @@ def _fill_ai_message(raw: str, ctx: Context) -> str:
     comment = settings.parse_comment
     if rules._glued(cleaned.lines, comment):
         return raw  # seed style: commit-msg explains and `check --fix` repairs it
-    trailers = message.parse_trailers(
-        cleaned.text, comment, settings.separators, settings.configured
-    )
+    trailers = message.parse_trailers(cleaned.text, comment, settings.separators, settings.configured)
     required = [k.lower() for k in config.required_trailers]
     add: list[tuple[str, str]] = []
 
@@ -357,11 +351,7 @@ def _fill_ai_message(raw: str, ctx: Context) -> str:
 
     model = os.environ.get("AI_ROLLBACK_MODEL", "").strip()
     prompt = os.environ.get("AI_ROLLBACK_PROMPT", "").strip()
-    if (
-        model
-        and missing(rules.MODEL_KEY)
-        and not any(t.key_is(rules.ASSISTED_KEY) for t in trailers)
-    ):
+    if model and missing(rules.MODEL_KEY) and not any(t.key_is(rules.ASSISTED_KEY) for t in trailers):
         add.append((rules.MODEL_KEY, model))
     if prompt and missing(rules.PROMPT_KEY):
         add.append((rules.PROMPT_KEY, prompt))

@@ -69,13 +69,9 @@ def _add_to_pre_commit(root: str, url: str, rev: str) -> tuple[str, str | None]:
     lines = text.splitlines()
     top_keys = [i for i, line in enumerate(lines) if line[:1].isalpha() and ":" in line]
     repos = [i for i in top_keys if lines[i].startswith("repos:")]
-    items = (
-        [line for line in lines[repos[0] + 1 :] if line.lstrip().startswith("- ")] if repos else []
-    )
+    items = [line for line in lines[repos[0] + 1 :] if line.lstrip().startswith("- ")] if repos else []
     if not repos or repos[0] != top_keys[-1] or lines[repos[0]].strip() != "repos:" or not items:
-        return f"not changed: {PRE_COMMIT_CONFIG} (add the entry below by hand)", repo_entry(
-            url, rev
-        )
+        return f"not changed: {PRE_COMMIT_CONFIG} (add the entry below by hand)", repo_entry(url, rev)
     indent = items[0][: len(items[0]) - len(items[0].lstrip())]
     new = text + ("" if text.endswith("\n") else "\n") + repo_entry(url, rev, indent)
     note = f"added ai-rollback to {PRE_COMMIT_CONFIG}"

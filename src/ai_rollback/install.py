@@ -90,8 +90,7 @@ def install(repo: Repository, names: Sequence[str], force: bool = False) -> list
                 "pre-commit manages your hooks: add ai-rollback to .pre-commit-config.yaml instead "
                 "(see `ai-rollback init`)"
                 if generated_by_pre_commit
-                else f"rerun with --force to install ours and keep yours as "
-                f"{path.name}{BACKUP_SUFFIX}"
+                else f"rerun with --force to install ours and keep yours as {path.name}{BACKUP_SUFFIX}"
             ),
         )
     directory.mkdir(parents=True, exist_ok=True)

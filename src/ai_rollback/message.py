@@ -101,9 +101,7 @@ class ConfiguredTrailer:
             return False
         if self.name[:length].lower() == head and len(self.name) >= length:
             return True
-        return (
-            self.key is not None and len(self.key) >= length and self.key[:length].lower() == head
-        )
+        return self.key is not None and len(self.key) >= length and self.key[:length].lower() == head
 
     def __repr__(self) -> str:
         return f"ConfiguredTrailer({self.name!r}, {self.key!r})"
@@ -240,9 +238,7 @@ def trailer_start(
                 if sep >= 1 and line[0] not in SPACE:
                     trailer_lines += 1
                     possible_continuation_lines = 0
-                    if not recognized_prefix and any(
-                        item.matches(line, sep) for item in configured
-                    ):
+                    if not recognized_prefix and any(item.matches(line, sep) for item in configured):
                         recognized_prefix = True
                 elif line[0] in SPACE:
                     possible_continuation_lines += 1

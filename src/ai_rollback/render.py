@@ -36,16 +36,25 @@ def template_dir() -> Path:
     )
 
 
+_environments: dict[tuple[str, ...], SandboxedEnvironment] = {}
+
+
 def _environment(search: Sequence[str | Path]) -> SandboxedEnvironment:
+    """One sandboxed environment per template folder (jinja2 caches compiled templates in it)."""
+    key = tuple(str(p) for p in search)
+    if key in _environments:
+        return _environments[key]
     import jinja2
     from jinja2.sandbox import SandboxedEnvironment
 
-    return SandboxedEnvironment(
+    env = SandboxedEnvironment(
         loader=jinja2.FileSystemLoader([str(p) for p in search]),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         autoescape=False,
     )
+    _environments[key] = env
+    return env
 
 
 def render_file(name: str, values: Mapping[str, object], user_template: str | None = None) -> str:
@@ -67,16 +76,12 @@ def render_file(name: str, values: Mapping[str, object], user_template: str | No
     try:
         return env.get_template(template_name).render(**values)
     except jinja2.TemplateSyntaxError as exc:
-        raise ConfigError(
-            f"template {exc.filename or template_name}:{exc.lineno}: {exc.message}"
-        ) from None
+        raise ConfigError(f"template {exc.filename or template_name}:{exc.lineno}: {exc.message}") from None
     except jinja2.TemplateError as exc:
         raise ConfigError(f"template {user_template or template_name}: {exc}") from None
 
 
-def commit_template(
-    config: Config, *, comment: str, files: Sequence[str], model: str, prompt: str
-) -> str:
+def commit_template(config: Config, *, comment: str, files: Sequence[str], model: str, prompt: str) -> str:
     """The prepare-commit-msg text for an editor commit."""
     user = config.template
     if user and config.root and not os.path.isabs(user):

@@ -60,9 +60,7 @@ class Violation:
 class Verdict:
     __slots__ = ("kind", "subject", "trailers", "violations")
 
-    def __init__(
-        self, kind: str, subject: str, trailers: list[Trailer], violations: list[Violation]
-    ) -> None:
+    def __init__(self, kind: str, subject: str, trailers: list[Trailer], violations: list[Violation]) -> None:
         self.kind = kind
         self.subject = subject
         self.trailers = trailers
@@ -145,9 +143,7 @@ def _listing(paths: Sequence[str], limit: int = 8) -> str:
     return shown + (f" and {len(paths) - limit} more" if len(paths) > limit else "")
 
 
-def files_mismatch(
-    listed: Sequence[str], changed: Sequence[str], mode: str
-) -> tuple[list[str], list[str]]:
+def files_mismatch(listed: Sequence[str], changed: Sequence[str], mode: str) -> tuple[list[str], list[str]]:
     """``(missing, extra)``: changed paths not listed, listed paths not changed."""
     if mode == "cover":
         return [p for p in changed if not _covered(p, listed)], []
@@ -240,9 +236,7 @@ def judge(
     return Verdict(kind, subject, trailers, violations)
 
 
-def _judge_amend(
-    lines: Sequence[str], trailers: list[Trailer], config: Config, comment: str
-) -> Verdict:
+def _judge_amend(lines: Sequence[str], trailers: list[Trailer], config: Config, comment: str) -> Verdict:
     """``amend!`` replaces its target's message with its body: judge that body."""
     body_start = 1
     while body_start < len(lines) and not lines[body_start].strip(SPACE):
@@ -361,12 +355,7 @@ def _ai_rules(
         if not spelled or spelled[1] in reported or _trailer_value(trailers, spelled[1]):
             continue
         written, canonical = spelled
-        if (
-            find_separator(lines[index]) < 1
-            or written != written.strip()
-            or " " in written
-            or "_" in written
-        ):
+        if find_separator(lines[index]) < 1 or written != written.strip() or " " in written or "_" in written:
             violations.append(
                 Violation(
                     "trailer-key",
@@ -379,8 +368,7 @@ def _ai_rules(
             violations.append(
                 Violation(
                     "trailers-not-last",
-                    f'"{written}:" is not in the last paragraph, so git does not read it as a '
-                    "trailer",
+                    f'"{written}:" is not in the last paragraph, so git does not read it as a trailer',
                     index,
                     "move the trailers to the end of the message, after a blank line",
                 )

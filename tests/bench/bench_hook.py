@@ -40,9 +40,7 @@ def _spawn_time(argv: list[str], cwd: str, env: dict[str, str]) -> float:
     )
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
-        raise SystemExit(
-            f"{' '.join(argv)} failed ({done.returncode}): {done.stderr.decode()[-500:]}"
-        )
+        raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}): {done.stderr.decode()[-500:]}")
     return elapsed
 
 
@@ -67,9 +65,7 @@ def make_repo(root: str, env: dict[str, str]) -> str:
         "Prompt: Optimize image processing pipeline for memory efficiency\n"
         "Files: src/image_processor.py, utils/memory_manager.py\n"
     )
-    Path(repo, "conventional.txt").write_text(
-        "feat(img): initial image optimization implementation\n"
-    )
+    Path(repo, "conventional.txt").write_text("feat(img): initial image optimization implementation\n")
     Path(repo, "gitlint.txt").write_text(
         "Initial image optimization implementation\n\nOptimize the pipeline for memory efficiency.\n"
     )
