@@ -273,3 +273,9 @@ def test_settings_from_pairs_details() -> None:
     assert s.comment == "auto" and s.parse_comment == "#"
     assert [(c.name, c.key) for c in s.configured] == [("a.b", "AB")]
     assert RepoPaths("g", "c", None).work_tree is None
+
+
+@pytest.mark.parametrize("text", ["[alias ", '[alias "x', "[core", '[core]\nx = "open', "[", 'x = "\\'])
+def test_truncated_config_never_hangs(text: str) -> None:
+    with pytest.raises(Unsupported):
+        parse_config_text(text)

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 Pair = tuple[str, "str | None"]
 
 #: The keys that matter to us, as ``git config --get-regexp`` sees them.
-WANTED_REGEX = r"^(core\.comment(char|string)|commit\.cleanup|trailer\.)"
+WANTED_REGEX = r"^(core\.comment(char|string)|commit\.(cleanup|verbose)|trailer\.)"
 _MAX_INCLUDE_DEPTH = 10
 
 
@@ -40,7 +40,7 @@ class Unsupported(Exception):
 class GitSettings:
     """What we need from git config to read a message as git does."""
 
-    __slots__ = ("cleanup", "comment", "configured", "separators")
+    __slots__ = ("cleanup", "comment", "configured", "separators", "verbose")
 
     def __init__(
         self,
@@ -48,16 +48,18 @@ class GitSettings:
         cleanup: str = "default",
         separators: str = ":",
         configured: list[ConfiguredTrailer] | None = None,
+        verbose: bool = False,
     ) -> None:
         self.comment = comment  # "auto" is kept as such; see message.detect_auto_comment
         self.cleanup = cleanup
         self.separators = separators
         self.configured = configured or []
+        self.verbose = verbose  # commit.verbose: git cuts the message at the scissors line
 
     def __repr__(self) -> str:
         return (
             f"GitSettings(comment={self.comment!r}, cleanup={self.cleanup!r}, "
-            f"separators={self.separators!r}, configured={self.configured!r})"
+            f"separators={self.separators!r}, configured={self.configured!r}, verbose={self.verbose!r})"
         )
 
     @property
@@ -81,6 +83,11 @@ def settings_from_pairs(pairs: Iterable[Pair]) -> GitSettings:
                 settings.comment = value
         elif low == "commit.cleanup" and value is not None:
             settings.cleanup = value
+        elif low == "commit.verbose":
+            try:
+                settings.verbose = _truthy(value)
+            except Unsupported:
+                settings.verbose = False
         elif low == "trailer.separators" and value is not None:
             settings.separators = value
         elif low.startswith("trailer."):
@@ -267,7 +274,7 @@ class _Parser:
             name += ch.lower()
 
     def _extended(self, name: str, ch: str) -> str:
-        while ch in _SPACE:
+        while ch and ch in _SPACE:  # "" (the end) is in every string: test it first
             if ch == "\n":
                 raise self.fail()
             ch = self.next()
