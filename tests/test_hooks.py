@@ -58,8 +58,8 @@ def test_bad_subject_is_rejected_with_rule_and_fix(hooked: Repo) -> None:
     done = hooked.git("commit", "-q", "-m", "add a", check=False)
     assert done.returncode != 0
     assert "subject-label" in done.stderr and "fix:" in done.stderr
-    assert "COMMIT_EDITMSG" in done.stderr and "git commit -e -F" in done.stderr
-    assert (hooked.path / ".git" / "COMMIT_EDITMSG").read_text() == "add a\n"
+    assert "git commit -e -F .git/ai-rollback/rejected-message" in done.stderr
+    assert (hooked.path / ".git" / "ai-rollback" / "rejected-message").read_text() == "add a\n"
     assert hooked.out("rev-list", "--count", "HEAD") == "1"
 
 
@@ -375,3 +375,143 @@ def test_raw_hook_without_the_tool_blocks_with_a_message(repo: Repo) -> None:
     repo.git("add", "a")
     done = repo.git("commit", "-q", "-m", "Human: x", check=False, env={"PATH": "/usr/bin:/bin"})
     assert done.returncode != 0 and "ai-rollback: not found" in done.stderr
+
+
+# ---------------------------------------------------------------------------
+# regressions found in review
+# ---------------------------------------------------------------------------
+
+
+def test_hooks_never_import_code_from_the_work_tree(hooked: Repo, make_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    marker = tmp_path / "PWNED"
+    for name in ("re", "enum", "json", "tomllib", "fnmatch", "ai_rollback"):
+        hooked.write(f"{name}.py", f"open({str(marker)!r}, 'a').write({name!r})\n")
+    hooked.git("add", "-A")
+    hooked.git("commit", "-q", "-m", "AI: payload", env={**MODEL_ENV, "AI_ROLLBACK_PROMPT": "set x=1"})
+    remote = make_repo("inj.git", bare=True)
+    hooked.git("push", "-q", str(remote.path), "main")
+    assert not marker.exists()
+
+
+def test_stale_scissors_are_judged_as_git_stores_them(hooked: Repo, tmp_path: Path) -> None:
+    hooked.write("a.py", "a\n")
+    hooked.git("add", "a.py")
+    fill = FILL_AI.replace("'# Files: a.py, b.py'", "'# Files: a.py'")
+    done = hooked.git(
+        "commit", "-q", "-v", env={"GIT_EDITOR": editor(tmp_path, "text = 'bad\\n' + text")}, check=False
+    )
+    assert done.returncode != 0
+    stale = (hooked.path / ".git" / "COMMIT_EDITMSG").read_text()
+    assert "diff --git" in stale
+    # reusing the -v file without -v: git keeps the diff in the message, so we judge it with it
+    hooked.write("stale.txt", ai_message("x", ["a.py"]) + stale[stale.index("\n# Please") :])
+    done = hooked.git("commit", "-q", "-e", "-F", "stale.txt", env={"GIT_EDITOR": "true"}, check=False)
+    assert done.returncode != 0 and "trailers-not-last" in done.stderr
+    # with -v again git cuts at the first scissors line: accepted
+    hooked.git("commit", "-q", "-v", "-e", "-F", "stale.txt", env={"GIT_EDITOR": "true"})
+    assert "diff --git" not in last_message(hooked)
+    # the retry the hook prints holds no scissors at all
+    hooked.write("b.py", "b\n")
+    hooked.git("add", "b.py")
+    done = hooked.git(
+        "commit",
+        "-q",
+        "-v",
+        env={"GIT_EDITOR": editor(tmp_path, "text = 'bad\\n' + text", "e2.py")},
+        check=False,
+    )
+    saved = hooked.path / ".git" / "ai-rollback" / "rejected-message"
+    assert saved.read_text() == "bad\n"
+    saved.write_text(ai_message("b", ["b.py"]))
+    hooked.git("commit", "-q", "-e", "-F", str(saved), env={"GIT_EDITOR": "true"})
+    assert last_message(hooked).startswith("AI: b\n") and "diff" not in last_message(hooked)
+    del fill
+
+
+def test_amending_a_merge_and_editor_template_with_other_cleanups(hooked: Repo, tmp_path: Path) -> None:
+    hooked.git("checkout", "-q", "-b", "t")
+    hooked.commit("Human: t", {"t": "t\n"})
+    hooked.git("checkout", "-q", "main")
+    hooked.commit("Human: m", {"m": "m\n"})
+    hooked.git("merge", "-q", "--no-ff", "--no-edit", "t")
+    hooked.write("m", "m2\n")
+    hooked.git("add", "m")
+    hooked.git("commit", "-q", "--amend", "--no-edit")
+    assert hooked.out("log", "-1", "--format=%P").count(" ") == 1
+    for mode in ("scissors", "whitespace"):
+        hooked.git("config", "commit.cleanup", mode)
+        hooked.write("s", mode)
+        hooked.git("add", "s")
+        hooked.git(
+            "commit", "-q", env={"GIT_EDITOR": editor(tmp_path, "text = 'Human: x\\n' + text", f"{mode}.py")}
+        )
+        assert "ai-rollback" not in last_message(hooked)
+
+
+def test_commit_during_a_rebase_edit_stop_is_completed(hooked: Repo) -> None:
+    hooked.commit("Human: one", {"one": "1\n"})
+    hooked.commit("Human: two", {"two": "2\n"})
+    hooked.git("rebase", "-q", "-i", "HEAD~2", env={"GIT_SEQUENCE_EDITOR": "sed -i 1s/^pick/edit/"})
+    hooked.write("b.py", "b\n")
+    hooked.git("add", "b.py")
+    hooked.git("commit", "-q", "-m", "AI: add b during the edit stop", env=MODEL_ENV)
+    assert "Files: b.py" in git_trailers(hooked)
+    hooked.git("rebase", "--continue", env={"GIT_EDITOR": "true"})
+
+
+def test_commit_c_head_is_a_new_commit_not_an_amend(hooked: Repo, tmp_path: Path) -> None:
+    hooked.commit(ai_message("a", ["a.py"]), {"a.py": "a\n"})
+    hooked.write("b.py", "b\n")
+    hooked.git("add", "b.py")
+    to_b = editor(tmp_path, "text = text.replace('Files: a.py', 'Files: b.py').replace('AI: a', 'AI: b', 1)")
+    hooked.git("commit", "-q", "-c", "HEAD", env={"GIT_EDITOR": to_b})
+    assert "Files: b.py" in git_trailers(hooked)
+
+
+def test_no_false_accept_of_the_previous_commits_files(hooked: Repo) -> None:
+    hooked.commit("Human: human edits a", {"a.py": "a\n"})
+    hooked.write("b.py", "b\n")
+    hooked.git("add", "b.py")
+    done = hooked.git("commit", "-q", "-m", ai_message("add b", ["a.py", "b.py"]), check=False)
+    assert done.returncode != 0 and "listed but not changed: a.py" in done.stderr
+
+
+def test_files_with_commas_round_trip(hooked: Repo) -> None:
+    hooked.write("data,v2.csv", "x\n")
+    hooked.git("add", "-A")
+    hooked.git("commit", "-q", "-m", "AI: add data", env=MODEL_ENV)
+    assert 'Files: "data,v2.csv"' in git_trailers(hooked)
+    assert hooked.tool("check", "--range", "HEAD~1..HEAD", check=False).returncode == 0
+
+
+def test_secret_prompt_in_a_human_commit_and_json_redaction(hooked: Repo) -> None:
+    hooked.write("m", 'Human: tweak\n\nPrompt: deploy with password="Sup3rS3cret!"\n')
+    done = hooked.tool("check", "m", check=False)
+    assert done.returncode == 1 and "prompt-secret" in done.stdout and "Sup3rS3cret!" not in done.stdout
+    done = hooked.tool("check", "--format", "json", "m", check=False)
+    assert "Sup3rS3cret!" not in done.stdout and "Sup3" in done.stdout
+
+
+def test_range_check_ignores_log_config(hooked: Repo) -> None:
+    root = hooked.out("rev-list", "--max-parents=0", "HEAD")
+    hooked.git("checkout", "-q", "--orphan", "fresh")
+    hooked.git("rm", "-rq", "--cached", ".")
+    hooked.commit(ai_message("root", ["r.py"]), {"r.py": "r\n"})
+    for key, value in (("log.showRoot", "false"), ("log.showSignature", "true"), ("diff.relative", "true")):
+        hooked.git("config", key, value)
+    assert hooked.tool("check", "--range", "HEAD", check=False).returncode == 0
+    assert root
+
+
+def test_install_force_keeps_and_runs_the_previous_hook(repo: Repo, tmp_path: Path) -> None:
+    hook = repo.path / ".git" / "hooks" / "commit-msg"
+    hook.parent.mkdir(exist_ok=True)
+    log = tmp_path / "previous.log"
+    hook.write_text(f'#!/bin/sh\necho ran >> {log}\ngrep -q NOPE "$1" && exit 1\nexit 0\n')
+    hook.chmod(0o755)
+    repo.tool("install", "--force")
+    repo.write("a", "a\n")
+    repo.git("add", "a")
+    assert repo.git("commit", "-q", "-m", "Human: NOPE", check=False).returncode != 0
+    repo.git("commit", "-q", "-m", "Human: fine")
+    assert log.read_text().count("ran") == 2

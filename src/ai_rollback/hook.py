@@ -115,9 +115,16 @@ def file_comment(raw: str, settings: GitSettings) -> str:
 
 
 def clean(raw: str, settings: GitSettings, editor: bool) -> message.CleanMessage:
-    """The message as git will store it."""
+    """The message as git will store it.
+
+    git cuts at the scissors line with ``-v`` (or ``commit.verbose``) and with
+    ``--cleanup=scissors`` in the editor; the hook is not told about ``-v``, but
+    git's own ``-v`` template in the file shows it.
+    """
     mode = message.effective_cleanup(settings.cleanup, editor)
-    return message.clean_message(raw, file_comment(raw, settings), mode)
+    comment = file_comment(raw, settings)
+    cut = mode == "scissors" or settings.verbose or (editor and message.verbose_template(raw, comment))
+    return message.clean_message(raw, comment, mode, cut)
 
 
 def kind_hint(subject: str, trailers: Sequence[message.Trailer], config: Config) -> bool:
@@ -195,29 +202,53 @@ def judge_text(
     return report.Checked(verdict, location, None, cleaned.raw_line)
 
 
-def _amend_base(ctx: Context) -> str | None:
-    """The base an ``--amend`` commit is made on, left by prepare-commit-msg."""
+class CommitKind:
+    """What prepare-commit-msg learnt about the commit being made (``amend-base`` file).
+
+    ``known``: whether it is known at all (no prepare-commit-msg hook: not);
+    ``base``: the commit an amend is made on (its diff is the commit's change);
+    ``merge``: the amended commit is a merge.
+    """
+
+    __slots__ = ("base", "known", "merge")
+
+    def __init__(self, known: bool = False, base: str | None = None, merge: bool = False) -> None:
+        self.known = known
+        self.base = base
+        self.merge = merge
+
+
+def commit_kind(ctx: Context) -> CommitKind:
+    """Read what prepare-commit-msg recorded for this commit (if it is about the current HEAD)."""
     if ctx.state_dir is None or ctx.paths is None:
-        return None
+        return CommitKind()
     try:
         with open(os.path.join(ctx.state_dir, AMEND_FILE), encoding="ascii") as f:
-            head, _, base = f.read().strip().partition(" ")
+            fields = f.read().split()
     except (OSError, ValueError):
-        return None
-    current = gitio.read_head(ctx.paths)
-    if current is not None and current != head:
-        return None  # left over from an amend that did not happen
-    return base or None
+        return CommitKind()
+    if len(fields) < 2:
+        return CommitKind()
+    current = gitio.read_head(ctx.paths) or "-"
+    if fields[1] != current:
+        return CommitKind()  # left over from a commit that did not happen
+    if fields[0] == "amend" and len(fields) >= 3:
+        return CommitKind(True, fields[2], len(fields) > 3 and fields[3] == "merge")
+    return CommitKind(fields[0] == "new")
 
 
 def staged_changes(ctx: Context) -> list[str]:
-    return gitio.staged_paths(_amend_base(ctx))
+    return gitio.staged_paths(commit_kind(ctx).base)
 
 
 def amended_changes(ctx: Context) -> list[str] | None:
-    """What the commit changes if it amends HEAD; None when that is known not to be the case."""
-    if _amend_base(ctx) is not None:
-        return None  # prepare-commit-msg told us: the first answer was already the amend's
+    """What the commit changes if it amends HEAD; None when that is known not to be the case.
+
+    Only when prepare-commit-msg could not tell (not installed, or no /proc to
+    read git's command line from).
+    """
+    if commit_kind(ctx).known:
+        return None
     try:
         return gitio.staged_paths("HEAD~1")
     except GitError:
@@ -227,12 +258,32 @@ def amended_changes(ctx: Context) -> list[str] | None:
         return gitio.staged_paths(gitio.EMPTY_TREE_SHA256 if len(head) == 64 else gitio.EMPTY_TREE_SHA1)
 
 
+def _rejected_copy(ctx: Context, raw: str) -> str | None:
+    """Save the message as git would store it, for the retry the error suggests."""
+    if ctx.state_dir is None:
+        return None
+    cleaned = clean(raw, ctx.settings, uses_editor())
+    path = os.path.join(ctx.state_dir, "rejected-message")
+    try:
+        os.makedirs(ctx.state_dir, exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(cleaned.text.encode("utf-8", "surrogateescape"))
+    except OSError:
+        return None
+    rel = os.path.relpath(path)
+    return rel if not rel.startswith("..") else path
+
+
 def commit_msg(path: str | None, fmt: str = "text") -> int:
     """The commit-msg hook (``ai-rollback check MSG_FILE``)."""
     raw = read_message(path)
     ctx = load_context()
     in_commit = path is not None and os.path.basename(path) in MESSAGE_FILES
-    is_merge = bool(in_commit and ctx.paths and os.path.exists(os.path.join(ctx.paths.git_dir, "MERGE_HEAD")))
+    is_merge = bool(
+        in_commit
+        and ctx.paths
+        and (os.path.exists(os.path.join(ctx.paths.git_dir, "MERGE_HEAD")) or commit_kind(ctx).merge)
+    )
     checked = judge_text(
         raw,
         ctx,
@@ -251,10 +302,11 @@ def commit_msg(path: str | None, fmt: str = "text") -> int:
         return OK
     if fmt == "text" and in_commit and path:
         count = len(checked.verdict.violations)
+        saved = _rejected_copy(ctx, raw) or path
         sys.stderr.write(
             f"ai-rollback: commit rejected ({count} problem{'s' if count != 1 else ''}); "
-            f"your message is kept in {path}.\n"
-            f"  Edit it and retry with: git commit -e -F {path}\n"
+            f"your message is saved in {saved}.\n"
+            f"  Retry with: git commit -e -F {saved}  (or fix the file and: git commit -F {saved})\n"
         )
     return CHECK_FAILED
 
@@ -264,31 +316,76 @@ def commit_msg(path: str | None, fmt: str = "text") -> int:
 # --------------------------------------------------------------------------
 
 
-def _replaying(paths: RepoPaths) -> bool:
-    """git is replaying existing commits (cherry-pick, revert, rebase): leave messages alone."""
+SEQUENCER_ACTIONS = ("rebase", "cherry-pick", "revert")
+
+
+def _replaying(paths: RepoPaths, source: str | None) -> bool:
+    """git is replaying an existing commit (cherry-pick, revert, a rebase step): hands off.
+
+    A commit the user makes during a rebase ``edit`` stop is not a replay.
+    """
     git_dir = paths.git_dir
-    return any(
-        os.path.exists(os.path.join(git_dir, name))
-        for name in ("CHERRY_PICK_HEAD", "REVERT_HEAD", "rebase-merge", "rebase-apply", "sequencer")
+    if any(os.path.exists(os.path.join(git_dir, name)) for name in ("CHERRY_PICK_HEAD", "REVERT_HEAD")):
+        return True
+    if os.environ.get("GIT_REFLOG_ACTION", "").startswith(SEQUENCER_ACTIONS):
+        return True
+    return (
+        source == "message"
+        and os.path.exists(os.path.join(git_dir, "MERGE_MSG"))
+        and not os.path.exists(os.path.join(git_dir, "MERGE_HEAD"))
     )
 
 
-def _record_amend(ctx: Context, state_dir: str) -> None:
-    code, out, _ = gitio.spawn(["log", "-1", "--format=%H %P", "HEAD", "--"])
-    if code != 0:
-        return
-    fields = out.decode("ascii", "replace").split()
-    if not fields:
-        return
-    head = fields[0]
-    base = (
-        fields[1]
-        if len(fields) > 1
-        else (gitio.EMPTY_TREE_SHA256 if len(head) == 64 else gitio.EMPTY_TREE_SHA1)
-    )
-    os.makedirs(state_dir, exist_ok=True)
-    with open(os.path.join(state_dir, AMEND_FILE), "w", encoding="ascii") as f:
-        f.write(f"{head} {base}\n")
+def _commit_argv() -> list[str] | None:
+    """The command line of the ``git commit`` running this hook (Linux /proc); None if unknown."""
+    pid = os.getppid()
+    for _ in range(5):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                argv = [a.decode("utf-8", "surrogateescape") for a in f.read().split(b"\0") if a]
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                stat = f.read()
+        except (OSError, ValueError):
+            return None
+        if argv and os.path.basename(argv[0]) in ("git", "git.exe") and "commit" in argv[1:]:
+            return argv
+        fields = stat[stat.rfind(b")") + 2 :].split()
+        if len(fields) < 2 or int(fields[1]) <= 1:
+            return None
+        pid = int(fields[1])
+    return None
+
+
+def _is_amend(argv: list[str]) -> bool:
+    after = argv[argv.index("commit") + 1 :]
+    amend = False
+    for arg in after:
+        if arg == "--":
+            break
+        if len(arg) >= 4 and "--amend".startswith(arg):
+            amend = True  # git accepts unique prefixes of long options
+        elif arg == "--no-amend":
+            amend = False
+    return amend
+
+
+def _record_commit_kind(ctx: Context, state_dir: str, source: str | None, obj: str | None) -> None:
+    """Tell the commit-msg hook whether this commit amends HEAD, and on what base."""
+    argv = _commit_argv()
+    amend = _is_amend(argv) if argv is not None else (source == "commit" and obj == "HEAD")
+    head = (gitio.read_head(ctx.paths) if ctx.paths else None) or "-"
+    line = f"new {head}\n" if argv is not None else ""
+    if amend:
+        code, out, _ = gitio.spawn(["log", "-1", "--format=%H %P", "HEAD", "--"])
+        fields = out.decode("ascii", "replace").split() if code == 0 else []
+        if fields:
+            empty = gitio.EMPTY_TREE_SHA256 if len(fields[0]) == 64 else gitio.EMPTY_TREE_SHA1
+            base = fields[1] if len(fields) > 1 else empty
+            line = f"amend {fields[0]} {base} {'merge' if len(fields) > 2 else '-'}\n"
+    if line:
+        os.makedirs(state_dir, exist_ok=True)
+        with open(os.path.join(state_dir, AMEND_FILE), "w", encoding="ascii") as f:
+            f.write(line)
 
 
 def prepare_commit_msg(path: str, source: str | None = None, obj: str | None = None) -> int:
@@ -302,11 +399,8 @@ def prepare_commit_msg(path: str, source: str | None = None, obj: str | None = N
             os.unlink(os.path.join(ctx.state_dir, AMEND_FILE))
         except OSError:
             pass
-    if source == "commit":
-        if obj == "HEAD" and ctx.state_dir:
-            _record_amend(ctx, ctx.state_dir)
-        return OK
-    if source not in (None, "message") or (ctx.paths and _replaying(ctx.paths)):
+        _record_commit_kind(ctx, ctx.state_dir, source, obj)
+    if source not in (None, "message") or (ctx.paths and _replaying(ctx.paths, source)):
         return OK
     raw = read_message(path)
     new = _editor_template(raw, ctx) if source is None else _fill_ai_message(raw, ctx)
@@ -316,6 +410,8 @@ def prepare_commit_msg(path: str, source: str | None = None, obj: str | None = N
 
 
 def _editor_template(raw: str, ctx: Context) -> str:
+    if ctx.settings.cleanup not in ("default", "strip"):
+        return raw  # git would keep the template's comment lines in the commit
     comment = file_comment(raw, ctx.settings)
     if not message.clean_message(raw, comment, "strip").is_empty():
         return raw  # something is already written: not ours to touch
@@ -358,7 +454,7 @@ def _fill_ai_message(raw: str, ctx: Context) -> str:
     if missing(rules.FILES_KEY):
         files = staged_changes(ctx)
         if files:
-            add.append((rules.FILES_KEY, ", ".join(files)))
+            add.append((rules.FILES_KEY, ", ".join(rules.quote_path(f) for f in files)))
     return message.add_trailers(
         raw, add, file_comment(raw, settings), settings.separators, settings.configured
     )

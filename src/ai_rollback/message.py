@@ -467,15 +467,37 @@ def stripspace(lines: Sequence[tuple[int, str]], comment: str | None) -> list[tu
     return out
 
 
-def clean_message(raw: str, comment: str = "#", cleanup: str = "strip") -> CleanMessage:
+_STATUS_LINES = (" Please enter the commit message", " Please enter a commit message")
+
+
+def verbose_template(raw: str, comment: str = "#") -> bool:
+    """Whether git wrote a ``commit -v`` template into this file in this run.
+
+    Its scissors line comes after git's status comments.  A scissors line that
+    git's status comments *follow* is stale: text reused with ``-F`` from an
+    earlier ``-v`` commit, which git does not cut unless ``-v`` is given again
+    (and then it adds a fresh scissors line at the end).
+    """
+    cut = comment + CUT_LINE
+    last = raw.rfind("\n" + cut)
+    if last < 0:
+        if not raw.startswith(cut):
+            return False
+        last = -1
+    tail = raw[last + 1 :]
+    return not any(line.startswith(comment + marker) for line in tail.split("\n") for marker in _STATUS_LINES)
+
+
+def clean_message(raw: str, comment: str = "#", cleanup: str = "strip", cut: bool = True) -> CleanMessage:
     """The message git will store from the file a commit-msg hook is given.
 
-    ``cleanup`` is an effective mode (see :func:`effective_cleanup`).  Everything
-    from the scissors line on is dropped in every mode, so nothing ``git commit
-    -v`` appends is judged.
+    ``cleanup`` is an effective mode (see :func:`effective_cleanup`).  With
+    ``cut``, everything from the (first) scissors line on is dropped, as git
+    does for ``commit -v``, ``commit.verbose`` and ``--cleanup=scissors``.
     """
     raw = _until_nul(raw)
-    raw = raw[: scissors_offset(raw, comment)]
+    if cut:
+        raw = raw[: scissors_offset(raw, comment)]
     numbered = [(i + 1, line.rstrip("\n")) for i, line in enumerate(_split_keep(raw))]
     if cleanup == "verbatim":
         kept = numbered
