@@ -244,6 +244,20 @@ def test_init_appends_to_existing_files(inside: Repo, capsys: pytest.CaptureFixt
     assert run(["config"], capsys)[1].startswith("# source: pyproject.toml")
 
 
+def test_init_after_a_yaml_document_marker(inside: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    inside.write(
+        ".pre-commit-config.yaml",
+        "---\nrepos:\n  - repo: https://example.com/x\n    rev: v1\n    hooks:\n      - id: x\n",
+    )
+    assert run(["init"], capsys)[0] == 0
+    text = (inside.path / ".pre-commit-config.yaml").read_text()
+    assert text.startswith("---\ndefault_install_hook_types:")
+    done = inside.run(
+        sys.executable, "-m", "pre_commit", "validate-config", ".pre-commit-config.yaml", check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 def test_init_prints_a_snippet_when_it_cannot_edit(inside: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     inside.write(".pre-commit-config.yaml", "repos: []\nci:\n  autofix_prs: false\n")
     code, out, _ = run(["init"], capsys)

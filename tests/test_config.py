@@ -124,3 +124,9 @@ def test_render_and_commented_defaults_round_trip(tmp_path: Path) -> None:
         "Files",
     ]
     assert project_config.toml_value({"a b": [1, 2.5, True, 'q"']}) == '{ "a b" = [1, 2.5, true, "q\\""] }'
+
+
+def test_config_that_is_not_utf8(tmp_path: Path) -> None:
+    (tmp_path / ".ai-rollback.toml").write_bytes(b'ai-label = "\xff"\n')
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        project_config.load(str(tmp_path))

@@ -118,3 +118,16 @@ def test_pre_push_under_pre_commit_environment(pair: tuple[Repo, Repo], tmp_path
     }
     done = work.tool("pre-push", check=False, env=env)
     assert done.returncode == 1 and "bad two" not in done.stdout and "subject-label" in done.stderr
+
+
+def test_push_to_a_url_does_not_blame_what_the_remote_has(pair: tuple[Repo, Repo]) -> None:
+    work, remote = pair
+    work.commit("legacy commit before the convention", {"a": "a\n"})
+    work.git("push", "-q", "--no-verify", "origin", "main")
+    work.git("fetch", "-q", "origin")
+    work.git("checkout", "-q", "-b", "topic")
+    work.commit("Human: add b", {"b": "b\n"})
+    work.git("push", "-q", str(remote.path), "topic")  # a URL, not the remote's name
+    work.commit("no label", {"c": "c\n"})
+    done = work.git("push", "-q", str(remote.path), "topic", check=False)
+    assert done.returncode != 0 and "subject-label" in done.stderr and "legacy" not in done.stderr

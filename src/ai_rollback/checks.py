@@ -95,9 +95,28 @@ def push_revisions(git: gitio.Git, updates: Iterable[Sequence[str]], remote: str
     if not tips:
         return []
     exclude = list(known)
-    if remote and not any(c in remote for c in "/:*?[\\") and not remote.startswith("-"):
-        exclude.append(f"--remotes={remote}")
+    name = _remote_name(git, remote)
+    # What the remote has: its tracking refs; for a bare URL we cannot ask without a second
+    # connection, so every remote-tracking ref counts (commits some remote has were checked).
+    exclude.append(f"--remotes={name}" if name else "--remotes")
     return _rev_list(git, tips, exclude)
+
+
+def _remote_name(git: gitio.Git, remote: str | None) -> str | None:
+    """The configured remote ``remote`` names: itself, or the remote whose URL it is."""
+    if not remote or remote.startswith("-"):
+        return None
+    _, out, _ = git.run_full("config", "-z", "--get-regexp", r"^remote\..*\.url$", check=False)
+    names: dict[str, str] = {}
+    for record in out.decode("utf-8", "surrogateescape").split("\0"):
+        key, _, url = record.partition("\n")
+        if key.startswith("remote.") and key.endswith(".url"):
+            names.setdefault(url, key[len("remote.") : -len(".url")])
+            names.setdefault(key[len("remote.") : -len(".url")], key[len("remote.") : -len(".url")])
+    name = names.get(remote)
+    if name is None or any(c in name for c in "*?[\\"):
+        return None
+    return name
 
 
 def receive_revisions(git: gitio.Git, updates: Iterable[Sequence[str]]) -> list[str]:
@@ -149,9 +168,9 @@ def check_commits(
             "log",
             "-z",
             gitio.LOG_FORMAT,
+            *gitio.STABLE_LOG,
             "--name-status",
             "--no-renames",
-            "--no-ext-diff",
             "--no-walk=unsorted",
             *batch,
             "--",

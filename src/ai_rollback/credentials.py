@@ -101,8 +101,8 @@ def redact(secret: str) -> str:
     return secret[:4] + "*" * min(len(secret) - 4, 12)
 
 
-def find_credentials(text: str) -> list[tuple[str, str]]:
-    """``(what, redacted)`` for each credential-looking thing in ``text``."""
+def _scan(text: str) -> list[tuple[str, int, int]]:
+    """``(what, start, end)`` of each credential-looking span of ``text``."""
     low = text.lower()
     if not any(h in low for h in _HINTS):
         return []
@@ -110,16 +110,29 @@ def find_credentials(text: str) -> list[tuple[str, str]]:
         import re
 
         _compiled.extend((name, re.compile(pattern), group) for name, pattern, group in _PATTERNS)
-    found: list[tuple[str, str]] = []
-    seen: set[tuple[int, int]] = set()
+    found: list[tuple[str, int, int]] = []
     for name, pattern, group in _compiled:
         for match in pattern.finditer(text):
             start, end = match.span(group)
-            if any(s <= start < e or start <= s < end for s, e in seen):
+            if any(s <= start < e or start <= s < end for _n, s, e in found):
                 continue
-            secret = match.group(group)
-            if group and _placeholder(secret):
+            if group and _placeholder(match.group(group)):
                 continue
-            seen.add((start, end))
-            found.append((name, secret if name == "a private key block" else redact(secret)))
+            found.append((name, start, end))
     return found
+
+
+def find_credentials(text: str) -> list[tuple[str, str]]:
+    """``(what, redacted)`` for each credential-looking thing in ``text``."""
+    return [
+        (name, text[start:end] if name == "a private key block" else redact(text[start:end]))
+        for name, start, end in _scan(text)
+    ]
+
+
+def redact_text(text: str) -> str:
+    """``text`` with every credential-looking span redacted (for output)."""
+    for name, start, end in sorted(_scan(text), key=lambda f: f[1], reverse=True):
+        if name != "a private key block":
+            text = text[:start] + redact(text[start:end]) + text[end:]
+    return text

@@ -450,6 +450,9 @@ def stderr_is_tty() -> bool:
 # --------------------------------------------------------------------------
 
 LOG_FORMAT = "--format=%H%x00%P%x00%B"
+#: Options that keep user configuration (log.showRoot, log.showSignature, diff.relative,
+#: color.ui, diff.external) out of output we parse.
+STABLE_LOG = ("--root", "--no-show-signature", "--no-relative", "--no-color", "--no-ext-diff")
 
 
 class LogCommit:
@@ -517,9 +520,9 @@ def iter_log(git: Git, revisions: Sequence[str], extra: Sequence[str] = ()) -> I
         "log",
         "-z",
         LOG_FORMAT,
+        *STABLE_LOG,
         "--name-status",
         "--no-renames",
-        "--no-ext-diff",
         *extra,
         "--end-of-options",
         *revisions,
@@ -616,9 +619,9 @@ def iter_rich(git: Git, revisions: Sequence[str]) -> Iterator[RichCommit]:
         "log",
         "-z",
         RICH_FORMAT,
+        *STABLE_LOG,
         "--name-status",
         "-M",
-        "--no-ext-diff",
         "--topo-order",
         "--reverse",
         "--diff-merges=first-parent",
@@ -645,12 +648,10 @@ def iter_patches(git: Git, shas: Sequence[str]) -> Iterator[tuple[str, list[str]
         "-U0",
         "-M",
         "--diff-merges=first-parent",
-        "--no-color",
-        "--no-ext-diff",
+        *STABLE_LOG,
         "--no-textconv",
         "--src-prefix=a/",
         "--dst-prefix=b/",
-        "--no-relative",
         "--stdin",
         "--",
     ]

@@ -76,7 +76,14 @@ def _add_to_pre_commit(root: str, url: str, rev: str) -> tuple[str, str | None]:
     new = text + ("" if text.endswith("\n") else "\n") + repo_entry(url, rev, indent)
     note = f"added ai-rollback to {PRE_COMMIT_CONFIG}"
     if not any(line.startswith("default_install_hook_types:") for line in lines):
-        new = f"default_install_hook_types: [{', '.join(HOOK_TYPES)}]\n" + new
+        types = f"default_install_hook_types: [{', '.join(HOOK_TYPES)}]\n"
+        marker = next((i for i, line in enumerate(lines) if line.strip() == "---"), None)
+        if marker is not None and all(not line.strip() or line.startswith("#") for line in lines[:marker]):
+            parts = new.split("\n")
+            parts.insert(marker + 1, types.rstrip("\n"))  # after the YAML document marker
+            new = "\n".join(parts)
+        else:
+            new = types + new
     else:
         note += f"; make sure default_install_hook_types lists {', '.join(HOOK_TYPES)}"
     with open(path, "w", encoding="utf-8") as f:

@@ -5,7 +5,8 @@ copied into the hooks folder git uses (``git rev-parse --git-path hooks``:
 honours ``core.hooksPath`` and linked worktrees), with the path of the Python
 ai-rollback is installed in.  Each carries a marker line; a hook without it is
 someone else's and is never overwritten unless ``--force``, which keeps it
-next to ours as ``<hook>.pre-ai-rollback`` (``uninstall`` puts it back).
+next to ours as ``<hook>.pre-ai-rollback``, where our hook runs it first
+(``uninstall`` puts it back).
 """
 
 from __future__ import annotations
@@ -103,7 +104,7 @@ def install(repo: Repository, names: Sequence[str], force: bool = False) -> list
             if backup.exists():
                 raise UsageError(f"{backup} exists already; move it away first")
             os.replace(target, backup)
-            note = f"installed (yours kept as {backup.name})"
+            note = f"installed (yours kept as {backup.name}, and run first)"
         elif target.exists():
             note = "updated"
         tmp = target.with_name(f".{name}.ai-rollback.tmp")

@@ -17,6 +17,8 @@ from __future__ import annotations
 import os
 import sys
 
+from ai_rollback.credentials import redact_text
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -48,7 +50,7 @@ class Checked:
             "sha": self.sha,
             "kind": v.kind,
             "subject": v.subject,
-            "trailers": [{"key": t.key, "value": t.value} for t in v.trailers],
+            "trailers": [{"key": t.key, "value": redact_text(t.value)} for t in v.trailers],
             "violations": [
                 {
                     "rule": x.rule,

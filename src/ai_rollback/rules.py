@@ -113,14 +113,59 @@ def _spelled_key(line: str) -> tuple[str, str] | None:
     return (written, canonical) if canonical else None
 
 
+def _split_commas(value: str) -> list[str]:
+    """Split on commas outside double quotes (the quotes stay; see :func:`_unquote`)."""
+    items: list[str] = []
+    start = 0
+    quoted = False
+    i = 0
+    while i < len(value):
+        ch = value[i]
+        if quoted and ch == "\\":
+            i += 2
+            continue
+        if ch == '"':
+            quoted = not quoted
+        elif ch == "," and not quoted:
+            items.append(value[start:i])
+            start = i + 1
+        i += 1
+    items.append(value[start:])
+    return items
+
+
+def _unquote(item: str) -> str:
+    item = item.strip(SPACE)
+    if len(item) >= 2 and item[0] == item[-1] == '"':
+        out, i, body = [], 0, item[1:-1]
+        while i < len(body):
+            if body[i] == "\\" and i + 1 < len(body):
+                i += 1
+            out.append(body[i])
+            i += 1
+        return "".join(out)
+    if len(item) >= 2 and item[0] == item[-1] and item[0] in "`'":
+        item = item[1:-1]
+    if "\\" in item and "/" not in item:
+        item = item.replace("\\", "/")  # a Windows path
+    while item.startswith("./"):
+        item = item[2:]
+    return item
+
+
+def quote_path(path: str) -> str:
+    """A path as written in ``Files:``: quoted when it holds a comma, a quote or edge spaces."""
+    if "," in path or '"' in path or path != path.strip(SPACE):
+        return '"' + path.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return path
+
+
 def split_files(values: Iterable[str]) -> list[str]:
-    """Paths of ``Files:`` values: comma-separated, or repeated trailers."""
+    """Paths of ``Files:`` values: comma-separated (quoted when needed), or repeated trailers."""
     paths: list[str] = []
     for value in values:
-        for item in value.split(","):
-            item = item.strip(SPACE).strip("`'\"").replace("\\", "/")
-            while item.startswith("./"):
-                item = item[2:]
+        for raw in _split_commas(value):
+            item = _unquote(raw)
             if item and item not in paths:
                 paths.append(item)
     return paths
@@ -209,6 +254,8 @@ def judge(
         kind = KIND_AI if model else KIND_HUMAN
     violations += _subject_rules(subject, ai, human)
 
+    if config.secret_scan:
+        violations += _secret_rules(trailers)
     if kind == KIND_AI:
         violations += _ai_rules(lines, trailers, config, changed, comment)
     else:
@@ -447,26 +494,31 @@ def _ai_rules(
                 )
             )
 
-    if config.secret_scan:
-        for t in _trailer_value(trailers, PROMPT_KEY):
-            found_secrets = find_credentials(t.value)
-            if found_secrets:
-                what = "; ".join(f"{name} ({shown})" for name, shown in found_secrets)
-                violations.append(
-                    Violation(
-                        "prompt-secret",
-                        f'"Prompt:" looks like it carries a credential: {what}',
-                        t.line,
-                        "remove the secret from the prompt (history is public and permanent) and "
-                        "rotate it if it was ever pushed",
-                    )
-                )
     return violations
 
 
 def _filled(value: str) -> bool:
     """A real value: not empty and not a template placeholder such as ``<model>``."""
     return bool(value) and not (value.startswith("<") and value.endswith(">"))
+
+
+def _secret_rules(trailers: Sequence[Trailer]) -> list[Violation]:
+    """A Prompt that carries a credential, in any commit (history is public and permanent)."""
+    violations = []
+    for t in _trailer_value(trailers, PROMPT_KEY):
+        found = find_credentials(t.value)
+        if found:
+            what = "; ".join(f"{name} ({shown})" for name, shown in found)
+            violations.append(
+                Violation(
+                    "prompt-secret",
+                    f'"Prompt:" looks like it carries a credential: {what}',
+                    t.line,
+                    "remove the secret from the prompt (history is public and permanent) and "
+                    "rotate it if it was ever pushed",
+                )
+            )
+    return violations
 
 
 def _names_model(value: str) -> bool:
