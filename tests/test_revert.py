@@ -39,7 +39,7 @@ def snapshot(repo: Repo) -> dict[str, object]:
         for name in names:
             path = Path(root) / name
             files[str(path.relative_to(repo.path))] = path.read_bytes()
-    git_dir = repo.path / ".git"
+    git_dir = Path(repo.out("rev-parse", "--absolute-git-dir"))
     return {
         "refs": repo.git("for-each-ref", "--format=%(refname) %(objectname)").stdout,
         "head": (git_dir / "HEAD").read_text(),
@@ -537,3 +537,163 @@ def test_help_and_version() -> None:
         text=True,
     )
     assert done.returncode == 0 and "Examples:" in done.stdout and "--entangled" in done.stdout
+
+
+# ---------------------------------------------------------------------------
+# Scenarios from review, each judged against git revert itself
+# ---------------------------------------------------------------------------
+
+
+def _git_revert_result(repo: Repo, make_repo, base: str) -> str | None:  # type: ignore[no-untyped-def]
+    """The tree `git revert` (newest first) gives for the AI commits, or None on a conflict."""
+    twin = make_repo(f"twin-{os.urandom(3).hex()}", init=False)
+    subprocess.run(["git", "clone", "-q", "--no-local", str(repo.path), str(twin.path)], env=repo.env,
+                   check=True, capture_output=True)
+    ai = [c["sha"] for c in json.loads(ai_revert(repo, f"{base}..HEAD", "--dry-run", "--format", "json",
+                                                 "--entangled", "include").stdout)["commits"]
+          if c["kind"] == "ai" and c["action"] == "revert"]
+    done = twin.git("-c", "core.hooksPath=/dev/null", "revert", "--no-commit", *ai, check=False)
+    return twin.out("write-tree") if done.returncode == 0 else None
+
+
+def _lines(n: int = 10) -> str:
+    return "".join(f"{i}\n" for i in range(1, n + 1))
+
+
+def _edit(repo: Repo, path: str, old: str, new: str) -> None:
+    text = (repo.path / path).read_text()
+    repo.write(path, text.replace(old, new, 1))
+    repo.git("add", "--", path)
+
+
+SCENARIOS = {
+    # deleting line 5, then editing line 9: clean, not entangled (end-of-file bookkeeping)
+    "delete-then-far-edit": [("ai", lambda r: _edit(r, "f", "5\n", "")),
+                             ("human", lambda r: _edit(r, "f", "9\n", "nine\n"))],
+    # the same start, then an AI edit and a human edit next to the deletion point
+    "gap-next-to-human": [("ai", lambda r: _edit(r, "f", "5\n", "")),
+                          ("ai", lambda r: _edit(r, "f", "9\n", "AI nine\n")),
+                          ("human", lambda r: _edit(r, "f", "6\n", "six\n"))],
+    "rename-then-delete": [("ai", lambda r: r.git("mv", "f", "g")), ("human", lambda r: r.git("rm", "-q", "g"))],
+    "chmod-then-delete": [("ai", lambda r: ((r.path / "f").chmod(0o755), r.git("add", "f"))),
+                          ("human", lambda r: r.git("rm", "-q", "f"))],
+    "delete-then-readd": [("ai", lambda r: r.git("rm", "-q", "f")),
+                          ("human", lambda r: (r.write("f", "different\n"), r.git("add", "f")))],
+    "add-then-human-deletes": [("ai", lambda r: (r.write("g", "new\n"), r.git("add", "g"))),
+                               ("human", lambda r: r.git("rm", "-q", "g"))],
+    "dir-back-to-file": [("ai", lambda r: (r.git("rm", "-q", "f"), r.write("f/inner.txt", "i\n"),
+                                           r.git("add", "f")))],
+    "file-where-dir-was": [("ai", lambda r: r.git("rm", "-q", "d/x")),
+                           ("human", lambda r: (r.write("d", "human\n"), r.git("add", "d")))],
+    "directory-rename": [("ai", lambda r: r.git("mv", "d", "e")),
+                         ("human", lambda r: (r.write("e/extra.txt", "h\n"), r.git("add", "e/extra.txt")))],
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_scenarios_agree_with_git_revert(repo: Repo, make_repo, name: str) -> None:  # type: ignore[no-untyped-def]
+    repo.commit("Human: base", {"f": _lines(), "d/x": "x\n"})
+    base = repo.head()
+    for n, (who, step) in enumerate(SCENARIOS[name]):
+        step(repo)
+        message = ai_message(f"step {n}", ["<any>"]) if who == "ai" else f"Human: step {n}\n"
+        repo.git("commit", "-q", "--allow-empty", "--no-verify", "-m", message)
+    expected = _git_revert_result(repo, make_repo, base)
+    before = snapshot(repo)
+    planned = ai_revert(repo, f"{base}..HEAD", "--dry-run")
+    done = ai_revert(repo, f"{base}..HEAD", "--yes")
+    if expected is None:  # git conflicts: we refuse, change nothing, and should have seen it coming
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert snapshot(repo) == before
+        if name not in ("file-where-dir-was", "directory-rename"):  # merges can only catch these
+            assert planned.returncode == 1, f"the plan did not foresee it:\n{planned.stdout}"
+    else:
+        assert planned.returncode == 0, planned.stdout
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert repo.out("rev-parse", "HEAD^{tree}") == expected
+        assert repo.out("status", "--porcelain") == ""
+
+
+def test_merge_resolution_is_foreseen(repo: Repo) -> None:
+    repo.commit("Human: base", {"f": _lines()})
+    base = repo.head()
+    repo.git("checkout", "-q", "-b", "side")
+    repo.commit("Human: five on the side", {"f": _lines().replace("5\n", "five-human\n")})
+    repo.git("checkout", "-q", "main")
+    repo.commit(ai_message("five", ["f"]), {"f": _lines().replace("5\n", "five-ai\n")})
+    assert repo.git("merge", "side", check=False).returncode != 0
+    repo.write("f", _lines().replace("5\n", "five-both\n"))
+    repo.git("add", "f")
+    repo.git("commit", "-q", "--no-edit")
+    done = ai_revert(repo, f"{base}..HEAD", "--dry-run")
+    assert done.returncode == 1 and "entangled with" in done.stdout
+
+
+def test_untracked_file_in_the_way_is_never_deleted(repo: Repo) -> None:
+    repo.commit("Human: base", {"d/x": "x\n"})
+    repo.git("rm", "-q", "d/x")
+    repo.git("commit", "-q", "-m", ai_message("remove d/x", ["d/x"]))
+    repo.write("d", "my notes\n")  # untracked, where the revert would put the directory back
+    before = snapshot(repo)
+    done = ai_revert(repo, "HEAD~1..HEAD", "--yes")
+    assert done.returncode == 3 and "d" in done.stderr
+    assert snapshot(repo) == before
+
+
+def test_ctrl_c_with_other_staged_changes(release: Repo) -> None:
+    release.write("staged.txt", "s\n")
+    release.git("add", "staged.txt")
+    before = snapshot(release)
+    done = ai_revert(release, "v2.1.0..HEAD", "--yes", env={"AI_ROLLBACK_TEST_CRASH_AT": "after-work-tree:interrupt"})
+    assert done.returncode == 130
+    assert snapshot(release) == before
+
+
+def test_recovery_never_overwrites_later_edits(release: Repo) -> None:
+    done = ai_revert(release, "v2.1.0..HEAD", "--yes", env={"AI_ROLLBACK_TEST_CRASH_AT": "after-update-ref"})
+    assert done.returncode == -9
+    release.write("log.py", "my edit after the crash\n")
+    done = ai_revert(release, "v2.1.0..HEAD", "--yes")
+    assert (release.path / "log.py").read_text() == "my edit after the crash\n"
+    assert done.returncode == 3 and "changes of yours" in done.stderr
+
+
+def test_killed_while_rolling_back(release: Repo) -> None:
+    before = snapshot(release)
+    done = ai_revert(release, "v2.1.0..HEAD", "--yes",
+                     env={"AI_ROLLBACK_TEST_CRASH_AT": "rolling-back", "AI_ROLLBACK_TEST_INTERRUPT_AT": "after-work-tree"})
+    assert done.returncode == -9
+    done = ai_revert(release, "v2.1.0..HEAD", "--dry-run")
+    done = ai_revert(release, "v2.1.0..HEAD", "--yes", env={"AI_ROLLBACK_TEST_CRASH_AT": "never"})
+    assert "finished rolling back" in done.stderr
+    assert done.returncode == 0
+
+
+def test_submodule_bump_with_ignore_all(repo: Repo, make_repo) -> None:  # type: ignore[no-untyped-def]
+    sub = make_repo("sub")
+    sub.commit("Human: one", {"s": "1\n"})
+    repo.commit("Human: base", {"f": "f\n"})
+    repo.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(sub.path), "sub")
+    repo.git("config", "-f", ".gitmodules", "submodule.sub.ignore", "all")
+    repo.git("add", ".gitmodules")
+    repo.git("commit", "-q", "-m", "Human: add sub")
+    before_bump = repo.out("rev-parse", "HEAD:sub")
+    sub.commit("Human: two", {"s": "2\n"})
+    repo.git("-C", "sub", "pull", "-q", "origin", "main")
+    repo.git("add", "sub")
+    repo.git("commit", "-q", "-m", ai_message("bump sub", ["sub"]))
+    done = ai_revert(repo, "HEAD~1..HEAD", "--yes")
+    assert done.returncode == 0, done.stderr
+    assert repo.out("rev-parse", "HEAD:sub") == before_bump
+
+
+def test_shallow_clone_in_a_linked_worktree(release: Repo, make_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    shallow = make_repo("shallow2", init=False)
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{release.path}", str(shallow.path)],
+                   env=release.env, check=True)
+    shallow.git("worktree", "add", "-q", str(tmp_path / "wt"), "-b", "wt")
+    wt = Repo(tmp_path / "wt", release.env)
+    before = snapshot(wt)
+    done = ai_revert(wt, "HEAD", "--yes")
+    assert done.returncode == 3 and "shallow" in done.stderr
+    assert snapshot(wt) == before

@@ -88,6 +88,16 @@ def spawn(args: Sequence[str], env: Mapping[str, str] | None = None) -> tuple[in
     return os.waitstatus_to_exitcode(status), out, err
 
 
+def _widen_pipe(fd: int, size: int = 1 << 20) -> None:
+    """Let git run ahead of us by up to 1 MiB (Linux; a no-op elsewhere)."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), size)
+    except (ImportError, OSError):
+        pass
+
+
 def _read_all(fd: int) -> bytes:
     chunks = []
     try:
@@ -289,6 +299,80 @@ class Git:
         except OSError as exc:
             raise GitError(f"cannot run git: {exc.strerror}") from None
 
+    def stream_batches(self, *args: str, sep: bytes = b"\0") -> Iterator[list[bytes]]:
+        """Like :meth:`stream_records`, a list of complete records per read (fewer Python steps).
+
+        A thread drains git's output while we work on what came before, so git
+        never waits on a full pipe and the two run side by side.  At most 32 MiB
+        wait to be parsed, whatever the size of the history.
+        """
+        import threading
+        from collections import deque
+
+        proc = self.popen(*args)
+        stdout, stderr = proc.stdout, proc.stderr
+        if stdout is None or stderr is None:  # pragma: no cover - popen() always pipes both
+            raise GitError("git's output is not connected")
+        _widen_pipe(stdout.fileno())
+        limit = 32 << 20
+        chunks: deque[bytes] = deque()
+        state = {"bytes": 0, "done": False, "stop": False}
+        ready = threading.Condition()
+
+        def drain() -> None:
+            try:
+                while True:
+                    chunk = os.read(stdout.fileno(), 1 << 20)
+                    with ready:
+                        while state["bytes"] > limit and not state["stop"]:
+                            ready.wait()
+                        if state["stop"]:
+                            return
+                        if chunk:
+                            chunks.append(chunk)
+                            state["bytes"] += len(chunk)
+                        else:
+                            state["done"] = True
+                        ready.notify_all()
+                    if not chunk:
+                        return
+            except OSError:
+                with ready:
+                    state["done"] = True
+                    ready.notify_all()
+
+        reader = threading.Thread(target=drain, daemon=True)
+        reader.start()
+        buffer = b""
+        try:
+            while True:
+                with ready:
+                    while not chunks and not state["done"]:
+                        ready.wait()
+                    if not chunks:
+                        break
+                    data = b"".join(chunks)
+                    chunks.clear()
+                    state["bytes"] = 0
+                    ready.notify_all()
+                records = (buffer + data).split(sep)
+                buffer = records.pop()
+                if records:
+                    yield records
+            if buffer:
+                yield [buffer]
+        finally:
+            with ready:
+                state["stop"] = True
+                ready.notify_all()
+            stdout.close()
+            reader.join(1)
+            err = stderr.read()
+            stderr.close()
+            code = proc.wait()
+        if code != 0:
+            raise self.error(args, code, err)
+
     def stream_records(self, *args: str, sep: bytes = b"\0") -> Iterator[bytes]:
         """Stream ``sep``-separated records of git's stdout without loading it whole."""
         proc = self.popen(*args)
@@ -451,8 +535,15 @@ def stderr_is_tty() -> bool:
 
 LOG_FORMAT = "--format=%H%x00%P%x00%B"
 #: Options that keep user configuration (log.showRoot, log.showSignature, diff.relative,
-#: color.ui, diff.external) out of output we parse.
-STABLE_LOG = ("--root", "--no-show-signature", "--no-relative", "--no-color", "--no-ext-diff")
+#: color.ui, diff.external, diff.ignoreSubmodules / submodule.*.ignore) out of output we parse.
+STABLE_LOG = (
+    "--root",
+    "--no-show-signature",
+    "--no-relative",
+    "--no-color",
+    "--no-ext-diff",
+    "--ignore-submodules=none",
+)
 
 
 class LogCommit:

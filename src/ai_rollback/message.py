@@ -66,22 +66,30 @@ def _last_line(text: str, length: int) -> int:
     return nl + 1
 
 
+_KEY_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-"
+_key_chars_for: dict[str, str] = {}
+
+
 def find_separator(line: str, separators: str = ":") -> int:
     """Index of the trailer separator in ``line``; -1 when it is not a trailer.
 
     The key is ``[A-Za-z0-9-]+`` optionally followed by spaces or tabs; 0 means
-    the line starts with a separator (not a trailer either).
+    the line starts with a separator (not a trailer either).  Same result as
+    git's character loop, with the key scanned by ``str.lstrip``.
     """
-    whitespace_found = False
-    for i, ch in enumerate(line):
-        if ch in separators:
-            return i
-        if not whitespace_found and (_is_alnum(ch) or ch == "-"):
-            continue
-        if i != 0 and ch in " \t":
-            whitespace_found = True
-            continue
-        break
+    keys = _key_chars_for.get(separators)
+    if keys is None:
+        keys = "".join(c for c in _KEY_CHARS if c not in separators)  # git tests separators first
+        _key_chars_for[separators] = keys
+    rest = line.lstrip(keys)
+    i = len(line) - len(rest)
+    if rest[:1] and rest[0] in separators:
+        return i
+    if i == 0 or rest[:1] not in (" ", "\t"):
+        return -1
+    rest = rest.lstrip(" \t")
+    if rest[:1] and rest[0] in separators:
+        return len(line) - len(rest)
     return -1
 
 
@@ -275,6 +283,8 @@ def _trim(value: str) -> str:
 
 
 def _unfold(value: str) -> str:
+    if "\n" not in value:
+        return _trim(value)
     out = []
     i = 0
     n = len(value)

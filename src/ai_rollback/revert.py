@@ -85,7 +85,7 @@ def _crash_point(name: str) -> None:
     wanted = os.environ.get(CRASH_ENV)
     if wanted == name:
         os.kill(os.getpid(), signal.SIGKILL)
-    elif wanted == f"{name}:interrupt":
+    elif wanted == f"{name}:interrupt" or os.environ.get(CRASH_ENV.replace("CRASH", "INTERRUPT")) == name:
         os.kill(os.getpid(), signal.SIGINT)
 
 
@@ -175,7 +175,7 @@ def resolve_range(git: gitio.Git, range_text: str, head: str) -> tuple[list[str]
             f"{range_text!r} has commits that are not on the current branch",
             hint="revert on the branch that holds them, or name a range that ends at HEAD",
         )
-    shallow_file = os.path.join(git.cwd, ".git", "shallow")
+    shallow_file = git.git_path("shallow")
     if os.path.isfile(shallow_file):
         with open(shallow_file) as f:
             grafts = set(f.read().split())
@@ -258,8 +258,10 @@ def tracker_for(
         touching = [
             c
             for c in commits
-            if any(ids.get((c.index, p)) in files for _s, o, n in c.paths for p in (o, n) if p is not None)
+            if len(c.parents) > 1  # a merge may drop a branch's lines without touching the file
+            or any(ids.get((c.index, p)) in files for _s, o, n in c.paths for p in (o, n) if p is not None)
         ]
+
         wanted = {c.sha for c in touching}
         reverts = {}
         for c in commits:
@@ -303,7 +305,16 @@ def tracker_for(
 def path_selection(git: gitio.Git, range_text: str, paths: Sequence[str]) -> set[str] | None:
     if not paths:
         return None
-    out = git.run("log", "--format=%H", "--no-renames", "--end-of-options", *range_text.split(), "--", *paths)
+    out = git.run(
+        "log",
+        "--format=%H",
+        *gitio.STABLE_LOG,
+        "--no-renames",
+        "--end-of-options",
+        *range_text.split(),
+        "--",
+        *paths,
+    )
     return set(out.decode().split())
 
 
@@ -403,7 +414,14 @@ def commit_trees(git: gitio.Git, shas: Sequence[str]) -> dict[str, str]:
     trees: dict[str, str] = {}
     unique = list(dict.fromkeys(shas))
     for start in range(0, len(unique), 1000):
-        out = git.run("log", "--no-walk=unsorted", "--format=%H %T", *unique[start : start + 1000], "--")
+        out = git.run(
+            "log",
+            "--no-walk=unsorted",
+            "--format=%H %T",
+            *gitio.STABLE_LOG,
+            *unique[start : start + 1000],
+            "--",
+        )
         for line in out.decode().split("\n"):
             if line.strip():
                 sha, tree = line.split()
@@ -427,32 +445,35 @@ def _ancestors(path: bytes) -> list[bytes]:
 
 
 def _fast_revert(
-    editor: gitio.TreeEditor,
-    trees: gitio.Trees,
-    base: str,
-    theirs: str | None,
-    paths: Sequence[bytes],
+    editor: gitio.TreeEditor, trees: gitio.Trees, base: str, theirs: str | None, commit: plan.Commit
 ) -> bool:
     """Revert by replacing entries when no path of the commit changed since (what a merge gives).
 
     Three-way merge: where ours equals the base, the result is theirs.  Bails
-    out (to a real merge) for directories, and for a path coming back into a
-    directory that is gone on our side (git might follow a directory rename).
+    out to a real merge for renames and copies (git may follow a directory
+    rename), directories, a path coming back under something that is now a
+    file, or into a directory that is gone on our side.
     """
-    plan_: list[tuple[bytes, gitio.Entry | None]] = []
-    for path in paths:
+    if any(status[:1] in "RC" for status, _o, _n in commit.paths):
+        return False
+    changes: list[tuple[bytes, gitio.Entry | None]] = []
+    for path in _changed_paths(commit):
         old = trees.lookup(base, path)
-        if editor.get(path) != old:
+        ours = editor.get(path)
+        if ours != old:
             return False
         new = trees.lookup(theirs, path)
-        if any(e is not None and e[0] == gitio.TREE_MODE for e in (old, new)):
+        if any(e is not None and e[0] == gitio.TREE_MODE for e in (old, new, ours)):
             return False
         if new is not None and old is None:
             for directory in _ancestors(path):
+                there = editor.get(directory)
+                if there is not None and there[0] != gitio.TREE_MODE:
+                    return False  # a file (or link) of ours sits where the directory must go
                 if trees.is_dir(base, directory) and not editor.has_dir(directory):
                     return False
-        plan_.append((path, new))
-    for path, entry in plan_:
+        changes.append((path, new))
+    for path, entry in changes:
         editor.set(path, entry)
     return True
 
@@ -484,7 +505,7 @@ def build(
         for number, commit in enumerate(commits, 1):
             base = tree_of[commit.sha]
             theirs_tree = tree_of[commit.parents[0]] if commit.parents else None
-            if _fast_revert(editor, trees, base, theirs_tree, _changed_paths(commit)):
+            if _fast_revert(editor, trees, base, theirs_tree, commit):
                 result = editor.write(writer) if every_step or number == len(commits) else None
             else:
                 ours_tree = editor.write(writer)
@@ -593,16 +614,67 @@ def _index_tree(git: gitio.Git) -> str | None:
 
 
 def sync_work_tree(git: gitio.Git, old: str, new: str) -> None:
-    """Move index and work tree from ``old`` to ``new``, keeping unrelated local changes."""
+    """Move index and work tree from ``old`` to ``new``, keeping unrelated local changes.
+
+    ``git read-tree -m -u``: it refuses, and changes nothing, rather than
+    overwrite a local change or an untracked file.
+    """
     code, _, err = _critical_run(git, "read-tree", "-m", "-u", old, new)
-    if code == 0:
+    if code != 0:
+        raise git.error(["read-tree"], code, err)
+
+
+def finish_work_tree(git: gitio.Git, old: str, new: str, work_tree: str) -> None:
+    """Bring index and work tree to ``new`` after a run died while moving them.
+
+    A changed path may hold its old or its new content; it is set to the new
+    one.  Anything else is a change of the user's: refuse, touch nothing.
+    """
+    try:
+        sync_work_tree(git, old, new)
         return
-    # A previous run died half way through: the changed paths hold old or new content.
-    changed = git.run("diff", "--name-only", "-z", "--no-renames", old, new, "--").split(b"\0")
-    paths = [p.decode("utf-8", "surrogateescape") for p in changed if p]
-    code2, _, err2 = _critical_run(git, "checkout", new, "--", *paths) if paths else (0, b"", b"")
-    if code2 != 0:
-        raise git.error(["read-tree"], code, err + err2)
+    except GitError:
+        pass
+    raw = git.run(
+        "diff", "--raw", "-z", "--no-renames", "--ignore-submodules=none", "--no-abbrev", old, new, "--"
+    )
+    tokens = raw.split(b"\0")
+    entries: list[tuple[str, str, str]] = []  # path, old blob, new blob
+    for k in range(0, len(tokens) - 1, 2):
+        meta, path = tokens[k].decode(), tokens[k + 1].decode("utf-8", "surrogateescape")
+        fields = meta.lstrip(":").split()
+        if len(fields) >= 4:
+            entries.append((path, fields[2], fields[3]))
+    zero = "0" * 40
+    present = [p for p, _o, _n in entries if os.path.lexists(os.path.join(work_tree, p))]
+    hashes: dict[str, str] = {}
+    if present:
+        out = git.run("hash-object", "--stdin-paths", input="".join(p + "\n" for p in present).encode())
+        hashes = dict(zip(present, out.decode().split(), strict=False))
+    unsafe = [
+        p
+        for p, o, n in entries
+        if hashes.get(p, zero if len(o) == 40 else "0" * 64).strip("0") not in (o.strip("0"), n.strip("0"))
+    ]
+    if unsafe:
+        raise Refused(
+            f"an interrupted ai-revert left {', '.join(unsafe[:5])} changed, and they now hold changes "
+            "of yours: not touching them",
+            hint=f"save your changes, then: git reset --keep {new[:10]} (or {old[:10]} to roll back)",
+        )
+    keep = [p for p, _o, n in entries if n.strip("0")]
+    gone = [p for p, _o, n in entries if not n.strip("0")]
+    if keep:
+        code, _, err = _critical_run(git, "checkout", new, "--", *keep)
+        if code != 0:
+            raise git.error(["checkout"], code, err)
+    if gone:
+        _critical_run(git, "rm", "-q", "--cached", "--ignore-unmatch", "--", *gone)
+        for path in gone:
+            try:
+                os.unlink(os.path.join(work_tree, path))
+            except OSError:
+                pass
 
 
 def recover(repo: gitio.Repository) -> str | None:
@@ -615,11 +687,22 @@ def recover(repo: gitio.Repository) -> str | None:
     mode = str(data.get("mode", "commit"))
     tag = data.get("tag")
     current = _ref_value(git, ref)
+    work_tree = repo.root
+    if data.get("phase") == "rolling-back":
+        if current == new:
+            _critical_run(git, "update-ref", "-m", "ai-revert: roll back", ref, old, new)
+        if _index_tree(git) == _tree_of(git, new):
+            finish_work_tree(git, new, old, work_tree)
+        previous = data.get("orig_head")
+        if isinstance(previous, str) and previous:
+            _critical_run(git, "update-ref", "--no-deref", "ORIG_HEAD", previous)
+        drop_journal(repo)
+        return "finished rolling back an interrupted ai-revert: everything is as it was before it"
     if mode == "no-commit":
         if _index_tree(git) == _tree_of(git, new):
             drop_journal(repo)
             return "an interrupted `ai-revert --no-commit` had finished; its changes are staged"
-        sync_work_tree(git, old, new)
+        finish_work_tree(git, old, new, work_tree)
         drop_journal(repo)
         return "finished an interrupted `ai-revert --no-commit`: its changes are now staged"
     if current == old:
@@ -633,8 +716,8 @@ def recover(repo: gitio.Repository) -> str | None:
             f"has moved on since ({old[:10]} -> {current and current[:10]}); nothing changed"
         )
     if _index_tree(git) != _tree_of(git, new):
-        sync_work_tree(git, old, new)
-    git.run("update-ref", "--no-deref", "ORIG_HEAD", old)
+        finish_work_tree(git, old, new, work_tree)
+    _critical_run(git, "update-ref", "--no-deref", "ORIG_HEAD", old)
     drop_journal(repo)
     extra = f" and tag {tag}" if tag else ""
     return (
@@ -663,24 +746,21 @@ def interrupts_deferred() -> Iterator[list[bool]]:
 
 
 def local_overlap(git: gitio.Git, old: str, new: str, work_tree: str) -> list[str]:
-    """Paths the revert changes that have local changes (staged, unstaged, untracked or ignored)."""
-    tokens = [
-        t.decode("utf-8", "surrogateescape")
-        for t in git.run("diff", "--name-status", "-z", "--no-renames", old, new, "--").split(b"\0")
-        if t
-    ]
-    changes = dict(zip(tokens[1::2], tokens[0::2], strict=False))  # path -> status
-    if not changes:
-        return []
+    """What git itself would refuse to overwrite when moving index and work tree to ``new``.
+
+    A dry run (``read-tree -m -u -n``) of the very update the apply makes: local
+    changes, staged changes, untracked or ignored files in the way, a file where
+    a directory must go.  Returns the paths (or git's words when it names none).
+    """
+    import re
+
     env = dict(git.env, GIT_OPTIONAL_LOCKS="0")
-    status = git.run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", env=env)
-    dirty = {entry[3:].decode("utf-8", "surrogateescape") for entry in status.split(b"\0") if len(entry) > 3}
-    overlap = {path for path in changes if path in dirty}
-    # a file the revert brings back must not exist yet, not even as an ignored file
-    overlap |= {
-        path for path, st in changes.items() if st == "A" and os.path.lexists(os.path.join(work_tree, path))
-    }
-    return sorted(overlap)
+    code, _, err = git.run_full("read-tree", "-m", "-u", "-n", old, new, check=False, env=env)
+    if code == 0:
+        return []
+    text = err.decode("utf-8", "replace")
+    paths = sorted({m.group(1) for m in re.finditer(r"'(.+?)'", text)})
+    return paths or [line.removeprefix("error: ") for line in text.splitlines() if line.strip()][:3]
 
 
 # --------------------------------------------------------------------------
@@ -893,7 +973,7 @@ class Runner:
                 self._roll_back(outcome, tip, previous_orig, saved)
                 raise
             _crash_point("after-work-tree")
-            self.git.run("update-ref", "--no-deref", "ORIG_HEAD", outcome.old)
+            _critical_run(self.git, "update-ref", "--no-deref", "ORIG_HEAD", outcome.old)
             drop_journal(self.repo)
             if interrupted[0]:
                 self._roll_back(outcome, tip, previous_orig, saved)
@@ -908,7 +988,9 @@ class Runner:
         except FileNotFoundError:
             data = None
         times: dict[str, tuple[int, int]] = {}
-        for raw in self.git.run("diff", "--name-only", "-z", "--no-renames", old, new, "--").split(b"\0"):
+        for raw in self.git.run(
+            "diff", "--name-only", "-z", "--no-renames", "--ignore-submodules=none", old, new, "--"
+        ).split(b"\0"):
             if raw:
                 path = os.path.join(self.repo.root, raw.decode("utf-8", "surrogateescape"))
                 try:
@@ -926,6 +1008,17 @@ class Runner:
         saved: tuple[bytes | None, dict[str, tuple[int, int]]],
     ) -> None:
         """Undo a half-done apply: branch, tag, index, work tree, ORIG_HEAD exactly as they were."""
+        write_journal(
+            self.repo,
+            {
+                "ref": outcome.branch,
+                "old": outcome.old,
+                "new": tip,
+                "mode": "commit",
+                "phase": "rolling-back",
+                "orig_head": previous_orig or "",
+            },
+        )
         tag = f"delete refs/tags/{outcome.incident_tag}\n" if outcome.incident_tag else ""
         _critical_run(
             self.git,
@@ -935,8 +1028,11 @@ class Runner:
             "--stdin",
             input=f"update {outcome.branch} {outcome.old} {tip}\n{tag}".encode(),
         )
-        if _index_tree(self.git) == _tree_of(self.git, tip):
+        _crash_point("rolling-back")
+        try:
             sync_work_tree(self.git, tip, outcome.old)
+        except GitError:
+            finish_work_tree(self.git, tip, outcome.old, self.repo.root)
         index_bytes, times = saved
         for path, (atime, mtime) in times.items():
             try:
