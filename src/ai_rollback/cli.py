@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from ai_rollback import __version__, checks, gitio, hook, report
+from ai_rollback import __version__, checks, gitio, hook, report, tagging
 from ai_rollback import config as project_config
 from ai_rollback.entry import guarded
 from ai_rollback.errors import CHECK_FAILED, OK, USAGE, UsageError
@@ -165,8 +165,54 @@ def pre_push(remote: str | None, url: str | None) -> int:
     if revisions is None:
         updates = checks.parse_ref_lines(checks.stdin_text(), 4)
         revisions = checks.push_revisions(git, updates, remote)
+    else:
+        local = os.environ.get("PRE_COMMIT_LOCAL_BRANCH", "")
+        updates = [
+            [
+                local,
+                os.environ.get("PRE_COMMIT_TO_REF", ""),
+                os.environ.get("PRE_COMMIT_REMOTE_BRANCH", local),
+                "",
+            ]
+        ]
     results = checks.check_commits(git, revisions, ctx.config, ctx.settings)
-    return _report_push(results, "being pushed")
+    code = _report_push(results, "being pushed")
+    return max(code, _release_tags_pushed(ctx, updates, remote or "origin"))
+
+
+def _release_tags_pushed(ctx: hook.Context, updates: Sequence[Sequence[str]], remote: str) -> int:
+    """Warn (or block) when a release tag with AI commits goes out without its AI tag."""
+    mode = str(ctx.config.table("tag").get("push-check") or "warn")
+    tags = [
+        u[2].removeprefix("refs/tags/")
+        for u in updates
+        if len(u) == 4 and u[2].startswith("refs/tags/") and u[1] and not checks.is_zero(u[1])
+    ]
+    if mode == "off" or not tags:
+        return OK
+    repo = gitio.open_repository_fast()
+    tagger = tagging.Tagger(repo, ctx.config, ctx.settings)
+    pushed = set(tags)
+    problems = []
+    for name in tags:
+        if not tagger.is_release(name) or tagger.previous_release(name) is None:
+            continue
+        the_plan = tagger.plan(name, name, None)
+        if not the_plan.ai_commits:
+            continue
+        if not the_plan.ai_tag_exists:
+            problems.append(
+                f"{name} carries {len(the_plan.ai_commits)} AI commits but has no AI tag: "
+                f"run `ai-rollback tag {name}` and push it too"
+            )
+        elif the_plan.ai_tag_exists not in pushed:
+            problems.append(
+                f"{name} goes out without its AI tag {the_plan.ai_tag_exists}: "
+                f"git push {remote} {the_plan.ai_tag_exists}"
+            )
+    for problem in problems:
+        click.echo(f"ai-rollback: {'error' if mode == 'block' else 'warning'}: {problem}", err=True)
+    return CHECK_FAILED if problems and mode == "block" else OK
 
 
 @cli.command("pre-receive", context_settings=CONTEXT)
@@ -287,6 +333,177 @@ def show_config() -> int:
 
 
 # --------------------------------------------------------------------------
+# tags and the history report
+# --------------------------------------------------------------------------
+
+
+def _tagger() -> tagging.Tagger:
+    repo = gitio.open_repository_fast()
+    settings = hook.git_settings(repo.paths())
+    config = project_config.load(repo.root, os.path.join(repo.common_dir, "ai-rollback"))
+    return tagging.Tagger(repo, config, settings)
+
+
+@cli.command("tag", context_settings=CONTEXT)
+@click.argument("version")
+@click.option("--rev", default=None, metavar="REV", help="What to tag (default: HEAD, which must be clean).")
+@click.option(
+    "--slug", default=None, help="The AI tag's slug (default: from the AI commits' branch or subjects)."
+)
+@click.option(
+    "--base",
+    default=None,
+    metavar="REV",
+    help="Count from here instead of the previous release (for the first release).",
+)
+@click.option("--dry-run", is_flag=True, help="Show what would be tagged; create nothing.")
+def tag_command(version: str, rev: str | None, slug: str | None, base: str | None, dry_run: bool) -> int:
+    """Tag a release and, when it carries AI commits, its AI tag VERSION-ai-SLUG.
+
+    The range is the previous release (version order) to VERSION.  The AI
+    tag's message lists every AI commit (sha, subject, model, prompt, files)
+    and ends with trailers AI-Commits, AI-Models and AI-Range.  Running it
+    again changes nothing.
+
+    \b
+    Examples:
+      ai-rollback tag v2.3.0
+      ai-rollback tag v2.3.0 --slug image-cache --dry-run
+      ai-rollback tag v1.0.0 --base $(git rev-list --max-parents=0 HEAD)
+    """
+    from ai_rollback import render
+
+    tagger = _tagger()
+    the_plan = tagger.plan(version, rev, slug, base)
+    message = render.render_file("ai-tag.j2", tagging.message_values(the_plan)) if the_plan.ai_tag else None
+    count = len(the_plan.ai_commits)
+    if dry_run:
+        click.echo(
+            f"{'exists' if the_plan.release_exists else 'would create'}: {version} -> {the_plan.commit[:10]}"
+        )
+        if the_plan.ai_tag_exists:
+            click.echo(f"exists: {the_plan.ai_tag_exists} (AI tag)")
+        elif the_plan.ai_tag:
+            click.echo(
+                f"would create: {the_plan.ai_tag} ({count} AI commit{'s' if count != 1 else ''} in "
+                f"{the_plan.range})\n\n{message}"
+            )
+        else:
+            click.echo(f"no AI tag: {the_plan.range} has no AI commits")
+        return OK
+    created = tagger.create(the_plan, message)
+    for name in created:
+        click.echo(f"created: {name}")
+    if the_plan.ai_tag_exists:
+        click.echo(f"exists: {the_plan.ai_tag_exists}")
+    if not the_plan.ai_tag:
+        click.echo(f"no AI tag: {the_plan.range} has no AI commits")
+    if not created:
+        click.echo("nothing to do: already tagged")
+    elif the_plan.ai_tag in created:
+        click.echo(f"push both: git push origin {version} {the_plan.ai_tag}")
+    return OK
+
+
+@cli.command("reference-transaction", context_settings=CONTEXT)
+@click.argument("state")
+def reference_transaction(state: str) -> int:
+    """The reference-transaction hook: give a new release tag its AI tag.
+
+    Runs after git committed the update; never fails it, ignores our own
+    tags and everything that is not a release tag.
+
+    \b
+    Example (what git runs, with the updated refs on standard input):
+      ai-rollback reference-transaction committed
+    """
+    if state != "committed" or os.environ.get(tagging.TAGGING_ENV):
+        return OK
+    try:
+        updates = checks.parse_ref_lines(checks.stdin_text(), 3)
+        names = [
+            ref.removeprefix("refs/tags/")
+            for _old, new, ref in updates
+            if ref.startswith("refs/tags/") and not checks.is_zero(new)
+        ]
+        if not names:
+            return OK
+        tagger = _tagger()
+        from ai_rollback import render
+
+        for name in names:
+            if not tagger.is_release(name) or tagger.ai_tags_of(name):
+                continue
+            if tagger.previous_release(name) is None:
+                click.echo(
+                    f"ai-rollback: {name} is the first release; for its AI tag run "
+                    f"ai-rollback tag {name} --base <first commit>",
+                    err=True,
+                )
+                continue
+            the_plan = tagger.plan(name, name, None)
+            if the_plan.ai_tag and not the_plan.ai_tag_exists:
+                message = render.render_file("ai-tag.j2", tagging.message_values(the_plan))
+                tagger.create(the_plan, message)
+                click.echo(
+                    f"ai-rollback: tagged {the_plan.ai_tag} ({len(the_plan.ai_commits)} AI commits "
+                    f"in {the_plan.range})",
+                    err=True,
+                )
+    except Exception as exc:  # a hook that must never get in the way of the user's tag
+        click.echo(f"ai-rollback: no AI tag created: {exc}", err=True)
+    return OK
+
+
+@cli.command("log", context_settings=CONTEXT)
+@click.argument("range_", metavar="[RANGE]", required=False)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True
+)
+@click.option("--by", "by", type=click.Choice(["release"]), default=None, help="Split the report by release.")
+@click.option(
+    "--lines",
+    "with_lines",
+    is_flag=True,
+    help="Also count changed lines (AI share of lines); reads every commit's diff, so it is slower.",
+)
+def log_command(range_: str | None, fmt: str, by: str | None, with_lines: bool) -> int:
+    """Report AI and human commits: kind, model, files; shares per model and release.
+
+    \b
+    Examples:
+      ai-rollback log v2.2.0..v2.3.0
+      ai-rollback log --by release --format markdown > AI-REPORT.md
+      ai-rollback log v0..HEAD --format json --lines
+    """
+    from ai_rollback import aihistory
+    from ai_rollback.revert import detection_from
+
+    tagger = _tagger()
+    git = tagger.git
+    text = range_ or "HEAD"
+    gitio.check_rev_arg(text, "range")
+    code, out, _ = git.run_full(
+        "rev-parse", "--revs-only", "--end-of-options", *text.split(), "--", check=False
+    )
+    revs = out.decode().split()
+    if code != 0 or not revs:
+        raise UsageError(
+            f"unknown revision or range {text!r}", hint="check the names with `git log --oneline -5`"
+        )
+    positives = [r for r in revs if not r.startswith("^")]
+    negatives = [r[1:] for r in revs if r.startswith("^")]
+    releases: list[str] = []
+    if by == "release":
+        merged = [r for p in positives for r in tagger.releases(merged_into=p)]
+        releases = sorted(set(merged), key=tagging.version_key)
+    parts = aihistory.segments(git, positives, negatives, releases, by == "release")
+    reader = aihistory.Reader(git, detection_from(tagger.config), tagger.settings)
+    aihistory.write_report(reader, parts, fmt, sys.stdout, range_text=text, with_lines=with_lines)
+    return OK
+
+
+# --------------------------------------------------------------------------
 # revert
 # --------------------------------------------------------------------------
 
@@ -309,7 +526,8 @@ Examples:
 
 def _revert_options(f: click.decorators.FC) -> click.decorators.FC:
     decorators = [
-        click.argument("range_", metavar="RANGE"),
+        click.argument("range_", metavar="[RANGE]", required=False),
+        click.option("--tag", "from_tag", metavar="TAG", help="Use the range an AI tag records."),
         click.option("--dry-run", is_flag=True, help="Print the plan and change nothing."),
         click.option(
             "--format",
@@ -360,7 +578,8 @@ def _revert_options(f: click.decorators.FC) -> click.decorators.FC:
 
 
 def _revert(
-    range_: str,
+    range_: str | None,
+    from_tag: str | None,
     dry_run: bool,
     fmt: str,
     entangled: str | None,
@@ -381,6 +600,10 @@ def _revert(
     repo = gitio.open_repository_fast()
     settings = hook.git_settings(repo.paths())
     config = project_config.load(repo.root, os.path.join(repo.common_dir, "ai-rollback"))
+    if range_ is not None and from_tag is not None:
+        raise UsageError("give a RANGE or --tag, not both")
+    if range_ is None:
+        range_ = _default_range(tagging.Tagger(repo, config, settings), from_tag)
     policy = entangled or str(config.table("revert").get("entangled") or "stop")
     options = revert.Options(
         range_, only, model, paths, policy, dry_run, fmt, squash, no_commit, yes, incident
@@ -423,6 +646,26 @@ def _revert(
     if dry_run and outcome.plan.refused:
         return CHECK_FAILED
     return OK
+
+
+def _default_range(tagger: tagging.Tagger, from_tag: str | None) -> str:
+    """--tag TAG: the range TAG records; no RANGE: the newest AI tag's range, through HEAD."""
+    if from_tag is not None:
+        recorded = tagger.recorded_range(from_tag)
+        click.echo(f"ai-revert: using {recorded}, the range {from_tag} records", err=True)
+        return recorded
+    newest = tagger.newest_ai_tag()
+    if newest is None:
+        raise UsageError(
+            "no RANGE given and no AI tag to take one from",
+            hint="name the range, e.g. ai-revert v2.1.0..HEAD",
+        )
+    recorded = tagger.recorded_range(newest)
+    chosen = recorded.split("..", 1)[0] + "..HEAD"
+    click.echo(
+        f"ai-revert: no range given; using {chosen} (from {newest}, which records {recorded})", err=True
+    )
+    return chosen
 
 
 def _refuse_without_terminal(the_plan: object) -> bool:

@@ -146,6 +146,20 @@ def _strftime_pattern(where: str, key: str, value: object) -> object:
     return value
 
 
+def _glob_pattern(where: str, key: str, value: object) -> object:
+    if not isinstance(value, str) or not value or value.startswith("-") or "\n" in value:
+        raise _fail(where, key, value, "must be a tag pattern such as v[0-9]*")
+    return value
+
+
+def _ai_tag_pattern(where: str, key: str, value: object) -> object:
+    if not isinstance(value, str) or "{version}" not in value or "{slug}" not in value:
+        raise _fail(
+            where, key, value, "must contain {version} and {slug}", 'for example "{version}-ai-{slug}"'
+        )
+    return value
+
+
 _DETECTOR_DOCS = {
     "convention": 'Our subject label "AI:" ("Human:" marks a human commit and wins).',
     "generated-by": "A Generated-by: trailer.",
@@ -169,6 +183,21 @@ TABLES: dict[str, dict[str, Option]] = {
             "incident-%Y%m%d-%H%M",
             _strftime_pattern,
             "Name of the tag --incident creates (strftime pattern, UTC).",
+        ),
+    },
+    "tag": {
+        "release-pattern": Option(
+            "v[0-9]*",
+            _glob_pattern,
+            "Release tags (a git tag --list pattern); AI tags never count as releases.",
+        ),
+        "ai-tag": Option(
+            "{version}-ai-{slug}", _ai_tag_pattern, "Name of the AI tag of a release: {version} and {slug}."
+        ),
+        "push-check": Option(
+            "warn",
+            _choice("warn", "block", "off"),
+            "pre-push: a release tag that carries AI commits pushed without its AI tag: warn, block or off.",
         ),
     },
     "detectors": {

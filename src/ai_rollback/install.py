@@ -32,6 +32,7 @@ HOOKS = {
     "prepare-commit-msg": "pre-fills the message template",
     "pre-push": "checks the commits being pushed",
     "pre-receive": "server side: checks the commits a push brings",
+    "reference-transaction": "creates the AI tag when a release tag is created",
 }
 DEFAULT_HOOKS = ("commit-msg", "prepare-commit-msg", "pre-push")
 

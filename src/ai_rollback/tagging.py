@@ -1,0 +1,367 @@
+"""AI-bearing release tags: naming and selection (pure) and their creation (git).
+
+``ai-rollback tag v2.3.0`` tags the release and, when the range since the
+previous release holds AI commits, an AI tag ``v2.3.0-ai-<slug>`` whose
+message lists them, with trailers ``AI-Commits``, ``AI-Models`` and
+``AI-Range`` that ``git for-each-ref --format='%(contents:trailers)'`` reads
+and ai-revert uses as its default range.
+
+Both tags are written as objects first and created in one ref transaction:
+nothing is ever half-created.  Running it again changes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ai_rollback import classify, gitio
+from ai_rollback.config import Config
+from ai_rollback.errors import GitError, UsageError
+from ai_rollback.gitconfig import GitSettings
+from ai_rollback.message import Trailer, parse_trailers
+
+TAGGING_ENV = "AI_ROLLBACK_TAGGING"  # set while we create tags: our own hook stays out of the way
+DEFAULT_RELEASE_PATTERN = "v[0-9]*"
+DEFAULT_AI_TAG = "{version}-ai-{slug}"
+
+
+@dataclass
+class AiCommit:
+    sha: str
+    subject: str
+    model: str | None
+    prompt: str | None
+    files: list[str]
+
+
+@dataclass
+class TagPlan:
+    version: str
+    commit: str
+    previous: str | None
+    range: str
+    ai_commits: list[AiCommit] = field(default_factory=list)
+    release_exists: bool = False
+    ai_tag: str | None = None
+    ai_tag_exists: str | None = None  # an AI tag of this release that is already there
+
+    @property
+    def models(self) -> list[str]:
+        return sorted({c.model for c in self.ai_commits if c.model})
+
+
+# --------------------------------------------------------------------------
+# Pure: names
+# --------------------------------------------------------------------------
+
+
+def slugify(text: str, limit: int = 40) -> str:
+    """A tag-name-safe slug: lower-case letters, digits and single dashes."""
+    text = text.lower()
+    out = []
+    dash = False
+    for ch in text:
+        if ch.isascii() and ch.isalnum():
+            out.append(ch)
+            dash = False
+        elif not dash and out:
+            out.append("-")
+            dash = True
+    slug = "".join(out).strip("-")
+    if len(slug) > limit:
+        slug = slug[:limit].rsplit("-", 1)[0] if "-" in slug[:limit] else slug[:limit]
+    return slug.strip("-")
+
+
+_MERGE_BRANCH = re.compile(r"^Merge (?:branch|pull request #\d+ from) '?([^' ]+)'?")
+
+
+def derive_slug(ai_commits: Sequence[AiCommit], merge_subjects: Sequence[str], ai_label: str) -> str:
+    """From the branch the AI commits came in on, else from their first subject."""
+    for subject in merge_subjects:
+        found = _MERGE_BRANCH.match(subject)
+        if found:
+            branch = found.group(1).rsplit("/", 1)[-1]
+            slug = slugify(branch)
+            if slug:
+                return slug
+    for commit in ai_commits:
+        subject = commit.subject
+        if subject.startswith(ai_label + ":"):
+            subject = subject[len(ai_label) + 1 :]
+        subject = re.sub(r"^\s*\w+(\([^)]*\))?!?:\s*", "", subject)  # a Conventional Commits type
+        slug = slugify(subject, 30)
+        if slug:
+            return slug
+    return "ai"
+
+
+def ai_tag_name(pattern: str, version: str, slug: str) -> str:
+    return pattern.replace("{version}", version).replace("{slug}", slug)
+
+
+def ai_tag_glob(pattern: str, version: str = "*") -> str:
+    return ai_tag_name(pattern, version, "*")
+
+
+def read_range(trailers: Sequence[Trailer]) -> str | None:
+    """The ``AI-Range:`` an AI tag records."""
+    for t in trailers:
+        if t.key_is("AI-Range") and t.value:
+            return t.value.split()[0]
+    return None
+
+
+# --------------------------------------------------------------------------
+# git
+# --------------------------------------------------------------------------
+
+
+class Tagger:
+    def __init__(self, repo: gitio.Repository, config: Config, settings: GitSettings) -> None:
+        self.repo = repo
+        self.git = repo.git
+        self.config = config
+        self.settings = settings
+        table = config.table("tag")
+        self.release_pattern = str(table.get("release-pattern") or DEFAULT_RELEASE_PATTERN)
+        self.ai_pattern = str(table.get("ai-tag") or DEFAULT_AI_TAG)
+
+    # -- releases ------------------------------------------------------------
+
+    def _check_name(self, name: str, what: str) -> None:
+        if not name or name.startswith("-"):
+            raise UsageError(f"{what} {name!r} starts with '-' or is empty")
+        code, _, _ = self.git.run_full("check-ref-format", f"refs/tags/{name}", check=False)
+        if code != 0:
+            raise UsageError(f"{what} {name!r} is not a valid tag name (see git check-ref-format)")
+
+    def is_release(self, name: str) -> bool:
+        import fnmatch
+
+        if fnmatch.fnmatchcase(name, ai_tag_glob(self.ai_pattern)):
+            return False
+        return fnmatch.fnmatchcase(name, self.release_pattern)
+
+    def releases(self, merged_into: str | None = None) -> list[str]:
+        """Release tags in version order (oldest first), optionally only those in ``merged_into``."""
+        args = ["tag", "--list", "--sort=version:refname"]
+        if merged_into:
+            args += ["--merged", merged_into]
+        out = self.git.text(*args, self.release_pattern)
+        return [t for t in out.splitlines() if t and self.is_release(t)]
+
+    def previous_release(self, version: str) -> str | None:
+        """The nearest older release in version order (not date)."""
+        names = self.releases()
+        if version not in names:
+            names = sorted([*names, version], key=version_key)
+        index = names.index(version)
+        return names[index - 1] if index > 0 else None
+
+    def tag_target(self, name: str) -> str | None:
+        code, out, _ = self.git.run_full(
+            "rev-parse", "--verify", "-q", f"refs/tags/{name}^{{commit}}", check=False
+        )
+        return out.decode().strip() if code == 0 else None
+
+    def ai_tags_of(self, version: str) -> list[str]:
+        out = self.git.text("tag", "--list", ai_tag_glob(self.ai_pattern, version))
+        return [t for t in out.splitlines() if t]
+
+    def recorded_range(self, tag: str) -> str:
+        """The ``AI-Range`` an AI tag records."""
+        if self.tag_target(tag) is None:
+            raise UsageError(f"no tag {tag!r}", hint="list the AI tags with: git tag --list '*-ai-*'")
+        message = self.git.text("for-each-ref", "--format=%(contents)", f"refs/tags/{tag}")
+        found = read_range(parse_trailers(message + "\n"))
+        if not found:
+            raise UsageError(f"tag {tag!r} records no AI-Range", hint="pass a RANGE instead")
+        return found
+
+    def newest_ai_tag(self) -> str | None:
+        """The AI tag of the newest release (version order)."""
+        out = self.git.text("tag", "--list", "--sort=-version:refname", ai_tag_glob(self.ai_pattern))
+        names = [t for t in out.splitlines() if t]
+        return names[0] if names else None
+
+    # -- the plan ------------------------------------------------------------
+
+    def plan(self, version: str, rev: str | None, slug: str | None, base: str | None = None) -> TagPlan:
+        self._check_name(version, "version")
+        if not self.is_release(version):
+            raise UsageError(
+                f"{version!r} does not look like a release tag (pattern {self.release_pattern!r})",
+                hint="name the release like v2.3.0, or set [tool.ai-rollback.tag] release-pattern",
+            )
+        if slug is not None and slugify(slug) != slug:
+            raise UsageError(
+                f"slug {slug!r} must be lower-case letters, digits and single dashes",
+                hint=f"for example {slugify(slug) or 'image-cache'}",
+            )
+        existing = self.tag_target(version)
+        if rev is None and existing is None:
+            self._check_worktree()
+        commit = self.git.rev_parse(rev or "HEAD", "revision") if rev or existing is None else existing
+        commit = self._peel(commit)
+        if existing is not None and existing != commit:
+            raise UsageError(
+                f"tag {version} exists and points to {existing[:10]}, not {commit[:10]}",
+                hint=f"check it with: git show {version}",
+            )
+        previous = base or self.previous_release(version)
+        if previous is None:
+            raise UsageError(
+                f"no release before {version}: there is nothing to compare it with",
+                hint="pass --base REV for the first release (e.g. the first commit)",
+            )
+        if base is not None:
+            self.git.rev_parse(base, "base")
+        result = TagPlan(
+            version, commit, previous, f"{previous}..{version}", release_exists=existing is not None
+        )
+        merges: list[str] = []
+        detection = _detection(self.config)
+        for rich in gitio.iter_rich(
+            self.git, [commit, "--not", self._peel(self.git.rev_parse(previous, "release"))]
+        ):
+            if len(rich.parents) > 1:
+                merges.append(rich.subject)
+                continue
+            trailers = parse_trailers(
+                rich.message, self.settings.parse_comment, self.settings.separators, self.settings.configured
+            )
+            found = classify.classify(
+                parents=len(rich.parents),
+                subject=rich.subject,
+                message=rich.message,
+                author_name=rich.author_name,
+                author_email=rich.author_email,
+                committer_email=rich.committer_email,
+                detection=detection,
+                trailers=trailers,
+            )
+            if found.kind != classify.KIND_AI:
+                continue
+            prompt = next((t.value for t in trailers if t.key_is("Prompt")), None)
+            files = _files(trailers) or [p for _s, o, n in rich.changes for p in (n or o,) if p]
+            result.ai_commits.append(AiCommit(rich.sha, rich.subject, found.model, prompt, files))
+        result.ai_commits.reverse()  # newest first, as git log shows them
+        already = [t for t in self.ai_tags_of(version) if self.tag_target(t) == commit]
+        if already:
+            result.ai_tag_exists = already[0]
+            result.ai_tag = already[0]
+        elif result.ai_commits:
+            name = ai_tag_name(
+                self.ai_pattern, version, slug or derive_slug(result.ai_commits, merges, self.config.ai_label)
+            )
+            self._check_name(name, "AI tag")
+            if self.tag_target(name) is not None:
+                raise UsageError(f"tag {name} exists and points elsewhere", hint=f"check it: git show {name}")
+            result.ai_tag = name
+        return result
+
+    def _peel(self, rev: str) -> str:
+        return self.git.text("rev-parse", "--verify", f"{rev}^{{commit}}")
+
+    def _check_worktree(self) -> None:
+        code, _, _ = self.git.run_full("symbolic-ref", "-q", "HEAD", check=False)
+        if code != 0:
+            raise UsageError(
+                "HEAD is detached: name what to tag with --rev", hint="ai-rollback tag v2.3.0 --rev main"
+            )
+        env = dict(self.git.env, GIT_OPTIONAL_LOCKS="0")
+        dirty = self.git.run("status", "--porcelain", "--untracked-files=no", env=env)
+        if dirty.strip():
+            raise UsageError(
+                "the work tree has uncommitted changes: the release would not contain them",
+                hint="commit or stash them, or name the commit with --rev",
+            )
+
+    # -- creating --------------------------------------------------------------
+
+    def create(self, plan: TagPlan, message: str | None) -> list[str]:
+        """Create what the plan needs, in one ref transaction; returns the tags created."""
+        writer = gitio.ObjectWriter(
+            os.environ.get("GIT_OBJECT_DIRECTORY") or os.path.join(self.repo.common_dir, "objects"),
+            self._algorithm(),
+        )
+        tagger = self._ident()
+        lines: list[str] = []
+        created: list[str] = []
+        if not plan.release_exists:
+            obj = writer.tag(plan.commit, plan.version, tagger, f"Release {plan.version}\n")
+            lines.append(f"create refs/tags/{plan.version} {obj}")
+            created.append(plan.version)
+        if plan.ai_tag and not plan.ai_tag_exists and message is not None:
+            obj = writer.tag(plan.commit, plan.ai_tag, tagger, message)
+            lines.append(f"create refs/tags/{plan.ai_tag} {obj}")
+            created.append(plan.ai_tag)
+        if not lines:
+            return []
+        env = dict(self.git.env, **{TAGGING_ENV: "1"})
+        code, _, err = self.git.run_full(
+            "update-ref",
+            "-m",
+            f"ai-rollback tag {plan.version}",
+            "--stdin",
+            input=("\n".join(lines) + "\n").encode(),
+            env=env,
+            check=False,
+        )
+        if code != 0:
+            raise GitError(
+                f"could not create the tags; nothing was created ({err.decode(errors='replace').strip()})"
+            )
+        return created
+
+    def _ident(self) -> str:
+        out = self.git.run("var", "GIT_COMMITTER_IDENT", check=False).decode().strip()
+        if not out:
+            raise GitError("git does not know who you are", hint='git config user.name "..." and user.email')
+        return out
+
+    def _algorithm(self) -> str:
+        code, out, _ = self.git.run_full("rev-parse", "--show-object-format", check=False)
+        return out.decode().strip() if code == 0 and out.strip() else "sha1"
+
+
+def _files(trailers: Sequence[Trailer]) -> list[str]:
+    from ai_rollback.rules import split_files
+
+    return split_files(t.value for t in trailers if t.key_is("Files"))
+
+
+def _detection(config: Config) -> classify.Detection:
+    from ai_rollback.revert import detection_from
+
+    return detection_from(config)
+
+
+def version_key(name: str) -> list[tuple[int, int | str]]:
+    """Version order (``sort -V``, as ``git tag --sort=version:refname``): numbers compare as numbers."""
+    return [(0, int(piece)) if piece.isdigit() else (1, piece) for piece in re.split(r"(\d+)", name) if piece]
+
+
+def message_values(plan: TagPlan) -> dict[str, object]:
+    return {
+        "version": plan.version,
+        "previous": plan.previous,
+        "range": plan.range,
+        "tag": plan.ai_tag,
+        "commits": [
+            {
+                "sha": c.sha,
+                "short": c.sha[:10],
+                "subject": c.subject,
+                "model": c.model or "unknown",
+                "prompt": (c.prompt or "").split("\n")[0],
+                "files": c.files,
+            }
+            for c in plan.ai_commits
+        ],
+        "models": plan.models,
+    }

@@ -1,0 +1,78 @@
+"""Benchmark: ``ai-rollback log`` against ``git log`` (issue #4).
+
+``ai-rollback log v0..HEAD --format json`` over 50,000 commits within 1.5x
+``git log --format=%H%x00%B`` over the same range, measured side by side in
+interleaved rounds; peak Python heap as the range grows (memory must stay
+flat: one streamed git log, counters only).  Not a test: it prints numbers::
+
+    python tests/bench/bench_log.py [--rounds 5] [--commits 50000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_revert import env_for, git  # noqa: E402
+from history import make_history  # noqa: E402
+
+TOOL = str(Path(sys.executable).parent / "ai-rollback")
+MEMORY_DRIVER = """
+import io, sys, contextlib, tracemalloc
+from ai_rollback.entry import main
+tracemalloc.start()
+with contextlib.redirect_stdout(open("/dev/null", "w")):
+    main(["log", sys.argv[1], "--format", "json"])
+print(tracemalloc.get_traced_memory()[1])
+"""
+
+
+def timed(argv: list[str], cwd: str, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--commits", type=int, default=50_000)
+    args = parser.parse_args()
+    import compileall
+
+    import ai_rollback
+
+    compileall.compile_dir(os.path.dirname(ai_rollback.__file__), quiet=1)
+    with tempfile.TemporaryDirectory() as root:
+        env = env_for(root)
+        repo = os.path.join(root, "history")
+        make_history(repo, commits=args.commits, files=500, lines=50, ai=args.commits // 10, env=env)
+        first = git(repo, env, "rev-list", "--max-parents=0", "HEAD").strip()
+        git(repo, env, "tag", "v0", first)
+        ours, theirs = [], []
+        for _ in range(args.rounds):
+            theirs.append(timed(["git", "log", "--format=%H%x00%B", "v0..HEAD"], repo, env))
+            ours.append(timed([TOOL, "log", "v0..HEAD", "--format", "json"], repo, env))
+        g, o = statistics.median(theirs), statistics.median(ours)
+        print(f"log over {args.commits:,} commits ({args.commits // 10:,} AI), {args.rounds} rounds, medians")
+        print(f"  git log --format=%H%x00%B          {g * 1000:8.0f} ms")
+        print(f"  ai-rollback log --format json      {o * 1000:8.0f} ms")
+        print(f"  ratio                              {o / g:8.2f}x   (budget 1.5x)")
+        print("  peak Python heap as the range grows:")
+        shas = git(repo, env, "rev-list", "--reverse", "HEAD").split()
+        for size in (args.commits // 5, args.commits // 2, args.commits - 1):
+            done = subprocess.run([sys.executable, "-c", MEMORY_DRIVER, f"{shas[-size - 1]}..HEAD"], cwd=repo,
+                                  env=env, capture_output=True, text=True, check=True)
+            print(f"    {size:6,} commits                    {int(done.stdout.split()[-1]) / 2**20:8.1f} MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
