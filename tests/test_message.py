@@ -182,6 +182,24 @@ def test_parse_agrees_with_git(home: Path, subject: str, body: str, config: list
     assert ours == _git_parse(msg, config), repr(msg)
 
 
+@settings(max_examples=2000, deadline=None)
+@given(
+    subject=st.sampled_from(["fix: thing", "AI: x", "", "Generated-by: t", "# c", " lead"]),
+    body=MESSAGES,
+    comment=st.sampled_from(["#", ";"]),
+    separators=st.sampled_from([":", ":#", "="]),
+    configured=st.sampled_from([(), (ConfiguredTrailer("gen", "Generated-by"),)]),
+)
+def test_quick_path_agrees_with_the_full_rules(
+    subject: str, body: str, comment: str, separators: str, configured: tuple[ConfiguredTrailer, ...]
+) -> None:
+    """The shortcut for common messages answers exactly as the full rules do (line numbers too)."""
+    msg = subject + "\n" + body
+    quick = message._quick_trailers(msg, comment, separators, configured)
+    if quick is not None:
+        assert quick == message._parse_trailers(msg, comment, separators, configured), repr(msg)
+
+
 def _git_stripspace(text: str, strip_comments: bool, comment: str = "#") -> str:
     args = ["git", "-c", f"core.commentChar={comment}", "stripspace"]
     if strip_comments:

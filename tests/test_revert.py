@@ -547,11 +547,19 @@ def test_help_and_version() -> None:
 def _git_revert_result(repo: Repo, make_repo, base: str) -> str | None:  # type: ignore[no-untyped-def]
     """The tree `git revert` (newest first) gives for the AI commits, or None on a conflict."""
     twin = make_repo(f"twin-{os.urandom(3).hex()}", init=False)
-    subprocess.run(["git", "clone", "-q", "--no-local", str(repo.path), str(twin.path)], env=repo.env,
-                   check=True, capture_output=True)
-    ai = [c["sha"] for c in json.loads(ai_revert(repo, f"{base}..HEAD", "--dry-run", "--format", "json",
-                                                 "--entangled", "include").stdout)["commits"]
-          if c["kind"] == "ai" and c["action"] == "revert"]
+    subprocess.run(
+        ["git", "clone", "-q", "--no-local", str(repo.path), str(twin.path)],
+        env=repo.env,
+        check=True,
+        capture_output=True,
+    )
+    ai = [
+        c["sha"]
+        for c in json.loads(
+            ai_revert(repo, f"{base}..HEAD", "--dry-run", "--format", "json", "--entangled", "include").stdout
+        )["commits"]
+        if c["kind"] == "ai" and c["action"] == "revert"
+    ]
     done = twin.git("-c", "core.hooksPath=/dev/null", "revert", "--no-commit", *ai, check=False)
     return twin.out("write-tree") if done.returncode == 0 else None
 
@@ -568,25 +576,43 @@ def _edit(repo: Repo, path: str, old: str, new: str) -> None:
 
 SCENARIOS = {
     # deleting line 5, then editing line 9: clean, not entangled (end-of-file bookkeeping)
-    "delete-then-far-edit": [("ai", lambda r: _edit(r, "f", "5\n", "")),
-                             ("human", lambda r: _edit(r, "f", "9\n", "nine\n"))],
+    "delete-then-far-edit": [
+        ("ai", lambda r: _edit(r, "f", "5\n", "")),
+        ("human", lambda r: _edit(r, "f", "9\n", "nine\n")),
+    ],
     # the same start, then an AI edit and a human edit next to the deletion point
-    "gap-next-to-human": [("ai", lambda r: _edit(r, "f", "5\n", "")),
-                          ("ai", lambda r: _edit(r, "f", "9\n", "AI nine\n")),
-                          ("human", lambda r: _edit(r, "f", "6\n", "six\n"))],
-    "rename-then-delete": [("ai", lambda r: r.git("mv", "f", "g")), ("human", lambda r: r.git("rm", "-q", "g"))],
-    "chmod-then-delete": [("ai", lambda r: ((r.path / "f").chmod(0o755), r.git("add", "f"))),
-                          ("human", lambda r: r.git("rm", "-q", "f"))],
-    "delete-then-readd": [("ai", lambda r: r.git("rm", "-q", "f")),
-                          ("human", lambda r: (r.write("f", "different\n"), r.git("add", "f")))],
-    "add-then-human-deletes": [("ai", lambda r: (r.write("g", "new\n"), r.git("add", "g"))),
-                               ("human", lambda r: r.git("rm", "-q", "g"))],
-    "dir-back-to-file": [("ai", lambda r: (r.git("rm", "-q", "f"), r.write("f/inner.txt", "i\n"),
-                                           r.git("add", "f")))],
-    "file-where-dir-was": [("ai", lambda r: r.git("rm", "-q", "d/x")),
-                           ("human", lambda r: (r.write("d", "human\n"), r.git("add", "d")))],
-    "directory-rename": [("ai", lambda r: r.git("mv", "d", "e")),
-                         ("human", lambda r: (r.write("e/extra.txt", "h\n"), r.git("add", "e/extra.txt")))],
+    "gap-next-to-human": [
+        ("ai", lambda r: _edit(r, "f", "5\n", "")),
+        ("ai", lambda r: _edit(r, "f", "9\n", "AI nine\n")),
+        ("human", lambda r: _edit(r, "f", "6\n", "six\n")),
+    ],
+    "rename-then-delete": [
+        ("ai", lambda r: r.git("mv", "f", "g")),
+        ("human", lambda r: r.git("rm", "-q", "g")),
+    ],
+    "chmod-then-delete": [
+        ("ai", lambda r: ((r.path / "f").chmod(0o755), r.git("add", "f"))),
+        ("human", lambda r: r.git("rm", "-q", "f")),
+    ],
+    "delete-then-readd": [
+        ("ai", lambda r: r.git("rm", "-q", "f")),
+        ("human", lambda r: (r.write("f", "different\n"), r.git("add", "f"))),
+    ],
+    "add-then-human-deletes": [
+        ("ai", lambda r: (r.write("g", "new\n"), r.git("add", "g"))),
+        ("human", lambda r: r.git("rm", "-q", "g")),
+    ],
+    "dir-back-to-file": [
+        ("ai", lambda r: (r.git("rm", "-q", "f"), r.write("f/inner.txt", "i\n"), r.git("add", "f")))
+    ],
+    "file-where-dir-was": [
+        ("ai", lambda r: r.git("rm", "-q", "d/x")),
+        ("human", lambda r: (r.write("d", "human\n"), r.git("add", "d"))),
+    ],
+    "directory-rename": [
+        ("ai", lambda r: r.git("mv", "d", "e")),
+        ("human", lambda r: (r.write("e/extra.txt", "h\n"), r.git("add", "e/extra.txt"))),
+    ],
 }
 
 
@@ -644,7 +670,9 @@ def test_ctrl_c_with_other_staged_changes(release: Repo) -> None:
     release.write("staged.txt", "s\n")
     release.git("add", "staged.txt")
     before = snapshot(release)
-    done = ai_revert(release, "v2.1.0..HEAD", "--yes", env={"AI_ROLLBACK_TEST_CRASH_AT": "after-work-tree:interrupt"})
+    done = ai_revert(
+        release, "v2.1.0..HEAD", "--yes", env={"AI_ROLLBACK_TEST_CRASH_AT": "after-work-tree:interrupt"}
+    )
     assert done.returncode == 130
     assert snapshot(release) == before
 
@@ -660,13 +688,22 @@ def test_recovery_never_overwrites_later_edits(release: Repo) -> None:
 
 def test_killed_while_rolling_back(release: Repo) -> None:
     before = snapshot(release)
-    done = ai_revert(release, "v2.1.0..HEAD", "--yes",
-                     env={"AI_ROLLBACK_TEST_CRASH_AT": "rolling-back", "AI_ROLLBACK_TEST_INTERRUPT_AT": "after-work-tree"})
+    done = ai_revert(
+        release,
+        "v2.1.0..HEAD",
+        "--yes",
+        env={"AI_ROLLBACK_TEST_CRASH_AT": "rolling-back", "AI_ROLLBACK_TEST_INTERRUPT_AT": "after-work-tree"},
+    )
     assert done.returncode == -9
-    done = ai_revert(release, "v2.1.0..HEAD", "--dry-run")
     done = ai_revert(release, "v2.1.0..HEAD", "--yes", env={"AI_ROLLBACK_TEST_CRASH_AT": "never"})
     assert "finished rolling back" in done.stderr
     assert done.returncode == 0
+    # the rollback is finished first, then the revert that was asked for runs whole
+    old_head = before["refs"].split()[1]  # type: ignore[union-attr]
+    assert release.git("merge-base", "--is-ancestor", old_head, "HEAD", check=False).returncode == 0
+    assert release.out("rev-parse", "HEAD") != old_head
+    assert release.out("status", "--porcelain") == ""
+    assert not (release.path / "log.py").exists()
 
 
 def test_submodule_bump_with_ignore_all(repo: Repo, make_repo) -> None:  # type: ignore[no-untyped-def]
@@ -689,8 +726,11 @@ def test_submodule_bump_with_ignore_all(repo: Repo, make_repo) -> None:  # type:
 
 def test_shallow_clone_in_a_linked_worktree(release: Repo, make_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     shallow = make_repo("shallow2", init=False)
-    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{release.path}", str(shallow.path)],
-                   env=release.env, check=True)
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", f"file://{release.path}", str(shallow.path)],
+        env=release.env,
+        check=True,
+    )
     shallow.git("worktree", "add", "-q", str(tmp_path / "wt"), "-b", "wt")
     wt = Repo(tmp_path / "wt", release.env)
     before = snapshot(wt)

@@ -6,12 +6,14 @@ import json
 import subprocess
 
 import pytest
-from conftest import PYTHON, Repo, ai_message
 
 from ai_rollback.tagging import derive_slug, slugify, version_key
+from conftest import PYTHON, Repo, ai_message
 
 
-def tool(repo: Repo, *args: str, env: dict[str, str | None] | None = None) -> subprocess.CompletedProcess[str]:
+def tool(
+    repo: Repo, *args: str, env: dict[str, str | None] | None = None
+) -> subprocess.CompletedProcess[str]:
     return repo.tool(*args, check=False, env=env)
 
 
@@ -26,8 +28,15 @@ def releases(repo: Repo) -> Repo:
     repo.git("tag", "-a", "v1.10.0", "-m", "ten")  # tagged first in time...
     repo.git("tag", "-a", "v1.9.0", "-m", "nine", "HEAD")  # ...but older in version order
     repo.git("checkout", "-q", "-b", "feature/image-cache")
-    repo.commit(ai_message("cache images", ["cache.py"], model="Claude Sonnet 4.5",
-                           prompt="Cache the thumbnails\n  in memory"), {"cache.py": "c\n"})
+    repo.commit(
+        ai_message(
+            "cache images",
+            ["cache.py"],
+            model="Claude Sonnet 4.5",
+            prompt="Cache the thumbnails\n  in memory",
+        ),
+        {"cache.py": "c\n"},
+    )
     repo.commit(ai_message("evict old entries", ["cache.py"], model="GPT-5"), {"cache.py": "c2\n"})
     repo.git("checkout", "-q", "main")
     repo.commit("Human: docs", {"README": "r\n"})
@@ -131,7 +140,9 @@ def test_reference_transaction_hook(releases: Repo) -> None:
     releases.git("tag", "not-a-release")
     releases.git("branch", "side")
     tags = releases.out("tag", "--list").split()
-    assert any(t.startswith("v1.12.0-ai-") for t in tags) and not any(t.startswith("not-a-release-ai") for t in tags)
+    assert any(t.startswith("v1.12.0-ai-") for t in tags) and not any(
+        t.startswith("not-a-release-ai") for t in tags
+    )
     releases.git("tag", "-d", "v1.12.0")
     # the hook never blocks the user's tag, even when it cannot work
     releases.write(".ai-rollback.toml", "bogus-key = 1\n")
@@ -165,16 +176,37 @@ def test_pre_push_warns_or_blocks(releases: Repo, make_repo) -> None:  # type: i
 def test_ai_revert_takes_its_range_from_ai_tags(releases: Repo) -> None:
     tool(releases, "tag", "v1.11.0")
     releases.commit("Human: after the release", {"after": "a\n"})
-    done = releases.run(PYTHON, "-c", "import sys; from ai_rollback.entry import revert_main; sys.exit(revert_main())",
-                        "--dry-run", "--format", "json", check=False)
+    done = releases.run(
+        PYTHON,
+        "-c",
+        "import sys; from ai_rollback.entry import revert_main; sys.exit(revert_main())",
+        "--dry-run",
+        "--format",
+        "json",
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert "using v1.10.0..HEAD (from v1.11.0-ai-image-cache" in done.stderr
     assert json.loads(done.stdout)["range"] == "v1.10.0..HEAD"
-    done = releases.run(PYTHON, "-c", "import sys; from ai_rollback.entry import revert_main; sys.exit(revert_main())",
-                        "--tag", "v1.11.0-ai-image-cache", "--dry-run", check=False)
+    done = releases.run(
+        PYTHON,
+        "-c",
+        "import sys; from ai_rollback.entry import revert_main; sys.exit(revert_main())",
+        "--tag",
+        "v1.11.0-ai-image-cache",
+        "--dry-run",
+        check=False,
+    )
     assert done.returncode == 0 and "Plan for v1.10.0..v1.11.0" in done.stdout
-    done = releases.run(PYTHON, "-c", "import sys; from ai_rollback.entry import revert_main; sys.exit(revert_main())",
-                        "--tag", "nope", "--dry-run", check=False)
+    done = releases.run(
+        PYTHON,
+        "-c",
+        "import sys; from ai_rollback.entry import revert_main; sys.exit(revert_main())",
+        "--tag",
+        "nope",
+        "--dry-run",
+        check=False,
+    )
     assert done.returncode == 2 and "no tag 'nope'" in done.stderr
 
 
@@ -185,8 +217,9 @@ def test_ai_revert_takes_its_range_from_ai_tags(releases: Repo) -> None:
 
 def independent_counts(repo: Repo, rev_range: str) -> dict[str, object]:
     """Count with plain git: subjects and git's own trailer parsing, no ai-rollback code."""
-    out = repo.out("log", "--format=%H%x09%P%x09%s%x09%(trailers:key=Generated-by,valueonly,separator=%x2c)",
-                   rev_range)
+    out = repo.out(
+        "log", "--format=%H%x09%P%x09%s%x09%(trailers:key=Generated-by,valueonly,separator=%x2c)", rev_range
+    )
     ai = human = merges = 0
     models: dict[str, int] = {}
     for line in out.splitlines():
@@ -221,7 +254,9 @@ def test_log_numbers_match_an_independent_count(releases: Repo) -> None:
     total = sum(int(a) + int(d) for a, d, _p in (line.split("\t") for line in numstat.splitlines() if line))
     assert lines["changed"] == total
     # by release
-    by = json.loads(tool(releases, "log", "--format", "json", "--by", "release").stdout)["summary"]["releases"]
+    by = json.loads(tool(releases, "log", "--format", "json", "--by", "release").stdout)["summary"][
+        "releases"
+    ]
     assert [(r["release"], r["ai_commits"]) for r in by] == [("unreleased", 1), ("v1.11.0", 2), ("v1.9.0", 0)]
     for release in by:
         if release["release"] == "v1.11.0":
@@ -230,7 +265,9 @@ def test_log_numbers_match_an_independent_count(releases: Repo) -> None:
 
 def test_log_formats_and_bad_ranges(releases: Repo) -> None:
     table = tool(releases, "log", "v1.10.0..HEAD").stdout
-    assert "Claude Sonnet 4.5" in table and "2 AI" in table and "files most touched by AI: cache.py (2)" in table
+    assert (
+        "Claude Sonnet 4.5" in table and "2 AI" in table and "files most touched by AI: cache.py (2)" in table
+    )
     markdown = tool(releases, "log", "v1.10.0..HEAD", "--format", "markdown").stdout
     assert markdown.startswith("## AI contributions in `v1.10.0..HEAD`") and "### AI commits" in markdown
     for bad in ("--output=x", "nosuch..HEAD"):
@@ -243,3 +280,40 @@ def test_other_tools_commits_get_their_files_from_git(repo: Repo) -> None:
     repo.commit("fix: x\n\nCo-authored-by: Claude <noreply@anthropic.com>\n", {"claude.py": "c\n"})
     data = json.loads(tool(repo, "log", "--format", "json").stdout)
     assert data["commits"][0]["kind"] == "ai" and data["commits"][0]["files"] == ["claude.py"]
+
+
+def test_log_reads_messages_as_git_does(repo: Repo) -> None:
+    """Subjects needing escapes, folded and quoted Files, trailers that are not a block."""
+    repo.commit('Human: say "hi" \\ to ünï', {"a": "a\n"})
+    repo.commit('AI: "quoted" ✓\n\nGenerated-by: M\nFiles: a,\n  "b, c"\n', {"a": "b\n", "b, c": "x\n"})
+    repo.commit("AI: prose, not trailers\n\nGenerated-by: M\nthis line is prose\n", {"d": "d\n"})
+    repo.commit("plain: subject\n\nGenerated-by: Other\n", {"e": "e\n"})
+    data = json.loads(tool(repo, "log", "--format", "json").stdout)
+    subjects = repo.out("log", "--format=%s").splitlines()
+    assert [c["subject"] for c in data["commits"]] == subjects
+    by_subject = {c["subject"]: c for c in data["commits"]}
+    assert by_subject['AI: "quoted" ✓']["files"] == ["a", "b, c"]
+    assert by_subject["AI: prose, not trailers"]["model"] is None  # git sees no trailer block
+    assert by_subject["AI: prose, not trailers"]["files"] == ["d"]  # so the files come from git
+    assert by_subject["plain: subject"]["kind"] == "ai" and by_subject["plain: subject"]["model"] == "Other"
+    assert by_subject['Human: say "hi" \\ to ünï']["kind"] == "human"
+    table = tool(repo, "log").stdout
+    assert 'say "hi" \\ to ünï' in table
+
+
+@pytest.mark.parametrize(
+    "pairs",
+    [
+        [("Generated-by", "A"), ("Generated-by", "B")],
+        [("generated-BY", ""), ("Assisted-by", "Claude:opus-4 [tool]")],
+        [("Assisted-by", ""), ("Assisted-by", "aider")],
+        [("Files", "a, b"), ("files", "c")],
+        [],
+    ],
+)
+def test_report_reads_the_model_as_classify_does(pairs: list[tuple[str, str]]) -> None:
+    from ai_rollback import aihistory, classify
+    from ai_rollback.message import Trailer
+
+    trailers = [Trailer(k, v) for k, v in pairs]
+    assert aihistory._ai_facts(trailers)[0] == classify.model_of(trailers)

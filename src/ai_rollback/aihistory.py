@@ -1,12 +1,12 @@
 """``ai-rollback log``: who wrote what, AI or human, per model and per release.
 
-One streamed ``git log`` per release segment (no diffs: the messages are all
-it reads), and the report keeps only counters: memory does not grow with the
-range.  Commits labelled "Human:" are counted without parsing; the others'
-trailers are parsed by ``message.parse_trailers``, which agrees with git's.  Files come from the AI
-commits' ``Files:`` trailers (a name-status lookup, batched, for AI commits
-that have none); with ``--lines`` every commit's ``--numstat`` is read too,
-which is what the share of changed lines costs.
+One streamed ``git log`` per release segment (no diffs), read one pipe-full
+at a time: the report keeps only counters, so memory does not grow with the
+range.  Commits labelled "Human:" never become Python objects; the others'
+trailers are parsed as ai-revert parses them (git's rules, :mod:`message`).
+Files come from the AI commits' ``Files:`` trailers (a name-status lookup,
+batched, for AI commits that have none); with ``--lines`` every commit's
+``--numstat`` is read too, which is what the share of changed lines costs.
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ from typing import IO
 
 from ai_rollback import classify, gitio
 from ai_rollback.gitconfig import GitSettings
-from ai_rollback.message import parse_trailers
+from ai_rollback.message import Trailer, parse_trailers
 
-SUMMARY_FORMAT = gitio.RICH_FORMAT  # %H %P %an %ae %ce %B: no diff is computed
-FIELDS = 6
+#: %H %P %an %ae %ce %s %B: no diff.
+SUMMARY_FORMAT = gitio.SUMMARY_FORMAT
+FIELDS = 7
 
 
 @dataclass(slots=True)
@@ -109,6 +110,25 @@ class Totals:
         return out
 
 
+def _ai_facts(trailers: list[Trailer]) -> tuple[str | None, list[str]]:
+    """Model and files of an "AI:" commit (the model as :func:`classify.model_of` reads it)."""
+    from ai_rollback.rules import split_files
+
+    generated = assisted = None
+    files = []
+    for trailer in trailers:
+        key = trailer.key.lower()
+        if key == "files":
+            files.append(trailer.value)
+        elif key == "generated-by":
+            generated = trailer.value if generated is None else generated
+        elif key == "assisted-by":
+            assisted = trailer.value if assisted is None else assisted
+    if generated or not assisted:
+        return generated or None, split_files(files)
+    return classify.model_of(trailers), split_files(files)
+
+
 def subject_of(message: str) -> str:
     """git's %s: the title paragraph, its lines joined by spaces."""
     title = message.lstrip("\n").split("\n\n", 1)[0]
@@ -127,19 +147,17 @@ class Reader:
         self._human = detection.human_label + ":"
 
     def classify(self, fields: list[str]) -> Entry:
-        """``fields``: %H, %P, %an, %ae, %ce, %B."""
-        sha, parents, author, email, cemail, message = fields
-        subject = subject_of(message)
+        """``fields``: %H, %P, %an, %ae, %ce, %s, %B."""
+        sha, parents, author, email, cemail, subject, body = fields
         if " " in parents.strip():
             return Entry(sha, "merge", None, subject, [])
         if "convention" in self.detection.enabled and subject.startswith(self._human):
             return Entry(sha, "human", None, subject, None)
-        settings = self.settings
-        trailers = parse_trailers(message, settings.parse_comment, settings.separators, settings.configured)
+        trailers = self.trailers(body)
         found = classify.classify(
             parents=1,
             subject=subject,
-            message=message,
+            message=body,
             author_name=author,
             author_email=email,
             committer_email=cemail,
@@ -148,10 +166,13 @@ class Reader:
         )
         files = None
         if found.kind == "ai":
-            from ai_rollback.rules import split_files
-
-            files = split_files(t.value for t in trailers if t.key_is("Files")) or None
+            files = _ai_facts(trailers)[1] or None
         return Entry(sha, found.kind, found.model, subject, files)
+
+    def trailers(self, body: str) -> list[Trailer]:
+        """The trailers of a stored message, read as ai-revert reads them."""
+        s = self.settings
+        return parse_trailers(body, s.parse_comment, s.separators, s.configured)
 
     def entries(self, revisions: Sequence[str], numstat: bool) -> Iterator[Entry]:
         args = ["log", "-z", SUMMARY_FORMAT, *gitio.STABLE_LOG]
@@ -273,8 +294,8 @@ class _Output:
         if self.fmt == "markdown" and not isinstance(item, Entry):
             return
         self.pending.append(item)
-        if self.unresolved >= 256 or len(self.pending) >= 4096:
-            self.flush()
+        if not self.unresolved or self.unresolved >= 256 or len(self.pending) >= 4096:
+            self.flush()  # nothing waits for a file lookup (or enough do): write now
 
     def flush(self) -> None:
         waiting = [e for e in self.pending if isinstance(e, Entry) and e.kind == "ai" and e.files is None]
@@ -323,10 +344,11 @@ def _scan(
     general path through :class:`Entry`.
     """
     human = reader._human.encode()
+    ai = (reader.detection.ai_label + ":").encode()
     convention = "convention" in reader.detection.enabled
     fmt = output.fmt
     json_tail = (', "release": ' + _quote(release) + "}").encode() if release is not None else b"}"
-    args = ["log", "-z", SUMMARY_FORMAT, *gitio.STABLE_LOG, *revisions, "--"]
+    args = gitio.summary_log_args(revisions)
     plain = _PLAIN.search
     humans = 0
     lines: list[bytes] = []
@@ -337,40 +359,62 @@ def _scan(
             output.add(joined.decode("utf-8", "replace"))
             lines.clear()
 
+    if fmt == "json":
+        tail = json_tail.replace(b"%", b"%%")
+        human_line = b'{"sha": "%s", "kind": "human", "model": null, "subject": %s, "files": []' + tail
+    else:
+        human_line = b"%.10s  human  " + b"-".ljust(24) + b" %s\n"
     leftover: list[bytes] = []
     for batch in reader.git.stream_batches(*args):
         tokens = leftover + batch if leftover else batch
         usable = len(tokens) - len(tokens) % FIELDS
-        for i in range(0, usable, FIELDS):
-            body = tokens[i + 5]
-            if convention and body.startswith(human) and b" " not in tokens[i + 1]:
+        for i, sha, parents, subject in zip(
+            range(0, usable, FIELDS),
+            tokens[0:usable:FIELDS],
+            tokens[1:usable:FIELDS],
+            tokens[5:usable:FIELDS],
+            strict=True,
+        ):
+            if convention and subject.startswith(human) and b" " not in parents:
                 humans += 1
                 if fmt == "markdown":
                     continue
-                end = body.find(b"\n")
-                subject = body if end < 0 else body[:end]
-                if end >= 0 and not (end == len(body) - 1 or body.startswith(b"\n", end + 1)):
-                    subject = subject_of(body.decode("utf-8", "replace")).encode()  # a wrapped title
-                subject = subject.strip()
                 if fmt == "json":
-                    quoted = (
+                    subject = (
                         b'"' + subject + b'"'
                         if not plain(subject)
                         else encode_basestring(subject.decode("utf-8", "replace")).encode()
                     )
-                    lines.append(
-                        b'{"sha": "'
-                        + tokens[i]
-                        + b'", "kind": "human", "model": null, "subject": '
-                        + quoted
-                        + b', "files": []'
-                        + json_tail
-                    )
-                else:
-                    lines.append(tokens[i][:10] + b"  human  " + b"-".ljust(24) + b" " + subject + b"\n")
+                lines.append(human_line % (sha, subject))
                 if len(lines) >= 2048:
                     drain()
                 continue
+            if convention and subject.startswith(ai) and b" " not in parents and fmt != "markdown":
+                model, files = _ai_facts(reader.trailers(tokens[i + 6].decode("utf-8", "surrogateescape")))
+                if files:  # the common case: our convention, Files listed; no object needed
+                    seg.commits += 1
+                    seg.ai += 1
+                    seg.models[model or "unknown"] += 1
+                    seg.files.update(files)
+                    if fmt == "json":
+                        lines.append(
+                            b'{"sha": "%s", "kind": "ai", "model": %s, "subject": %s, "files": [%s]'
+                            % (
+                                sha,
+                                _quote(model).encode() if model is not None else b"null",
+                                b'"' + subject + b'"'
+                                if not plain(subject)
+                                else encode_basestring(subject.decode("utf-8", "replace")).encode(),
+                                ", ".join(map(_quote, files)).encode(),
+                            )
+                            + json_tail
+                        )
+                    else:
+                        entry = Entry(sha.decode(), "ai", model, subject.decode("utf-8", "replace"), files)
+                        lines.append(output.render(entry).encode("utf-8", "surrogateescape"))
+                    if len(lines) >= 2048:
+                        drain()
+                    continue
             drain()
             fields = [t.decode("utf-8", "surrogateescape") for t in tokens[i : i + FIELDS]]
             entry = reader.classify(fields)

@@ -75,11 +75,41 @@ def _fast(args: Sequence[str]) -> Callable[[], int] | None:
     return None
 
 
+def _prefetch_log(args: Sequence[str]) -> None:
+    """``log [RANGE] [--format F]``: start git's walk now, while click and the rest load."""
+    rest = list(args[1:])
+    positional = [a for a in rest if not a.startswith("-")]
+    options = [a for a in rest if a.startswith("-")]
+    if len(positional) > 2 or any(not o.startswith("--format") for o in options):
+        return
+    if len(positional) == 2 and "--format" not in options:
+        return
+    text = (
+        positional[0] if positional and (len(positional) == 1 or rest.index(positional[0]) == 0) else "HEAD"
+    )
+    try:
+        from ai_rollback import gitio
+
+        git = gitio.Git(os.getcwd())
+        gitio.check_rev_arg(text, "range")
+        code, out, _ = git.run_full(
+            "rev-parse", "--revs-only", "--end-of-options", *text.split(), "--", check=False
+        )
+        revs = out.decode().split()
+        if code == 0 and revs:  # in the order the command will ask: positives, then ^negatives
+            ordered = [r for r in revs if not r.startswith("^")] + [r for r in revs if r.startswith("^")]
+            gitio.prefetch(git, gitio.summary_log_args(ordered))
+    except Exception:  # the command itself will say what is wrong
+        return
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     fast = _fast(args)
     if fast is not None:
         return guarded(fast)
+    if args and args[0] == "log":
+        _prefetch_log(args)
     from ai_rollback.cli import main as cli_main
 
     return cli_main(args)

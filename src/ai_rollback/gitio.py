@@ -302,76 +302,10 @@ class Git:
     def stream_batches(self, *args: str, sep: bytes = b"\0") -> Iterator[list[bytes]]:
         """Like :meth:`stream_records`, a list of complete records per read (fewer Python steps).
 
-        A thread drains git's output while we work on what came before, so git
-        never waits on a full pipe and the two run side by side.  At most 32 MiB
-        wait to be parsed, whatever the size of the history.
+        Uses a stream :func:`prefetch` started earlier with the same arguments, if any.
         """
-        import threading
-        from collections import deque
-
-        proc = self.popen(*args)
-        stdout, stderr = proc.stdout, proc.stderr
-        if stdout is None or stderr is None:  # pragma: no cover - popen() always pipes both
-            raise GitError("git's output is not connected")
-        _widen_pipe(stdout.fileno())
-        limit = 32 << 20
-        chunks: deque[bytes] = deque()
-        state = {"bytes": 0, "done": False, "stop": False}
-        ready = threading.Condition()
-
-        def drain() -> None:
-            try:
-                while True:
-                    chunk = os.read(stdout.fileno(), 1 << 20)
-                    with ready:
-                        while state["bytes"] > limit and not state["stop"]:
-                            ready.wait()
-                        if state["stop"]:
-                            return
-                        if chunk:
-                            chunks.append(chunk)
-                            state["bytes"] += len(chunk)
-                        else:
-                            state["done"] = True
-                        ready.notify_all()
-                    if not chunk:
-                        return
-            except OSError:
-                with ready:
-                    state["done"] = True
-                    ready.notify_all()
-
-        reader = threading.Thread(target=drain, daemon=True)
-        reader.start()
-        buffer = b""
-        try:
-            while True:
-                with ready:
-                    while not chunks and not state["done"]:
-                        ready.wait()
-                    if not chunks:
-                        break
-                    data = b"".join(chunks)
-                    chunks.clear()
-                    state["bytes"] = 0
-                    ready.notify_all()
-                records = (buffer + data).split(sep)
-                buffer = records.pop()
-                if records:
-                    yield records
-            if buffer:
-                yield [buffer]
-        finally:
-            with ready:
-                state["stop"] = True
-                ready.notify_all()
-            stdout.close()
-            reader.join(1)
-            err = stderr.read()
-            stderr.close()
-            code = proc.wait()
-        if code != 0:
-            raise self.error(args, code, err)
+        stream = _prefetched.pop(tuple(args), None) or BatchStream(self, args)
+        yield from stream.batches(sep)
 
     def stream_records(self, *args: str, sep: bytes = b"\0") -> Iterator[bytes]:
         """Stream ``sep``-separated records of git's stdout without loading it whole."""
@@ -421,6 +355,86 @@ class Git:
         """``git rev-parse --git-path NAME``, absolute (honours core.hooksPath, worktrees)."""
         path = self.text("rev-parse", "--git-path", name)
         return os.path.normpath(os.path.join(self.cwd, path))
+
+
+class BatchStream:
+    """A git process started now, whose output is read in batches of whole records.
+
+    git writes into a pipe widened to 1 MiB, so a stream started early (see
+    :func:`prefetch`) walks the history while Python is still loading; one
+    read of at most ``CHUNK`` bytes is parsed at a time, whatever the size of
+    the history: memory stays flat.
+    """
+
+    CHUNK = 256 << 10
+
+    def __init__(self, git: Git, args: Sequence[str]) -> None:
+        self.git = git
+        self.args = list(args)
+        self.proc = git.popen(*args)
+        if self.proc.stdout is None or self.proc.stderr is None:  # pragma: no cover
+            raise GitError("git's output is not connected")
+        self._out = self.proc.stdout
+        _widen_pipe(self._out.fileno())
+        self._eof = False
+
+    def batches(self, sep: bytes = b"\0") -> Iterator[list[bytes]]:
+        buffer = b""
+        fd = self._out.fileno()
+        try:
+            while True:
+                data = os.read(fd, self.CHUNK)
+                if not data:
+                    self._eof = True
+                    break
+                records = (buffer + data).split(sep)
+                buffer = records.pop()
+                if records:
+                    yield records
+            if buffer:
+                yield [buffer]
+        finally:
+            code, err = self.close()
+        if code != 0:
+            raise self.git.error(self.args, code, err)
+
+    def close(self) -> tuple[int, bytes]:
+        if not self._eof and self.proc.poll() is None:
+            self.proc.kill()  # stopped early: git would block on a full pipe
+        self._out.close()
+        stderr = self.proc.stderr
+        err = stderr.read() if stderr is not None else b""
+        if stderr is not None:
+            stderr.close()
+        return self.proc.wait(), err
+
+
+_prefetched: dict[tuple[str, ...], BatchStream] = {}
+
+
+def prefetch(git: Git, args: Sequence[str]) -> None:
+    """Start a git command now; :meth:`Git.stream_batches` with the same arguments takes it.
+
+    Lets git walk the history while Python is still starting up.
+    """
+    import atexit
+
+    if not _prefetched:
+        atexit.register(_close_prefetched)
+    _prefetched[tuple(args)] = BatchStream(git, args)
+
+
+def _close_prefetched() -> None:
+    while _prefetched:
+        _prefetched.popitem()[1].close()
+
+
+SUMMARY_FORMAT = "--format=%H%x00%P%x00%an%x00%ae%x00%ce%x00%s%x00%B"
+
+
+def summary_log_args(revisions: Sequence[str]) -> list[str]:
+    """``git log`` for the history report: %H %P %an %ae %ce %s %B (no diff)."""
+    return ["log", "-z", SUMMARY_FORMAT, *STABLE_LOG, *revisions, "--"]
 
 
 class Repository:

@@ -317,24 +317,142 @@ def parse_trailers(
 
     Keys are as written, except that a key matching a configured trailer is
     rewritten to that trailer's ``key``, as git does; values are unfolded.
+
+    The same rules as :func:`trailer_block`, run over the list of lines (this
+    is on every hot path: the hooks, ai-revert, the report); the tests hold
+    both to git's own output.
     """
+    quick = _quick_trailers(text, comment, separators, configured)
+    return quick if quick is not None else _parse_trailers(text, comment, separators, configured)
+
+
+def _quick_trailers(
+    text: str, comment: str, separators: str, configured: Sequence[ConfiguredTrailer]
+) -> list[Trailer] | None:
+    """:func:`parse_trailers` for the two shapes most messages have, else None.
+
+    Either the last paragraph holds no separator at all (no trailers), or it
+    is a clean block of ``Token: value`` lines after a title.  Both need the
+    message to end on an ordinary line (so nothing is cut at its end) and to
+    hold no scissors line; anything else takes the full rules.
+    """
+    if "\0" in text or comment + CUT_LINE[:-1] in text:
+        return None
+    body = text[:-1] if text.endswith("\n") else text
+    last = body[body.rfind("\n") + 1 :]
+    if not last or last[0] in SPACE or last.startswith(comment) or last == "Conflicts:":
+        return None
+    brk = body.rfind("\n\n")
+    para = body[brk + 2 :] if brk >= 0 else body
+    if not any(sep in para for sep in separators):
+        return []  # no line of the last paragraph can be a trailer
+    if brk <= 0 or separators != ":" or configured or body[0] in SPACE or body.startswith(comment):
+        return None
+    first = body.count("\n", 0, brk) + 2
+    out = []
+    for n, line in enumerate(para.split("\n")):
+        colon = line.find(":")
+        key = line[:colon]
+        if colon < 1 or not key.isascii() or not key.replace("-", "").isalnum() or line.startswith(comment):
+            return None
+        out.append(Trailer(key, line[colon + 1 :].strip(SPACE), first + n))
+    return out
+
+
+def _parse_trailers(
+    text: str, comment: str, separators: str, configured: Sequence[ConfiguredTrailer]
+) -> list[Trailer]:
     text = _until_nul(text)
-    start, end = trailer_block(text, comment, separators, configured)
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()  # the text ends with a newline (or is empty)
+    count = len(lines)
+    cut = comment + CUT_LINE[:-1]
+    # the end of the message: the scissors line (it must end with a newline), then the
+    # final run of comment lines, empty lines and an old "Conflicts:" block
+    cutoff = count
+    for k in range(count):
+        if lines[k] == cut and (k < count - 1 or text.endswith("\n")):
+            cutoff = k
+            break
+    # ``boc`` is git's offset of the run's first line; git tests it with "if (!boc)", so
+    # a run starting at offset 0 counts as no run at all: None stands for git's 0
+    boc: int | None = None
+    in_conflicts = False
+    for k in range(cutoff):
+        line = lines[k]
+        if line.startswith(comment) or line == "":
+            if boc is None:
+                boc = k or None
+        elif line == "Conflicts:" and (k < count - 1 or text.endswith("\n")):
+            in_conflicts = True
+            if boc is None:
+                boc = k or None
+        elif in_conflicts and line.startswith("\t"):
+            pass
+        elif boc is not None:
+            boc = None
+            in_conflicts = False
+    end = boc if boc is not None else cutoff
+    # the title paragraph
+    title_end = end
+    for k in range(end):
+        line = lines[k]
+        if line.startswith(comment):
+            continue
+        if not line.strip(SPACE):
+            title_end = k
+            break
+    # the last paragraph, backwards
+    start = end
+    only_spaces = True
+    recognized = False
+    trailer_count = non_trailer = pending = 0
+    k = end - 1
+    while k >= title_end:
+        line = lines[k]
+        if line.startswith(comment):
+            non_trailer += pending
+            pending = 0
+        elif not line.strip(SPACE):
+            if not only_spaces:
+                non_trailer += pending
+                if (recognized and trailer_count * 3 >= non_trailer) or (trailer_count and not non_trailer):
+                    start = k + 1
+                break
+        else:
+            only_spaces = False
+            if line.startswith(GIT_GENERATED_PREFIXES):
+                trailer_count += 1
+                pending = 0
+                recognized = True
+            elif line[0] in SPACE:
+                pending += 1
+            else:
+                sep = find_separator(line, separators)
+                if sep >= 1:
+                    trailer_count += 1
+                    pending = 0
+                    if not recognized and configured and any(item.matches(line, sep) for item in configured):
+                        recognized = True
+                else:
+                    non_trailer += 1 + pending
+                    pending = 0
+        k -= 1
     trailers: list[Trailer] = []
     if start >= end:
         return trailers
-    line_no = text.count("\n", 0, start)
-    items: list[tuple[str, int]] = []
+    items: list[list[object]] = []  # [text, first line]
     last_is_trailer = False
-    for piece in _split_keep(text[start:end]):
-        if last_is_trailer and piece[0] in SPACE:
-            item, first = items[-1]
-            items[-1] = (item + piece, first)
+    for k in range(start, end):
+        line = lines[k]
+        if last_is_trailer and line and line[0] in SPACE:
+            items[-1][0] = f"{items[-1][0]}\n{line}"
         else:
-            items.append((piece, line_no))
-            last_is_trailer = find_separator(piece, separators) >= 1
-        line_no += 1
-    for item, first in items:
+            items.append([line, k])
+            last_is_trailer = find_separator(line, separators) >= 1
+    for raw, first in items:
+        item = str(raw)
         if item.startswith(comment):
             continue
         sep = find_separator(item, separators)
@@ -342,13 +460,14 @@ def parse_trailers(
             continue
         key = _trim(item[:sep])
         value = _unfold(_trim(item[sep + 1 :]))
-        key_len = _token_len_without_separator(key)
-        for conf in configured:
-            if conf.matches(key, key_len):
-                if conf.key is not None:
-                    key = conf.key
-                break
-        trailers.append(Trailer(key, value, first))
+        if configured:
+            key_len = _token_len_without_separator(key)
+            for conf in configured:
+                if conf.matches(key, key_len):
+                    if conf.key is not None:
+                        key = conf.key
+                    break
+        trailers.append(Trailer(key, value, int(first)))  # type: ignore[call-overload]
     return trailers
 
 

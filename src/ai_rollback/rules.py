@@ -115,6 +115,8 @@ def _spelled_key(line: str) -> tuple[str, str] | None:
 
 def _split_commas(value: str) -> list[str]:
     """Split on commas outside double quotes (the quotes stay; see :func:`_unquote`)."""
+    if '"' not in value:
+        return value.split(",")
     items: list[str] = []
     start = 0
     quoted = False
@@ -134,8 +136,13 @@ def _split_commas(value: str) -> list[str]:
     return items
 
 
+_QUOTES = frozenset("\"`'")
+
+
 def _unquote(item: str) -> str:
     item = item.strip(SPACE)
+    if item[:1] not in _QUOTES and "\\" not in item and not item.startswith("./"):
+        return item  # the common case: nothing to undo
     if len(item) >= 2 and item[0] == item[-1] == '"':
         out, i, body = [], 0, item[1:-1]
         while i < len(body):

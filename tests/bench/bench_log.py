@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_revert import env_for, git  # noqa: E402
-from history import make_history  # noqa: E402
+from bench_revert import env_for, git
+from history import make_history
 
 TOOL = str(Path(sys.executable).parent / "ai-rollback")
 MEMORY_DRIVER = """
@@ -68,8 +68,14 @@ def main() -> int:
         print("  peak Python heap as the range grows:")
         shas = git(repo, env, "rev-list", "--reverse", "HEAD").split()
         for size in (args.commits // 5, args.commits // 2, args.commits - 1):
-            done = subprocess.run([sys.executable, "-c", MEMORY_DRIVER, f"{shas[-size - 1]}..HEAD"], cwd=repo,
-                                  env=env, capture_output=True, text=True, check=True)
+            done = subprocess.run(
+                [sys.executable, "-c", MEMORY_DRIVER, f"{shas[-size - 1]}..HEAD"],
+                cwd=repo,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             print(f"    {size:6,} commits                    {int(done.stdout.split()[-1]) / 2**20:8.1f} MiB")
     return 0
 
