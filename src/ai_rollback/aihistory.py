@@ -220,18 +220,7 @@ def resolve_files(git: gitio.Git, entries: list[Entry]) -> None:
     missing = {e.sha: e for e in entries if e.kind == "ai" and e.files is None}
     if not missing:
         return
-    args = [
-        "log",
-        "-z",
-        gitio.LOG_FORMAT,
-        *gitio.STABLE_LOG,
-        "--name-status",
-        "--no-renames",
-        "--no-walk=unsorted",
-        *missing,
-        "--",
-    ]
-    for commit in gitio.parse_log_tokens(git.stream_records(*args)):
+    for commit in gitio.iter_listed(git, list(missing)):
         entry = missing.get(commit.sha)
         if entry is not None:
             entry.files = list(commit.paths)

@@ -157,27 +157,8 @@ def pre_commit_push_revisions(git: gitio.Git, env: Mapping[str, str]) -> list[st
 def check_commits(
     git: gitio.Git, shas: Sequence[str], config: Config, settings: GitSettings
 ) -> list[report.Checked]:
-    """Judge the given commits (streamed through one ``git log --no-walk``)."""
-    if not shas:
-        return []
-    results: list[report.Checked] = []
-    # Batches keep the command line short for huge pushes.
-    for start in range(0, len(shas), 2000):
-        batch = shas[start : start + 2000]
-        args = [
-            "log",
-            "-z",
-            gitio.LOG_FORMAT,
-            *gitio.STABLE_LOG,
-            "--name-status",
-            "--no-renames",
-            "--no-walk=unsorted",
-            *batch,
-            "--",
-        ]
-        for commit in gitio.parse_log_tokens(git.stream_records(*args)):
-            results.append(judge_commit(commit, config, settings))
-    return results
+    """Judge the given commits (streamed through ``git log --no-walk``)."""
+    return [judge_commit(commit, config, settings) for commit in gitio.iter_listed(git, shas)]
 
 
 def stdin_text() -> str:

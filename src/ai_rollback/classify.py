@@ -17,7 +17,9 @@ Rules of evidence (from the tools' own documentation, see the README):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
+from ai_rollback.gitconfig import GitSettings
 from ai_rollback.message import Trailer, parse_trailers
 from ai_rollback.rules import ASSISTED_KEY, MODEL_KEY
 
@@ -124,6 +126,43 @@ def model_of(trailers: list[Trailer]) -> str | None:
         first = assisted.value.split(" ", 1)[0]
         return first.partition(":")[2] or first
     return None
+
+
+class StoredCommit(Protocol):
+    """What :func:`classify_stored` reads of a commit (``gitio.RichCommit`` has it)."""
+
+    @property
+    def parents(self) -> list[str]: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def author_name(self) -> str: ...
+    @property
+    def author_email(self) -> str: ...
+    @property
+    def committer_email(self) -> str: ...
+
+
+def classify_stored(
+    commit: StoredCommit, detection: Detection, settings: GitSettings
+) -> tuple[Classification, list[Trailer]]:
+    """Classify a stored commit, its trailers parsed with the repository's settings; both."""
+    trailers = parse_trailers(
+        commit.message, settings.parse_comment, settings.separators, settings.configured
+    )
+    found = classify(
+        parents=len(commit.parents),
+        subject=commit.subject,
+        message=commit.message,
+        author_name=commit.author_name,
+        author_email=commit.author_email,
+        committer_email=commit.committer_email,
+        detection=detection,
+        trailers=trailers,
+    )
+    return found, trailers
 
 
 def classify(

@@ -245,8 +245,8 @@ def pre_receive() -> int:
     "hooks",
     multiple=True,
     metavar="NAME",
-    help="Hook to install (repeatable): commit-msg, prepare-commit-msg, pre-push, pre-receive. "
-    "Default: the first three.",
+    help="Hook to install (repeatable): commit-msg, prepare-commit-msg, pre-push, pre-receive, "
+    "reference-transaction. Default: the first three.",
 )
 @click.option(
     "--force",
@@ -262,6 +262,7 @@ def install(hooks: tuple[str, ...], force: bool) -> int:
     Examples:
       ai-rollback install
       ai-rollback install --hook pre-receive      # on a server repository
+      ai-rollback install --hook reference-transaction   # AI tags for plain `git tag`
     """
     from ai_rollback import install as installer
 

@@ -268,33 +268,20 @@ class Git:
             stderr=err,
         )
 
-    def popen(self, *args: str, env: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
+    def popen(
+        self, *args: str, env: Mapping[str, str] | None = None, stdin: bool = False
+    ) -> subprocess.Popen[bytes]:
+        """A git process with stdout and stderr piped (and stdin, with ``stdin=True``)."""
         import subprocess
 
         try:
             return subprocess.Popen(
                 self._argv(args),
                 cwd=self.cwd,
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 env=dict(env) if env is not None else self.env,
-            )
-        except OSError as exc:
-            raise GitError(f"cannot run git: {exc.strerror}") from None
-
-    def popen_stdin(self, *args: str) -> subprocess.Popen[bytes]:
-        """A git process with stdin, stdout and stderr all piped."""
-        import subprocess
-
-        try:
-            return subprocess.Popen(
-                self._argv(args),
-                cwd=self.cwd,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                env=self.env,
             )
         except OSError as exc:
             raise GitError(f"cannot run git: {exc.strerror}") from None
@@ -581,6 +568,26 @@ def _is_status(token: bytes) -> bool:
     return 0 < len(token) <= 4 and token[:1].isupper()
 
 
+def iter_listed(git: Git, shas: Sequence[str], batch: int = 2000) -> Iterator[LogCommit]:
+    """The listed commits (names, not user text), in order, with their changed paths.
+
+    One streamed ``git log --no-walk`` per ``batch`` commits keeps command lines short.
+    """
+    for start in range(0, len(shas), batch):
+        args = [
+            "log",
+            "-z",
+            LOG_FORMAT,
+            *STABLE_LOG,
+            "--name-status",
+            "--no-renames",
+            "--no-walk=unsorted",
+            *shas[start : start + batch],
+            "--",
+        ]
+        yield from parse_log_tokens(git.stream_records(*args))
+
+
 def parse_log_tokens(tokens: Iterator[bytes]) -> Iterator[LogCommit]:
     """Parse ``git log -z --format=%H%x00%P%x00%B --name-status --no-renames`` tokens.
 
@@ -760,7 +767,7 @@ def iter_patches(git: Git, shas: Sequence[str]) -> Iterator[tuple[str, list[str]
         "--stdin",
         "--",
     ]
-    proc = git.popen_stdin(*args)
+    proc = git.popen(*args, stdin=True)
     stdin, stdout, stderr = proc.stdin, proc.stdout, proc.stderr
     if stdin is None or stdout is None or stderr is None:  # pragma: no cover
         raise GitError("git's pipes are not connected")
@@ -903,7 +910,7 @@ class CatFile:
     """A persistent ``git cat-file --batch``: read objects by name, one request at a time."""
 
     def __init__(self, git: Git) -> None:
-        self.proc = git.popen_stdin("cat-file", "--batch")
+        self.proc = git.popen("cat-file", "--batch", stdin=True)
         if self.proc.stdin is None or self.proc.stdout is None:  # pragma: no cover
             raise GitError("git cat-file is not connected")
         self._in = self.proc.stdin

@@ -35,7 +35,6 @@ from ai_rollback import classify, gitio, plan
 from ai_rollback.config import Config
 from ai_rollback.errors import AiRollbackError, CheckFailed, GitError, UsageError
 from ai_rollback.gitconfig import GitSettings
-from ai_rollback.message import parse_trailers
 
 JOURNAL = "journal.json"
 CRASH_ENV = "AI_ROLLBACK_TEST_CRASH_AT"  # tests only: die (SIGKILL) at a named point
@@ -217,19 +216,7 @@ def gather(
     commits: list[plan.Commit] = []
     revs = [head, "--not", *boundary] if boundary else [head]
     for index, rich in enumerate(gitio.iter_rich(git, revs)):
-        trailers = parse_trailers(
-            rich.message, settings.parse_comment, settings.separators, settings.configured
-        )
-        found = classify.classify(
-            parents=len(rich.parents),
-            subject=rich.subject,
-            message=rich.message,
-            author_name=rich.author_name,
-            author_email=rich.author_email,
-            committer_email=rich.committer_email,
-            detection=detection,
-            trailers=trailers,
-        )
+        found, trailers = classify.classify_stored(rich, detection, settings)
         reverts = classify.reverted_targets(rich.message, trailers)
         commits.append(
             plan.Commit(

@@ -231,19 +231,7 @@ class Tagger:
             if len(rich.parents) > 1:
                 merges.append(rich.subject)
                 continue
-            trailers = parse_trailers(
-                rich.message, self.settings.parse_comment, self.settings.separators, self.settings.configured
-            )
-            found = classify.classify(
-                parents=len(rich.parents),
-                subject=rich.subject,
-                message=rich.message,
-                author_name=rich.author_name,
-                author_email=rich.author_email,
-                committer_email=rich.committer_email,
-                detection=detection,
-                trailers=trailers,
-            )
+            found, trailers = classify.classify_stored(rich, detection, self.settings)
             if found.kind != classify.KIND_AI:
                 continue
             prompt = next((t.value for t in trailers if t.key_is("Prompt")), None)
