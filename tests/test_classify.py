@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ai_rollback import config as project_config
-from ai_rollback.classify import Detection, classify, identity_tool, reverted_targets
+from ai_rollback.classify import Detection, classify, detection_from, identity_tool, reverted_targets
 from ai_rollback.message import parse_trailers
-from ai_rollback.revert import detection_from
 
 DEFAULT = Detection()
 

@@ -178,7 +178,7 @@ class Reader:
         args = ["log", "-z", SUMMARY_FORMAT, *gitio.STABLE_LOG]
         if numstat:
             args += ["--numstat", "--no-renames"]
-        args += [*revisions, "--"]
+        args += ["--end-of-options", *revisions, "--"]
         tokens = self.git.stream_records(*args)
         pending: bytes | None = None
         while True:
@@ -233,16 +233,20 @@ class Segment:
 
 
 def segments(
-    git: gitio.Git,
+    revisions: Sequence[str],
     positives: Sequence[str],
     negatives: Sequence[str],
     releases: Sequence[str],
     by_release: bool,
 ) -> list[Segment]:
-    """The range, or the range split by release (each commit in the first release that has it)."""
-    exclude = [f"^{n}" for n in negatives]
+    """The range as given, or split by release (each commit in the first release that has it).
+
+    ``revisions`` are the user's (checked) words, which git reads the same way
+    whether the command or :func:`entry._prefetch_log` asks first.
+    """
     if not by_release:
-        return [Segment(None, [*positives, *exclude])]
+        return [Segment(None, list(revisions))]
+    exclude = [f"^{n}" for n in negatives]
     out = []
     earlier: list[str] = []
     for tag in releases:

@@ -17,11 +17,14 @@ Rules of evidence (from the tools' own documentation, see the README):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ai_rollback.gitconfig import GitSettings
 from ai_rollback.message import Trailer, parse_trailers
 from ai_rollback.rules import ASSISTED_KEY, MODEL_KEY
+
+if TYPE_CHECKING:
+    from ai_rollback.config import Config
 
 #: e-mail patterns (fnmatch, lower case) of AI identities -> the tool's name.
 AI_IDENTITIES: dict[str, str] = {
@@ -241,3 +244,17 @@ def reverted_targets(message: str, trailers: list[Trailer] | None = None) -> lis
 def reverts_trailers(trailers: list[Trailer]) -> list[str]:
     """Commits named by our ``Reverts:`` trailers."""
     return [t.value.split()[0] for t in trailers if t.key_is("Reverts") and t.value]
+
+
+def detection_from(config: Config) -> Detection:
+    """The detectors as ``[tool.ai-rollback.detectors]`` configures them."""
+    table = config.table("detectors")
+    enabled = {name for name in DETECTORS if table.get(name, True)}
+    identities = dict(AI_IDENTITIES)
+    extra_identities = table.get("ai-identities")
+    for entry in extra_identities if isinstance(extra_identities, list) else []:
+        pattern, _, tool = str(entry).partition("=")
+        identities[pattern.strip().lower()] = tool.strip() or pattern.strip()
+    keys = table.get("extra-trailers")
+    extra = tuple(str(k) for k in keys) if isinstance(keys, list) else ("Co-authored-by-AI", "Made-with")
+    return Detection(frozenset(enabled), identities, extra, config.ai_label, config.human_label)

@@ -477,8 +477,7 @@ def log_command(range_: str | None, fmt: str, by: str | None, with_lines: bool) 
       ai-rollback log --by release --format markdown > AI-REPORT.md
       ai-rollback log v0..HEAD --format json --lines
     """
-    from ai_rollback import aihistory
-    from ai_rollback.revert import detection_from
+    from ai_rollback import aihistory, classify
 
     tagger = _tagger()
     git = tagger.git
@@ -498,8 +497,8 @@ def log_command(range_: str | None, fmt: str, by: str | None, with_lines: bool) 
     if by == "release":
         merged = [r for p in positives for r in tagger.releases(merged_into=p)]
         releases = sorted(set(merged), key=tagging.version_key)
-    parts = aihistory.segments(git, positives, negatives, releases, by == "release")
-    reader = aihistory.Reader(git, detection_from(tagger.config), tagger.settings)
+    parts = aihistory.segments(text.split(), positives, negatives, releases, by == "release")
+    reader = aihistory.Reader(git, classify.detection_from(tagger.config), tagger.settings)
     aihistory.write_report(reader, parts, fmt, sys.stdout, range_text=text, with_lines=with_lines)
     return OK
 

@@ -77,28 +77,23 @@ def _fast(args: Sequence[str]) -> Callable[[], int] | None:
 
 def _prefetch_log(args: Sequence[str]) -> None:
     """``log [RANGE] [--format F]``: start git's walk now, while click and the rest load."""
-    rest = list(args[1:])
-    positional = [a for a in rest if not a.startswith("-")]
-    options = [a for a in rest if a.startswith("-")]
-    if len(positional) > 2 or any(not o.startswith("--format") for o in options):
+    positional: list[str] = []
+    words = iter(args[1:])
+    for word in words:
+        if word == "--format":
+            next(words, None)
+        elif word.startswith("-") and not word.startswith("--format="):
+            return  # --lines, --by, --help...: nothing to gain, or not a report
+        elif not word.startswith("-"):
+            positional.append(word)
+    if len(positional) > 1:
         return
-    if len(positional) == 2 and "--format" not in options:
-        return
-    text = (
-        positional[0] if positional and (len(positional) == 1 or rest.index(positional[0]) == 0) else "HEAD"
-    )
+    text = positional[0] if positional else "HEAD"
     try:
         from ai_rollback import gitio
 
-        git = gitio.Git(os.getcwd())
         gitio.check_rev_arg(text, "range")
-        code, out, _ = git.run_full(
-            "rev-parse", "--revs-only", "--end-of-options", *text.split(), "--", check=False
-        )
-        revs = out.decode().split()
-        if code == 0 and revs:  # in the order the command will ask: positives, then ^negatives
-            ordered = [r for r in revs if not r.startswith("^")] + [r for r in revs if r.startswith("^")]
-            gitio.prefetch(git, gitio.summary_log_args(ordered))
+        gitio.prefetch(gitio.Git(os.getcwd()), gitio.summary_log_args(text.split()))
     except Exception:  # the command itself will say what is wrong
         return
 

@@ -421,7 +421,7 @@ SUMMARY_FORMAT = "--format=%H%x00%P%x00%an%x00%ae%x00%ce%x00%s%x00%B"
 
 def summary_log_args(revisions: Sequence[str]) -> list[str]:
     """``git log`` for the history report: %H %P %an %ae %ce %s %B (no diff)."""
-    return ["log", "-z", SUMMARY_FORMAT, *STABLE_LOG, *revisions, "--"]
+    return ["log", "-z", SUMMARY_FORMAT, *STABLE_LOG, "--end-of-options", *revisions, "--"]
 
 
 class Repository:

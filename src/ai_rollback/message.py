@@ -336,27 +336,34 @@ def _quick_trailers(
     message to end on an ordinary line (so nothing is cut at its end) and to
     hold no scissors line; anything else takes the full rules.
     """
-    if "\0" in text or comment + CUT_LINE[:-1] in text:
+    if "\0" in text or (">8" in text and comment + CUT_LINE[:-1] in text):
         return None
-    body = text[:-1] if text.endswith("\n") else text
+    body = text[:-1] if text[-1:] == "\n" else text
     last = body[body.rfind("\n") + 1 :]
     if not last or last[0] in SPACE or last.startswith(comment) or last == "Conflicts:":
         return None
     brk = body.rfind("\n\n")
     para = body[brk + 2 :] if brk >= 0 else body
-    if not any(sep in para for sep in separators):
+    if separators != ":":
+        return [] if not any(sep in para for sep in separators) else None
+    if ":" not in para:
         return []  # no line of the last paragraph can be a trailer
-    if brk <= 0 or separators != ":" or configured or body[0] in SPACE or body.startswith(comment):
+    if brk <= 0 or configured or body[0] in SPACE or body.startswith(comment) or _is_token(comment):
         return None
-    first = body.count("\n", 0, brk) + 2
+    line_no = body.count("\n", 0, brk) + 2
     out = []
-    for n, line in enumerate(para.split("\n")):
-        colon = line.find(":")
-        key = line[:colon]
-        if colon < 1 or not key.isascii() or not key.replace("-", "").isalnum() or line.startswith(comment):
+    for line in para.split("\n"):
+        key, colon, value = line.partition(":")
+        if not colon or not _is_token(key):
             return None
-        out.append(Trailer(key, line[colon + 1 :].strip(SPACE), first + n))
+        out.append(Trailer(key, value.strip(SPACE), line_no))
+        line_no += 1
     return out
+
+
+def _is_token(text: str) -> bool:
+    """Letters, digits and '-' only (ASCII), at least one: a trailer key git reads as written."""
+    return text.isascii() and text.replace("-", "").isalnum()
 
 
 def _parse_trailers(

@@ -191,19 +191,6 @@ def resolve_range(git: gitio.Git, range_text: str, head: str) -> tuple[list[str]
 # --------------------------------------------------------------------------
 
 
-def detection_from(config: Config) -> classify.Detection:
-    table = config.table("detectors")
-    enabled = {name for name in classify.DETECTORS if table.get(name, True)}
-    identities = dict(classify.AI_IDENTITIES)
-    extra_identities = table.get("ai-identities")
-    for entry in extra_identities if isinstance(extra_identities, list) else []:
-        pattern, _, tool = str(entry).partition("=")
-        identities[pattern.strip().lower()] = tool.strip() or pattern.strip()
-    keys = table.get("extra-trailers")
-    extra = tuple(str(k) for k in keys) if isinstance(keys, list) else ("Co-authored-by-AI", "Made-with")
-    return classify.Detection(frozenset(enabled), identities, extra, config.ai_label, config.human_label)
-
-
 def gather(
     git: gitio.Git,
     in_range: set[str],
@@ -212,7 +199,7 @@ def gather(
     config: Config,
     settings: GitSettings,
 ) -> list[plan.Commit]:
-    detection = detection_from(config)
+    detection = classify.detection_from(config)
     commits: list[plan.Commit] = []
     revs = [head, "--not", *boundary] if boundary else [head]
     for index, rich in enumerate(gitio.iter_rich(git, revs)):

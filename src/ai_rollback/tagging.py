@@ -224,7 +224,7 @@ class Tagger:
             version, commit, previous, f"{previous}..{version}", release_exists=existing is not None
         )
         merges: list[str] = []
-        detection = _detection(self.config)
+        detection = classify.detection_from(self.config)
         for rich in gitio.iter_rich(
             self.git, [commit, "--not", self._peel(self.git.rev_parse(previous, "release"))]
         ):
@@ -321,12 +321,6 @@ def _files(trailers: Sequence[Trailer]) -> list[str]:
     from ai_rollback.rules import split_files
 
     return split_files(t.value for t in trailers if t.key_is("Files"))
-
-
-def _detection(config: Config) -> classify.Detection:
-    from ai_rollback.revert import detection_from
-
-    return detection_from(config)
 
 
 def version_key(name: str) -> list[tuple[int, int | str]]:
