@@ -504,6 +504,141 @@ def log_command(range_: str | None, fmt: str, by: str | None, with_lines: bool) 
 
 
 # --------------------------------------------------------------------------
+# watch
+# --------------------------------------------------------------------------
+
+
+@cli.command("watch", context_settings=CONTEXT)
+@click.argument("tag")
+@click.option(
+    "--for", "for_", default="30m", show_default=True, metavar="DURATION", help="How long to watch."
+)
+@click.option("--every", default="60s", show_default=True, metavar="INTERVAL", help="Time between polls.")
+@click.option("--prometheus", metavar="URL", help="Read the metrics from this Prometheus (HTTP API).")
+@click.option(
+    "--metrics-command", metavar="CMD", help='Read them from a command printing {"error-rate": ..., ...}.'
+)
+@click.option("--error-rate", type=float, help="Threshold (default 0.05, or the configured one).")
+@click.option("--response-time-ms", type=float, help="Threshold (default 2000).")
+@click.option("--memory-usage", type=float, help="Threshold (default 0.85).")
+@click.option("--breaches", type=click.IntRange(min=1), help="Consecutive breached polls before acting (2).")
+@click.option(
+    "--blind-after",
+    type=click.IntRange(min=1),
+    help="Unreadable polls in a row before giving up, exit 3 (default: the --breaches count).",
+)
+@click.option("--rollback-command", metavar="CMD", help="Run on a confirmed breach (split, never a shell).")
+@click.option(
+    "--revert", is_flag=True, help="On a confirmed breach, ai-revert TAG's AI commits (--incident)."
+)
+@click.option("--alert-webhook", metavar="URL", help="POST a JSON alert (Slack-compatible 'text').")
+@click.option("--alert-command", metavar="CMD", help="Run with the JSON alert on standard input.")
+@click.option(
+    "--timeout", default="10s", show_default=True, metavar="DURATION", help="For each read and each alert."
+)
+@click.option("--dry-run", is_flag=True, help="Watch and report what would be done; do nothing.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def watch_command(
+    tag: str,
+    for_: str,
+    every: str,
+    prometheus: str | None,
+    metrics_command: str | None,
+    error_rate: float | None,
+    response_time_ms: float | None,
+    memory_usage: float | None,
+    breaches: int | None,
+    blind_after: int | None,
+    rollback_command: str | None,
+    revert: bool,
+    alert_webhook: str | None,
+    alert_command: str | None,
+    timeout: str,
+    dry_run: bool,
+    fmt: str,
+) -> int:
+    """Watch a release's health; roll it back when a threshold breach holds.
+
+    Polls the metrics every INTERVAL for DURATION.  When one metric stays
+    above its threshold for --breaches polls in a row, runs the actions in
+    order (--rollback-command, --revert, then the alerts) and exits 1, or 4
+    if the rollback failed.  Exits 0 when the period passes healthy, 3 when
+    the metrics cannot be read (it alerts, and rolls nothing back).
+
+    \b
+    Examples:
+      ai-rollback watch v2.3.0 --prometheus http://prometheus:9090 --alert-webhook "$SLACK_URL" \\
+          --rollback-command 'kubectl rollout undo deployment/app'
+      ai-rollback watch v2.3.0 --for 10m --every 15s --metrics-command ./health.sh --revert
+    """
+    from ai_rollback import watch
+
+    if (prometheus is None) == (metrics_command is None):
+        raise UsageError("give exactly one metrics source", hint="--prometheus URL or --metrics-command CMD")
+    tagger = _tagger()
+    if tagger.tag_target(tag) is None:
+        raise UsageError(f"no tag {tag!r} in this repository", hint="list them with: git tag --list")
+    table = tagger.config.table("watch")
+    given = {"error-rate": error_rate, "response-time-ms": response_time_ms, "memory-usage": memory_usage}
+    thresholds = {}
+    for metric in watch.METRICS:
+        value = given[metric]
+        thresholds[metric] = float(value if value is not None else table[metric])  # type: ignore[arg-type]
+        if not thresholds[metric] >= 0:
+            raise UsageError(f"--{metric} must be a number, at least 0")
+    needed = breaches or int(table["breaches"])  # type: ignore[call-overload]
+    read_timeout = watch.parse_duration(timeout, "--timeout")
+    plan = watch.Plan(
+        rollback_command=_command(rollback_command, "--rollback-command"),
+        revert_tag=_revert_tag(tagger, tag) if revert else None,
+        webhook=watch.checked_url(alert_webhook, "--alert-webhook") if alert_webhook is not None else None,
+        alert_command=_command(alert_command, "--alert-command"),
+        repo_root=tagger.repo.root,
+        timeout=read_timeout,
+        dry_run=dry_run,
+    )
+    source: watch.Source
+    if prometheus is not None:
+        queries = table["queries"]
+        source = watch.PrometheusSource(prometheus, queries, read_timeout)  # type: ignore[arg-type]
+    else:
+        source = watch.CommandSource(
+            watch.split_command(str(metrics_command), "--metrics-command"), read_timeout
+        )
+    options = watch.Options(
+        tag=tag,
+        duration=watch.parse_duration(for_, "--for"),
+        interval=watch.parse_duration(every, "--every"),
+        thresholds=thresholds,
+        breaches=needed,
+        blind_after=blind_after or needed,
+        plan=plan,
+        fmt=fmt,
+    )
+    return watch.run(options, source, click.echo)
+
+
+def _command(text: str | None, what: str) -> list[str] | None:
+    from ai_rollback import watch
+
+    return watch.split_command(text, what) if text is not None else None
+
+
+def _revert_tag(tagger: tagging.Tagger, tag: str) -> str:
+    """The AI tag --revert will use: TAG itself, or the AI tag of the release TAG; checked now."""
+    for name in [tag, *tagger.ai_tags_of(tag)]:
+        try:
+            tagger.recorded_range(name)
+        except UsageError:
+            continue
+        return name
+    raise UsageError(
+        f"{tag} has no AI tag recording a range: --revert would have nothing to revert",
+        hint=f"create it with: ai-rollback tag {tag}, or drop --revert",
+    )
+
+
+# --------------------------------------------------------------------------
 # revert
 # --------------------------------------------------------------------------
 

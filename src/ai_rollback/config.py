@@ -13,6 +13,7 @@ modification time, and ``tomllib`` is imported only when the cache is stale.
 
 from __future__ import annotations
 
+import math
 import os
 
 from ai_rollback import __version__
@@ -160,6 +161,49 @@ def _ai_tag_pattern(where: str, key: str, value: object) -> object:
     return value
 
 
+def _number(minimum: float) -> Callable[[str, str, object], object]:
+    def check(where: str, key: str, value: object) -> object:
+        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+            raise _fail(where, key, value, "must be a number")
+        if value < minimum:
+            raise _fail(where, key, value, f"must be at least {minimum}")
+        return value
+
+    return check
+
+
+def _count(where: str, key: str, value: object) -> object:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise _fail(where, key, value, "must be a whole number, at least 1")
+    return value
+
+
+#: The metrics ``ai-rollback watch`` reads, with their default thresholds.
+WATCH_METRICS = {"error-rate": 0.05, "response-time-ms": 2000, "memory-usage": 0.85}
+#: Default PromQL per metric (the usual names of the Prometheus client libraries and node_exporter).
+WATCH_QUERIES = {
+    "error-rate": 'sum(rate(http_requests_total{status=~"5.."}[5m])) / sum(rate(http_requests_total[5m]))',
+    "response-time-ms": "1000 * histogram_quantile(0.95, "
+    "sum by (le) (rate(http_request_duration_seconds_bucket[5m])))",
+    "memory-usage": "1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes",
+}
+
+
+def _queries(where: str, key: str, value: object) -> object:
+    if not isinstance(value, dict):
+        raise _fail(where, key, value, "must be a table of PromQL queries", f"write it as [{TABLE}.{key}]")
+    out = dict(WATCH_QUERIES)
+    for metric, query in value.items():
+        if metric not in WATCH_METRICS:
+            raise ConfigError(
+                f"{where}: unknown key {key}.{metric!s}", hint="known keys: " + ", ".join(WATCH_METRICS)
+            )
+        if not isinstance(query, str) or not query.strip():
+            raise _fail(where, f"{key}.{metric}", query, "must be a PromQL query (a non-empty string)")
+        out[str(metric)] = query
+    return out
+
+
 _DETECTOR_DOCS = {
     "convention": 'Our subject label "AI:" ("Human:" marks a human commit and wins).',
     "generated-by": "A Generated-by: trailer.",
@@ -198,6 +242,27 @@ TABLES: dict[str, dict[str, Option]] = {
             "warn",
             _choice("warn", "block", "off"),
             "pre-push: a release tag that carries AI commits pushed without its AI tag: warn, block or off.",
+        ),
+    },
+    "watch": {
+        "error-rate": Option(
+            WATCH_METRICS["error-rate"],
+            _number(0),
+            "ai-rollback watch: highest healthy error rate (0.05 = 5%).",
+        ),
+        "response-time-ms": Option(
+            WATCH_METRICS["response-time-ms"],
+            _number(0),
+            "ai-rollback watch: highest healthy response time (ms).",
+        ),
+        "memory-usage": Option(
+            WATCH_METRICS["memory-usage"],
+            _number(0),
+            "ai-rollback watch: highest healthy memory use (0.85 = 85%).",
+        ),
+        "breaches": Option(2, _count, "ai-rollback watch: consecutive breached polls before acting."),
+        "queries": Option(
+            dict(WATCH_QUERIES), _queries, "ai-rollback watch --prometheus: the PromQL query of each metric."
         ),
     },
     "detectors": {

@@ -4,9 +4,10 @@
 code   meaning
 =====  ===========================================================
 0      ok
-1      check failed (a message or commit breaks the convention)
+1      check failed (a message or commit breaks the convention); watch: breach confirmed
 2      usage error or bad input (arguments, message file, range)
-3      git or configuration error (nothing was changed)
+3      git or configuration error (nothing was changed); watch: metrics unreadable
+4      watch: a breach was confirmed and the rollback itself failed
 130    interrupted (Ctrl-C)
 =====  ===========================================================
 
@@ -20,6 +21,7 @@ OK = 0
 CHECK_FAILED = 1
 USAGE = 2
 ENVIRONMENT = 3
+ROLLBACK_FAILED = 4
 INTERRUPTED = 130
 
 
