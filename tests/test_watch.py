@@ -548,3 +548,21 @@ def test_watchdog_acts_exactly_on_n_consecutive_breaches_of_one_metric(
         assert verdict.status == expected, (history, needed)
         if expected == CONFIRMED:
             return  # the watch stops here
+
+
+def test_infinite_values_are_valid_json(released: Repo, prometheus, webhook: Webhook) -> None:  # type: ignore[no-untyped-def]
+    prom = prometheus(latency=[math.inf])
+    done = watch(
+        released,
+        "v1.1.0",
+        *FAST,
+        "--prometheus",
+        prom.url,
+        "--format",
+        "json",
+        "--alert-webhook",
+        webhook.url,
+    )
+    assert done.returncode == 1
+    events = [json.loads(line) for line in done.stdout.splitlines()]  # strict JSON: no Infinity
+    assert events[1]["values"]["response-time-ms"] == "inf" and webhook.alerts[0]["value"] == "inf"

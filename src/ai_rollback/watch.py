@@ -396,8 +396,19 @@ def _run(
     return Outcome(action, True, f"ran {shown}")
 
 
+def _finite(data: object) -> object:
+    """JSON has no Infinity or NaN: such values are written as strings ("inf")."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return str(data)
+    if isinstance(data, dict):
+        return {k: _finite(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_finite(v) for v in data]
+    return data
+
+
 def send_alerts(plan: Plan, alert: Mapping[str, object]) -> list[Outcome]:
-    payload = json.dumps(alert).encode()
+    payload = json.dumps(_finite(dict(alert))).encode()
     out = []
     if plan.webhook:
         where = redact_url(plan.webhook)
@@ -514,6 +525,7 @@ def run(
     start = clock()
     polls = 0
     verdict: Verdict | None = None
+    acting = False
     try:
         while True:
             polls += 1
@@ -524,6 +536,8 @@ def run(
                 values, error = None, str(exc)
             verdict = dog.observe(values, error)
             report.poll(polls, clock() - start, verdict)
+            if verdict.status in (CONFIRMED, BLIND):
+                acting = True
             if verdict.status == CONFIRMED:
                 return _act(options, verdict, polls, report)
             if verdict.status == BLIND:
@@ -535,7 +549,7 @@ def run(
                 break
             sleep(max(0.0, start + due - clock()))
     except KeyboardInterrupt:
-        report.finish("interrupted", INTERRUPTED, polls, [])
+        report.finish("interrupted while acting" if acting else "interrupted", INTERRUPTED, polls, [])
         return INTERRUPTED
     report.finish(HEALTHY, OK, polls, [], last=verdict)
     return OK
@@ -563,7 +577,7 @@ class _Reporter:
         self.json = options.fmt == "json"
 
     def _event(self, **fields: object) -> None:
-        self.emit(json.dumps(fields, ensure_ascii=False))
+        self.emit(json.dumps(_finite(fields), ensure_ascii=False))
 
     def start(self, source: Source) -> None:
         o = self.options
@@ -652,6 +666,8 @@ class _Reporter:
             self.emit(f"{o.tag} stayed healthy for {format_duration(o.duration)} ({polls} polls){tail}")
         elif status == "interrupted":
             self.emit(f"stopped after {polls} polls; nothing was done")
+        elif status == "interrupted while acting":
+            self.emit(f"interrupted after {polls} polls, while acting: check what the actions did")
         elif status == BLIND:
             self.emit(f"gave up: the metrics could not be read; nothing was rolled back (exit {code})")
         elif status == "dry-run":
