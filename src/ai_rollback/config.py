@@ -248,7 +248,7 @@ TABLES: dict[str, dict[str, Option]] = {
         "error-rate": Option(
             WATCH_METRICS["error-rate"],
             _number(0),
-            "ai-rollback watch: highest healthy error rate (0.05 = 5%).",
+            "ai-rollback watch: highest healthy error rate (0.05 is 5%).",
         ),
         "response-time-ms": Option(
             WATCH_METRICS["response-time-ms"],
@@ -258,7 +258,7 @@ TABLES: dict[str, dict[str, Option]] = {
         "memory-usage": Option(
             WATCH_METRICS["memory-usage"],
             _number(0),
-            "ai-rollback watch: highest healthy memory use (0.85 = 85%).",
+            "ai-rollback watch: highest healthy memory use (0.85 is 85%).",
         ),
         "breaches": Option(2, _count, "ai-rollback watch: consecutive breached polls before acting."),
         "queries": Option(
