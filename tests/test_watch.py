@@ -13,6 +13,7 @@ import shlex
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -29,11 +30,15 @@ from ai_rollback.watch import (
     CONFIRMED,
     HEALTHY,
     UNREADABLE,
+    Options,
+    Plan,
     SourceError,
     Watchdog,
+    next_poll,
     parse_duration,
     prometheus_value,
     redact_url,
+    run,
 )
 from conftest import PYTHON, Repo, ai_message
 
@@ -70,6 +75,13 @@ class Prometheus:
                 value = values[min(n, len(values) - 1)]
                 if value == "http500":
                     return self._send(500, {"status": "error", "error": "internal"})
+                if value == "redirect":
+                    self.send_response(302)
+                    self.send_header("Location", "ftp://127.0.0.1:1/metrics")
+                    self.end_headers()
+                    return None
+                if value == "slow":
+                    time.sleep(2)
                 if value == "error":
                     return self._send(
                         200, {"status": "error", "errorType": "bad_data", "error": "parse error"}
@@ -209,8 +221,9 @@ def test_healthy_period_exits_0_and_does_nothing(
         "--rollback-command", command, "--alert-webhook", webhook.url,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert "v1.1.0 stayed healthy for 0.3s (7 polls)" in done.stdout
-    assert prom.asked == {"errors": 7, "latency": 7, "memory": 7}
+    polls = prom.asked["errors"]  # a slow poll skips its slot: how many depends on the machine
+    assert f"v1.1.0 stayed healthy for 0.3s ({polls} polls)" in done.stdout and polls >= 3
+    assert prom.asked == {"errors": polls, "latency": polls, "memory": polls}
     assert not records(record) and not webhook.alerts
     assert "secret" not in done.stdout + done.stderr  # the webhook's path is a credential
 
@@ -258,9 +271,8 @@ def test_a_flapping_metric_never_rolls_back(
         "--rollback-command", command, "--alert-webhook", webhook.url,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.count(": breaching:") == 5
+    assert done.stdout.count(": breaching:") >= 2 and ": confirmed:" not in done.stdout
     assert not records(record) and not webhook.alerts
-    assert "the last poll was breaching, not yet confirmed" in done.stdout
 
 
 def test_failed_rollback_exits_4_and_says_so(
@@ -303,16 +315,22 @@ def test_unreachable_source_exits_3_alerts_and_never_rolls_back(
     assert alert["status"] == "blind" and "nothing was rolled back" in str(alert["text"])
 
 
-@pytest.mark.parametrize("failure", ["http500", "error"])
-def test_prometheus_errors_are_unreadable_polls(
-    released: Repo,
-    prometheus,
-    failure: str,  # type: ignore[no-untyped-def]
-) -> None:
+@pytest.mark.parametrize(
+    ("failure", "said"),
+    [
+        ("http500", "answered HTTP 500"),
+        ("error", "refused the query: parse error"),
+        ("redirect", "redirected to a URL that is not http(s)"),
+        ("slow", "did not answer within 0.3s"),
+    ],
+)
+def test_prometheus_errors_are_unreadable_polls(released: Repo, prometheus, failure: str, said: str) -> None:  # type: ignore[no-untyped-def]
     prom = prometheus(errors=[failure])
-    done = watch(released, "v1.1.0", *FAST, "--prometheus", prom.url, "--blind-after", "2")
-    assert done.returncode == 3
-    assert ("HTTP 500" if failure == "http500" else "refused the query: parse error") in done.stdout
+    done = watch(
+        released, "v1.1.0", *FAST, "--prometheus", prom.url, "--blind-after", "2", "--timeout", "0.3s"
+    )
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert said in done.stdout
 
 
 def test_missing_series_say_nothing_but_an_empty_source_is_blind(
@@ -429,7 +447,14 @@ def test_ctrl_c_stops_cleanly(released: Repo, prometheus) -> None:  # type: igno
         (["v1.1.0", "--prometheus", "file:///etc/passwd"], 2, "not an http:// or https:// URL"),
         (["v1.1.0", "--prometheus", "http://x", "--alert-webhook", "ftp://x/y"], 2, "not an http"),
         (["nope", "--prometheus", "http://x"], 2, "no tag 'nope'"),
-        (["--", "-v1", "--prometheus", "http://x"], 2, ""),
+        (["--prometheus", "http://x", "--", "-v1"], 2, "no tag '-v1'"),
+        (["v1.1.0", "--prometheus", "http://x:port"], 2, "not an http"),
+        (["v1.1.0", "--prometheus", "http://x/a b"], 2, "not an http"),
+        (
+            ["v1.1.0", "--prometheus", "http://x", "--for", "1m", "--every", "1m", "--breaches", "3"],
+            2,
+            "makes 2",
+        ),
         (["v1.1.0", "--prometheus", "http://x", "--every", "fast"], 2, "not a positive duration"),
         (["v1.1.0", "--prometheus", "http://x", "--for", "-1m"], 2, "not a positive duration"),
         (["v1.0.0", "--prometheus", "http://x", "--revert"], 2, "has no AI tag"),
@@ -566,3 +591,148 @@ def test_infinite_values_are_valid_json(released: Repo, prometheus, webhook: Web
     assert done.returncode == 1
     events = [json.loads(line) for line in done.stdout.splitlines()]  # strict JSON: no Infinity
     assert events[1]["values"]["response-time-ms"] == "inf" and webhook.alerts[0]["value"] == "inf"
+
+
+def test_ctrl_c_while_rolling_back_waits_for_the_command_and_alerts(
+    released: Repo,
+    prometheus,
+    webhook: Webhook,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    """A terminal's Ctrl-C reaches the whole process group: the rollback command cleans up, then we alert."""
+    import os
+    import time
+
+    started, cleaned = tmp_path / "started", tmp_path / "cleaned"
+    script = tmp_path / "slow_rollback.py"
+    script.write_text(
+        "import pathlib, sys, time\n"
+        f"pathlib.Path({str(started)!r}).touch()\n"
+        "try:\n    time.sleep(60)\n"
+        f"except KeyboardInterrupt:\n    time.sleep(0.3)\n    pathlib.Path({str(cleaned)!r}).touch()\n"
+        "    sys.exit(130)\n"
+    )
+    prom = prometheus(errors=[0.5])
+    proc = subprocess.Popen(
+        [PYTHON, "-m", "ai_rollback", "watch", "v1.1.0", *FAST, "--prometheus", prom.url,
+         "--rollback-command", shlex.join([PYTHON, str(script)]), "--alert-webhook", webhook.url],
+        cwd=released.path, env=released.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, out + err
+    assert cleaned.exists()  # the command was given the time to clean up
+    assert "while rolling back" in out and "Traceback" not in err
+    (alert,) = webhook.alerts
+    assert alert["status"] == "interrupted" and "interrupted (Ctrl-C) while rolling back" in str(
+        alert["text"]
+    )
+
+
+def test_a_failing_alert_is_reported_and_changes_nothing_else(
+    released: Repo,
+    prometheus,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    prom = prometheus(errors=[0.5])
+    command, record = recorder(tmp_path, "rollback")
+    dead = prometheus()  # a server that knows no POST: HTTP 501
+    alert_cmd, alerts = recorder(tmp_path, "alerts", 0, "--stdin")
+    done = watch(
+        released, "v1.1.0", *FAST, "--prometheus", prom.url, "--rollback-command", command,
+        "--alert-webhook", dead.url + "/hook", "--alert-command", alert_cmd,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "alert-webhook: FAILED: alert not delivered" in done.stdout and "HTTP 501" in done.stdout
+    assert len(records(record)) == 1 and len(records(alerts)) == 1  # the other actions still ran
+
+
+def test_a_hanging_or_flooding_metrics_command_is_an_unreadable_poll(released: Repo, tmp_path: Path) -> None:
+    slow = tmp_path / "slow.py"
+    slow.write_text("import time; time.sleep(30)\n")
+    done = watch(released, "v1.1.0", *FAST, "--metrics-command", shlex.join([PYTHON, str(slow)]),
+                 "--timeout", "0.3s", "--blind-after", "1")  # fmt: skip
+    assert done.returncode == 3 and "no answer within 0.3s (stopped)" in done.stdout
+    flood = tmp_path / "flood.py"
+    flood.write_text("import sys\nwhile True: sys.stdout.write('[' * 65536)\n")
+    done = watch(released, "v1.1.0", *FAST, "--metrics-command", shlex.join([PYTHON, str(flood)]),
+                 "--blind-after", "1")  # fmt: skip
+    assert done.returncode == 3 and "printed more than 1 MiB (stopped)" in done.stdout
+    deep = tmp_path / "deep.py"
+    deep.write_text("print('[' * 100000 + ']' * 100000)\n")
+    done = watch(released, "v1.1.0", *FAST, "--metrics-command", shlex.join([PYTHON, str(deep)]),
+                 "--blind-after", "1")  # fmt: skip
+    assert (
+        done.returncode == 3
+        and "did not print a JSON object" in done.stdout
+        and "Traceback" not in done.stderr
+    )
+
+
+def test_a_period_that_ends_blind_is_not_healthy(released: Repo, prometheus) -> None:  # type: ignore[no-untyped-def]
+    prom = prometheus(errors=[0.01, "http500"], latency=[120], memory=[0.5])
+    done = watch(released, "v1.1.0", "--for", "0.2s", "--every", "0.1s", "--prometheus", prom.url,
+                 "--blind-after", "5")  # fmt: skip
+    assert done.returncode == 3 and "healthy for" not in done.stdout
+
+
+class FakeSource:
+    """Samples from a list; each read may take time on the fake clock."""
+
+    def __init__(self, clock: list[float], samples: list[dict[str, float] | None], cost: list[float]) -> None:
+        self.clock, self.samples, self.cost, self.at = clock, samples, cost, []
+
+    def describe(self) -> str:
+        return "a list"
+
+    def read(self) -> dict[str, float]:
+        n = len(self.at)
+        self.at.append(self.clock[0])
+        self.clock[0] += self.cost[min(n, len(self.cost) - 1)]
+        sample = self.samples[min(n, len(self.samples) - 1)]
+        if sample is None:
+            raise SourceError("down")
+        return sample
+
+
+def fake_run(duration: float, interval: float, samples: list[dict[str, float] | None], cost: list[float],
+             breaches: int = 2) -> tuple[int, list[float], list[str]]:  # fmt: skip
+    clock = [0.0]
+    source = FakeSource(clock, samples, cost)
+    lines: list[str] = []
+
+    def sleep(seconds: float) -> None:
+        clock[0] += seconds
+
+    options = Options("v1", duration, interval, dict(THRESHOLDS), breaches, breaches, Plan())
+    code = run(options, source, lines.append, clock=lambda: clock[0], sleep=sleep)
+    return code, source.at, lines
+
+
+def test_the_schedule_covers_the_whole_period() -> None:
+    assert fake_run(30, 60, [LOW], [0.0])[1] == [0, 30]
+    assert fake_run(90, 60, [LOW], [0.0])[1] == [0, 60, 90]
+    assert fake_run(180, 60, [LOW], [1.0])[1] == [0, 60, 120, 180]
+    code, _, lines = fake_run(90, 60, [LOW, LOW, {**LOW, "error-rate": 0.2}], [0.0])
+    assert (
+        code == 0
+        and lines[-1] == "v1 stayed healthy for 90s (3 polls); the last poll was breaching, not yet confirmed"
+    )
+
+
+def test_a_slow_poll_skips_slots_instead_of_polling_back_to_back() -> None:
+    high = {**LOW, "error-rate": 0.2}
+    code, at, _ = fake_run(600, 60, [high], [150.0, 0.0], breaches=3)
+    assert at[:3] == [0, 180, 240]  # the slots at 60 and 120 passed during the slow poll
+    assert code == 1
+
+
+def test_next_poll() -> None:
+    assert next_poll(0.1, 0, 60, 1800) == (1, 60)
+    assert next_poll(150, 0, 60, 1800) == (3, 180)
+    assert next_poll(1750, 29, 60, 1800) == (30, 1800)
+    assert next_poll(1800, 30, 60, 1800) is None

@@ -605,10 +605,17 @@ def watch_command(
         source = watch.CommandSource(
             watch.split_command(str(metrics_command), "--metrics-command"), read_timeout
         )
+    duration, interval = watch.parse_duration(for_, "--for"), watch.parse_duration(every, "--every")
+    polls = watch.planned_polls(duration, interval)
+    if needed > polls:
+        raise UsageError(
+            f"a breach must hold for {needed} polls, but --for {for_} --every {every} makes {polls}",
+            hint="watch longer, poll more often, or lower --breaches",
+        )
     options = watch.Options(
         tag=tag,
-        duration=watch.parse_duration(for_, "--for"),
-        interval=watch.parse_duration(every, "--every"),
+        duration=duration,
+        interval=interval,
         thresholds=thresholds,
         breaches=needed,
         blind_after=blind_after or needed,

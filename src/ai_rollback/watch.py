@@ -1,6 +1,6 @@
 """``ai-rollback watch``: watch a release's health; roll it back when a breach holds.
 
-The core is pure: :func:`parse_duration`, and :class:`Watchdog`, the state
+The core is pure: :func:`parse_duration`, :func:`next_poll`, and :class:`Watchdog`, the state
 machine that turns samples (plain numbers, or "could not read") into
 verdicts.  The edges read samples (the Prometheus HTTP API, or a command
 that prints JSON) and run the actions (a rollback command, ai-revert, alerts).
@@ -14,14 +14,19 @@ Rules:
 * A poll that cannot be read resets every streak (no evidence is not
   evidence), and ``blind_after`` unreadable polls in a row end the watch
   (exit 3) with an alert and **no** rollback: a blind watchdog does not act.
-* A metric missing from a sample (an empty Prometheus result, NaN) says
-  nothing for that poll; a sample with none of the metrics is unreadable.
+* A metric missing from a sample (an empty Prometheus result, NaN) breaks
+  its own streak: a breach is confirmed only by consecutive polls that saw
+  it.  A sample with none of the metrics is unreadable.
+* Polls fall every ``interval`` and at the end of the period; a slow poll
+  makes the next ones skip their slots rather than run back to back.  A
+  period that ends on an unreadable poll is not called healthy.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 import sys
 import time
@@ -29,14 +34,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ai_rollback.errors import (
-    CHECK_FAILED,
-    ENVIRONMENT,
-    INTERRUPTED,
-    OK,
-    ROLLBACK_FAILED,
-    UsageError,
-)
+from ai_rollback.errors import CHECK_FAILED, ENVIRONMENT, INTERRUPTED, OK, ROLLBACK_FAILED, UsageError
 
 #: The metrics, with their default thresholds (also in config.WATCH_METRICS).
 METRICS = ("error-rate", "response-time-ms", "memory-usage")
@@ -55,8 +53,7 @@ def parse_duration(text: str, what: str = "duration") -> float:
         value = math.nan
     if not math.isfinite(value) or value <= 0:
         raise UsageError(
-            f"{what} {text!r} is not a positive duration",
-            hint="write it like 30m, 60s, 0.5s or 2h",
+            f"{what} {text!r} is not a positive duration", hint="write it like 30m, 60s, 0.5s or 2h"
         )
     return value
 
@@ -150,12 +147,19 @@ class SourceError(Exception):
 
 
 def checked_url(url: str, what: str) -> str:
-    """An http(s) URL, checked; anything else (file:, ftp:, no host) is bad input."""
+    """An http(s) URL with a host (and a numeric port); anything else (file:, ftp:...) is bad input."""
     from urllib.parse import urlsplit
 
-    parts = urlsplit(url)
+    bad = UsageError(f"{what} {redact_url(url)!r} is not an http:// or https:// URL")
+    if any(c.isspace() or not c.isprintable() for c in url):
+        raise bad
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise bad from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"{what} {redact_url(url)!r} is not an http:// or https:// URL")
+        raise bad
     return url
 
 
@@ -168,8 +172,8 @@ def redact_url(url: str) -> str:
         port = f":{parts.port}" if parts.port else ""
     except ValueError:
         return "<malformed URL>"
-    if not parts.scheme or not parts.hostname:
-        return url.split("?")[0][:40]
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "<not an http(s) URL>"
     return f"{parts.scheme}://{parts.hostname}{port}"
 
 
@@ -199,7 +203,7 @@ class PrometheusSource:
         body = _http(url, None, self.timeout)
         try:
             answer = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise SourceError(f"{metric}: Prometheus did not answer JSON") from None
         if not isinstance(answer, dict) or answer.get("status") != "success":
             error = answer.get("error") if isinstance(answer, dict) else None
@@ -224,26 +228,65 @@ def prometheus_value(data: object) -> float | None:
     raise SourceError(f"a {kind} result is not a number: use a query that returns a scalar or a vector")
 
 
+#: The most of an answer or of a command's output that is read.
+OUTPUT_LIMIT = 1 << 20
+
+
 def _http(url: str, payload: bytes | None, timeout: float) -> bytes:
-    """GET (or POST ``payload`` as JSON) an http(s) URL; the answer's first MiB."""
+    """GET (or POST ``payload`` as JSON) an http(s) URL: the answer, within ``timeout`` overall.
+
+    The request runs in a thread so that a server that trickles its answer
+    cannot hold the watch past the deadline.
+    """
+    import threading
+
+    result: list[bytes] = []
+    failure: list[SourceError] = []
+
+    def work() -> None:
+        try:
+            result.append(_http_once(url, payload, timeout))
+        except SourceError as exc:
+            failure.append(exc)
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if failure:
+        raise failure[0]
+    if not result:
+        raise SourceError(f"{redact_url(url)} did not answer within {timeout:g}s")
+    return result[0]
+
+
+def _http_once(url: str, payload: bytes | None, timeout: float) -> bytes:
+    import http.client
     import urllib.error
     import urllib.request
 
+    class HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+            if not str(newurl).startswith(("http://", "https://")):
+                raise SourceError(f"{redact_url(url)} redirected to a URL that is not http(s)")
+            return super().redirect_request(req, fp, code, msg, headers, newurl)
+
     if not url.startswith(("http://", "https://")):  # callers check with checked_url(); never file:
         raise SourceError(f"{redact_url(url)} is not an http(s) URL")
-    headers = {"Content-Type": "application/json"} if payload is not None else {}
+    headers = {"User-Agent": "ai-rollback"}
+    if payload is not None:
+        headers["Content-Type"] = "application/json"
     request = urllib.request.Request(  # noqa: S310 - http(s) only, checked above
         url, data=payload, method="POST" if payload is not None else "GET", headers=headers
     )
-    request.add_header("User-Agent", "ai-rollback")
+    opener = urllib.request.build_opener(HttpOnlyRedirects)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - as above
-            data: bytes = response.read(1 << 20)
+        with opener.open(request, timeout=timeout) as response:
+            data: bytes = response.read(OUTPUT_LIMIT)
             return data
     except urllib.error.HTTPError as exc:
         raise SourceError(f"{redact_url(url)} answered HTTP {exc.code}") from None
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
+    except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as exc:
+        reason = getattr(exc, "reason", None) or type(exc).__name__
         raise SourceError(f"cannot reach {redact_url(url)}: {reason}") from None
 
 
@@ -271,34 +314,108 @@ class CommandSource:
         return f"the command {self.argv[0]}"
 
     def read(self) -> dict[str, float]:
+        name = self.argv[0]
         try:
-            done = subprocess.run(
-                self.argv,
-                capture_output=True,
-                timeout=self.timeout,
-                stdin=subprocess.DEVNULL,
-            )
-        except subprocess.TimeoutExpired:
-            raise SourceError(f"{self.argv[0]} did not answer within {self.timeout:g}s") from None
-        except OSError as exc:
-            raise SourceError(f"cannot run {self.argv[0]}: {exc.strerror}") from None
-        if done.returncode != 0:
-            raise SourceError(f"{self.argv[0]} exited {done.returncode}: {_last_line(done.stderr)}")
+            code, out, err = capped_run(self.argv, self.timeout)
+        except RunError as exc:
+            raise SourceError(f"{name}: {exc}") from None
+        if code != 0:
+            raise SourceError(f"{name} exited {code}: {_last_line(err)}")
         try:
-            data = json.loads(done.stdout)
-        except ValueError:
-            raise SourceError(f"{self.argv[0]} did not print a JSON object") from None
+            data = json.loads(out)
+        except (ValueError, RecursionError):
+            data = None
         if not isinstance(data, dict):
-            raise SourceError(f"{self.argv[0]} did not print a JSON object")
+            raise SourceError(f"{name} did not print a JSON object")
         values = {}
         for metric in METRICS:
             value = data.get(metric)
             if value is None:
                 continue
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise SourceError(f"{self.argv[0]}: {metric} is {value!r}, not a number")
-            values[metric] = float(value)
+                raise SourceError(f"{name}: {metric} is {str(value)[:40]!r}, not a number")
+            try:
+                values[metric] = float(value)
+            except OverflowError:
+                values[metric] = math.inf
         return values
+
+
+class RunError(Exception):
+    """A command could not run, or was stopped: too slow, or too much output."""
+
+
+def capped_run(
+    argv: Sequence[str], timeout: float, stdin: bytes = b"", cwd: str | None = None, grace: float = 30.0
+) -> tuple[int, bytes, bytes]:
+    """Run ``argv`` (never a shell): exit code, output, errors.
+
+    Stopped (:class:`RunError`) past ``timeout`` seconds or ``OUTPUT_LIMIT``
+    bytes of output.  On Ctrl-C the command got the same signal (it is in
+    our process group): it is given ``grace`` seconds to finish its own
+    clean-up before the interrupt goes on.
+    """
+    import selectors
+
+    try:
+        proc = subprocess.Popen(
+            list(argv),
+            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=cwd,
+        )
+    except (OSError, ValueError) as exc:
+        raise RunError(f"cannot run it: {getattr(exc, 'strerror', None) or exc}") from None
+    deadline = time.monotonic() + timeout
+    output = {proc.stdout: bytearray(), proc.stderr: bytearray()}
+    pending = memoryview(stdin)
+    try:
+        with selectors.DefaultSelector() as selector:
+            for stream in output:
+                selector.register(stream, selectors.EVENT_READ)  # type: ignore[arg-type]
+            if proc.stdin is not None:
+                selector.register(proc.stdin, selectors.EVENT_WRITE)
+            while selector.get_map():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise RunError(f"no answer within {timeout:g}s (stopped)")
+                for key, _ in selector.select(left):
+                    if key.fileobj is proc.stdin:
+                        try:
+                            pending = pending[os.write(key.fd, pending[:65536]) :]
+                        except BrokenPipeError:
+                            pending = pending[len(pending) :]
+                        if not pending:
+                            selector.unregister(proc.stdin)
+                            proc.stdin.close()
+                        continue
+                    chunk = os.read(key.fd, 65536)
+                    buffer = output[key.fileobj]  # type: ignore[index]
+                    if not chunk:
+                        selector.unregister(key.fileobj)
+                        continue
+                    buffer += chunk
+                    if len(buffer) > OUTPUT_LIMIT:
+                        raise RunError(f"printed more than {OUTPUT_LIMIT >> 20} MiB (stopped)")
+            try:
+                code = proc.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                raise RunError(f"no answer within {timeout:g}s (stopped)") from None
+        return code, bytes(output[proc.stdout]), bytes(output[proc.stderr])
+    except KeyboardInterrupt:
+        try:
+            proc.wait(grace)
+        except (subprocess.TimeoutExpired, KeyboardInterrupt):
+            pass
+        raise
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for stream in (proc.stdin, proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
 
 
 def _last_line(data: bytes) -> str:
@@ -337,22 +454,15 @@ class Plan:
         return bool(self.rollback_command or self.revert_tag)
 
 
-def run_rollback(plan: Plan) -> list[Outcome]:
-    """The rollback actions, in order; every one runs, and each is reported."""
-    out = []
+def run_rollback(plan: Plan, out: list[Outcome] | None = None) -> list[Outcome]:
+    """The rollback actions, in order, appended to ``out`` as each ends; every one runs."""
+    out = [] if out is None else out
     if plan.rollback_command:
-        shown = " ".join(plan.rollback_command)
+        shown = os.path.basename(plan.rollback_command[0])  # its arguments may carry credentials
         if plan.dry_run:
             out.append(Outcome("rollback-command", True, f"would run {shown}", done=False))
         else:
-            out.append(
-                _run(
-                    "rollback-command",
-                    plan.rollback_command,
-                    plan.rollback_timeout,
-                    shown,
-                )
-            )
+            out.append(_run("rollback-command", plan.rollback_command, plan.rollback_timeout, shown))
     if plan.revert_tag:
         argv = [
             sys.executable,
@@ -374,25 +484,14 @@ def run_rollback(plan: Plan) -> list[Outcome]:
 
 
 def _run(
-    action: str,
-    argv: Sequence[str],
-    timeout: float,
-    shown: str,
-    cwd: str | None = None,
-    stdin: bytes = b"",
+    action: str, argv: Sequence[str], timeout: float, shown: str, cwd: str | None = None, stdin: bytes = b""
 ) -> Outcome:
     try:
-        done = subprocess.run(list(argv), capture_output=True, timeout=timeout, cwd=cwd, input=stdin)
-    except subprocess.TimeoutExpired:
-        return Outcome(action, False, f"{shown}: no answer within {timeout:g}s (stopped)")
-    except OSError as exc:
-        return Outcome(action, False, f"{shown}: cannot run it: {exc.strerror}")
-    if done.returncode != 0:
-        return Outcome(
-            action,
-            False,
-            f"{shown} exited {done.returncode}: {_last_line(done.stderr)}",
-        )
+        code, _, err = capped_run(argv, timeout, stdin=stdin, cwd=cwd)
+    except RunError as exc:
+        return Outcome(action, False, f"{shown}: {exc}")
+    if code != 0:
+        return Outcome(action, False, f"{shown} exited {code}: {_last_line(err)}")
     return Outcome(action, True, f"ran {shown}")
 
 
@@ -413,14 +512,7 @@ def send_alerts(plan: Plan, alert: Mapping[str, object]) -> list[Outcome]:
     if plan.webhook:
         where = redact_url(plan.webhook)
         if plan.dry_run:
-            out.append(
-                Outcome(
-                    "alert-webhook",
-                    True,
-                    f"would POST the alert to {where}",
-                    done=False,
-                )
-            )
+            out.append(Outcome("alert-webhook", True, f"would POST the alert to {where}", done=False))
         else:
             try:
                 _http(plan.webhook, payload, plan.timeout)
@@ -428,26 +520,11 @@ def send_alerts(plan: Plan, alert: Mapping[str, object]) -> list[Outcome]:
             except SourceError as exc:
                 out.append(Outcome("alert-webhook", False, f"alert not delivered: {exc}"))
     if plan.alert_command:
-        shown = plan.alert_command[0]
+        shown = os.path.basename(plan.alert_command[0])
         if plan.dry_run:
-            out.append(
-                Outcome(
-                    "alert-command",
-                    True,
-                    f"would run {shown} with the alert",
-                    done=False,
-                )
-            )
+            out.append(Outcome("alert-command", True, f"would run {shown} with the alert", done=False))
         else:
-            out.append(
-                _run(
-                    "alert-command",
-                    plan.alert_command,
-                    plan.timeout,
-                    shown,
-                    stdin=payload,
-                )
-            )
+            out.append(_run("alert-command", plan.alert_command, plan.timeout, shown, stdin=payload))
     return out
 
 
@@ -469,14 +546,12 @@ def alert_for(
         if status == "rollback-failed":
             failed = "; ".join(o.detail for o in outcomes if not o.ok)
             text = f"Rollback failed: {failed}. ai-rollback watch {tag}: {what}; {done}"
+        elif status == "interrupted":
+            so_far = "; ".join(o.detail for o in outcomes) or "nothing had finished"
+            text = f"ai-rollback watch {tag}: {what}; interrupted (Ctrl-C) while rolling back: {so_far}"
         else:
             text = f"ai-rollback watch {tag}: {what}; {done}"
-    alert: dict[str, object] = {
-        "text": text,
-        "tag": tag,
-        "status": status,
-        "polls": polls,
-    }
+    alert: dict[str, object] = {"text": text, "tag": tag, "status": status, "polls": polls}
     if breach is not None:
         alert.update(metric=breach.metric, value=breach.value, threshold=breach.threshold)
     alert["actions"] = [
@@ -510,6 +585,25 @@ class Options:
     fmt: str = "text"
 
 
+def next_poll(now: float, slot: int, interval: float, duration: float) -> tuple[int, float] | None:
+    """When to poll next, ``now`` seconds into the watch, after the poll of slot ``slot``.
+
+    Polls fall on the slots ``k * interval``, then on the end of the period
+    itself.  A slot already past (a slow poll) is skipped, never made up back
+    to back: consecutive polls stay at least an interval apart, so they stay
+    evidence of a breach that lasts.  None: the period is over.
+    """
+    if now >= duration - 1e-9:
+        return None
+    k = max(slot + 1, math.ceil(now / interval - 1e-9))
+    return (k, k * interval) if k * interval < duration - 1e-9 else (k, duration)
+
+
+def planned_polls(duration: float, interval: float) -> int:
+    """How many polls a watch makes when no poll is slow."""
+    return math.ceil(duration / interval - 1e-9) + 1
+
+
 def run(
     options: Options,
     source: Source,
@@ -523,9 +617,9 @@ def run(
     report = _Reporter(options, emit)
     report.start(source)
     start = clock()
-    polls = 0
+    polls = slot = 0
     verdict: Verdict | None = None
-    acting = False
+    done: list[Outcome] | None = None  # the actions that ran, once acting started
     try:
         while True:
             polls += 1
@@ -536,33 +630,46 @@ def run(
                 values, error = None, str(exc)
             verdict = dog.observe(values, error)
             report.poll(polls, clock() - start, verdict)
-            if verdict.status in (CONFIRMED, BLIND):
-                acting = True
             if verdict.status == CONFIRMED:
-                return _act(options, verdict, polls, report)
+                done = []
+                return _act(options, verdict, polls, report, done)
             if verdict.status == BLIND:
-                outcomes = send_alerts(options.plan, alert_for(options.tag, BLIND, verdict, [], polls))
-                report.finish(BLIND, ENVIRONMENT, polls, outcomes)
-                return ENVIRONMENT
-            due = polls * options.interval
-            if due > options.duration + 1e-9:
+                return _blind(options, verdict, polls, report)
+            following = next_poll(clock() - start, slot, options.interval, options.duration)
+            if following is None:
                 break
+            slot, due = following
             sleep(max(0.0, start + due - clock()))
     except KeyboardInterrupt:
-        report.finish("interrupted while acting" if acting else "interrupted", INTERRUPTED, polls, [])
+        if done is None or verdict is None:
+            report.finish("interrupted", INTERRUPTED, polls, [])
+        else:
+            alert = alert_for(options.tag, "interrupted", verdict, done, polls)
+            report.finish(
+                "interrupted while acting", INTERRUPTED, polls, done + send_alerts(options.plan, alert)
+            )
         return INTERRUPTED
+    if verdict is not None and verdict.status == UNREADABLE:
+        return _blind(options, verdict, polls, report)  # no evidence at the end: not "healthy"
     report.finish(HEALTHY, OK, polls, [], last=verdict)
     return OK
 
 
-def _act(options: Options, verdict: Verdict, polls: int, report: _Reporter) -> int:
+def _blind(options: Options, verdict: Verdict, polls: int, report: _Reporter) -> int:
+    outcomes = send_alerts(options.plan, alert_for(options.tag, BLIND, verdict, [], polls))
+    report.finish(BLIND, ENVIRONMENT, polls, outcomes)
+    return ENVIRONMENT
+
+
+def _act(options: Options, verdict: Verdict, polls: int, report: _Reporter, done: list[Outcome]) -> int:
+    """The actions; ``done`` fills as they complete (what Ctrl-C leaves behind is known)."""
     plan = options.plan
-    outcomes = run_rollback(plan)
-    failed = any(not o.ok for o in outcomes)
+    run_rollback(plan, done)
+    failed = any(not o.ok for o in done)
     status = "rollback-failed" if failed else ("rolled-back" if plan.rolls_back else "breach")
     if plan.dry_run:
         status = "dry-run"
-    outcomes += send_alerts(plan, alert_for(options.tag, status, verdict, outcomes, polls))
+    outcomes = done + send_alerts(plan, alert_for(options.tag, status, verdict, done, polls))
     code = ROLLBACK_FAILED if failed else CHECK_FAILED
     report.finish(status, code, polls, outcomes)
     return code
@@ -609,12 +716,7 @@ class _Reporter:
                 status=verdict.status,
                 values=verdict.values,
                 breaches=[
-                    {
-                        "metric": b.metric,
-                        "value": b.value,
-                        "threshold": b.threshold,
-                        "streak": b.streak,
-                    }
+                    {"metric": b.metric, "value": b.value, "threshold": b.threshold, "streak": b.streak}
                     for b in verdict.breaches
                 ],
                 error=verdict.error,
@@ -639,22 +741,12 @@ class _Reporter:
         self.emit(f"[{elapsed:7.1f}s] poll {number}: {verdict.status}: {detail}")
 
     def finish(
-        self,
-        status: str,
-        code: int,
-        polls: int,
-        outcomes: Sequence[Outcome],
-        last: Verdict | None = None,
+        self, status: str, code: int, polls: int, outcomes: Sequence[Outcome], last: Verdict | None = None
     ) -> None:
         o = self.options
         if self.json:
             for outcome in outcomes:
-                self._event(
-                    event="action",
-                    action=outcome.action,
-                    ok=outcome.ok,
-                    detail=outcome.detail,
-                )
+                self._event(event="action", action=outcome.action, ok=outcome.ok, detail=outcome.detail)
             self._event(event="end", status=status, exit=code, polls=polls)
             return
         for outcome in outcomes:
@@ -667,7 +759,7 @@ class _Reporter:
         elif status == "interrupted":
             self.emit(f"stopped after {polls} polls; nothing was done")
         elif status == "interrupted while acting":
-            self.emit(f"interrupted after {polls} polls, while acting: check what the actions did")
+            self.emit(f"interrupted after {polls} polls, while rolling back: what finished is listed above")
         elif status == BLIND:
             self.emit(f"gave up: the metrics could not be read; nothing was rolled back (exit {code})")
         elif status == "dry-run":
