@@ -574,18 +574,13 @@ def iter_listed(git: Git, shas: Sequence[str], batch: int = 2000) -> Iterator[Lo
     One streamed ``git log --no-walk`` per ``batch`` commits keeps command lines short.
     """
     for start in range(0, len(shas), batch):
-        args = [
-            "log",
-            "-z",
-            LOG_FORMAT,
-            *STABLE_LOG,
-            "--name-status",
-            "--no-renames",
-            "--no-walk=unsorted",
-            *shas[start : start + batch],
-            "--",
-        ]
-        yield from parse_log_tokens(git.stream_records(*args))
+        yield from _log_with_paths(git, ["--no-walk=unsorted"], shas[start : start + batch])
+
+
+def _log_with_paths(git: Git, options: Sequence[str], revisions: Sequence[str]) -> Iterator[LogCommit]:
+    """``git log`` of ``revisions`` (after ``--end-of-options``) with each commit's changed paths."""
+    args = ["log", "-z", LOG_FORMAT, *STABLE_LOG, "--name-status", "--no-renames", *options]
+    return parse_log_tokens(git.stream_records(*args, "--end-of-options", *revisions, "--"))
 
 
 def parse_log_tokens(tokens: Iterator[bytes]) -> Iterator[LogCommit]:
@@ -628,20 +623,8 @@ def iter_log(git: Git, revisions: Sequence[str], extra: Sequence[str] = ()) -> I
     """
     for rev in revisions:
         check_rev_arg(rev, "range")
-    args = [
-        "log",
-        "-z",
-        LOG_FORMAT,
-        *STABLE_LOG,
-        "--name-status",
-        "--no-renames",
-        *extra,
-        "--end-of-options",
-        *revisions,
-        "--",
-    ]
     try:
-        yield from parse_log_tokens(git.stream_records(*args))
+        yield from _log_with_paths(git, extra, revisions)
     except GitError as exc:
         if any(
             s in exc.stderr
