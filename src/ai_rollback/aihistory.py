@@ -22,6 +22,7 @@ from typing import IO
 from ai_rollback import classify, gitio
 from ai_rollback.gitconfig import GitSettings
 from ai_rollback.message import Trailer, parse_trailers
+from ai_rollback.rules import split_files
 
 #: %H %P %an %ae %ce %s %B: no diff.
 SUMMARY_FORMAT = gitio.SUMMARY_FORMAT
@@ -112,8 +113,6 @@ class Totals:
 
 def _ai_facts(trailers: list[Trailer]) -> tuple[str | None, list[str]]:
     """Model and files of an "AI:" commit (the model as :func:`classify.model_of` reads it)."""
-    from ai_rollback.rules import split_files
-
     generated = assisted = None
     files = []
     for trailer in trailers:
@@ -354,9 +353,12 @@ def _scan(
 
     if fmt == "json":
         tail = json_tail.replace(b"%", b"%%")
-        human_line = b'{"sha": "%s", "kind": "human", "model": null, "subject": %s, "files": []' + tail
+        head = b'{"sha": "%s", "kind": "human", "model": null, "subject": '
+        human_line = head + b'%s, "files": []' + tail  # the subject escaped
+        plain_line = head + b'"%s", "files": []' + tail  # the subject as git wrote it
     else:
-        human_line = b"%.10s  human  " + b"-".ljust(24) + b" %s\n"
+        human_line = plain_line = b"%.10s  human  " + b"-".ljust(24) + b" %s\n"
+    append = lines.append
     leftover: list[bytes] = []
     for batch in reader.git.stream_batches(*args):
         tokens = leftover + batch if leftover else batch
@@ -372,13 +374,10 @@ def _scan(
                 humans += 1
                 if fmt == "markdown":
                     continue
-                if fmt == "json":
-                    subject = (
-                        b'"' + subject + b'"'
-                        if not plain(subject)
-                        else encode_basestring(subject.decode("utf-8", "replace")).encode()
-                    )
-                lines.append(human_line % (sha, subject))
+                if fmt != "json" or not plain(subject):
+                    append(plain_line % (sha, subject))
+                else:
+                    append(human_line % (sha, encode_basestring(subject.decode("utf-8", "replace")).encode()))
                 if len(lines) >= 2048:
                     drain()
                 continue
