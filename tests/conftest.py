@@ -17,6 +17,8 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
+#: ``ai-revert`` as its console script runs it, with the interpreter under test.
+AI_REVERT = [PYTHON, "-c", "import sys; from ai_rollback.entry import revert_main; sys.exit(revert_main())"]
 
 IDENTITY = {
     "GIT_AUTHOR_NAME": "Ada Author",

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import PYTHON, Repo, ai_message
+from conftest import AI_REVERT, PYTHON, Repo, ai_message
 
 SHARED = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 
@@ -21,14 +21,7 @@ SHARED = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 def ai_revert(
     repo: Repo, *args: str, check: bool = False, env: dict[str, str | None] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return repo.run(
-        PYTHON,
-        "-c",
-        "import sys; from ai_rollback.entry import revert_main; sys.exit(revert_main())",
-        *args,
-        check=check,
-        env=env,
-    )
+    return repo.run(*AI_REVERT, *args, check=check, env=env)
 
 
 def snapshot(repo: Repo) -> dict[str, object]:
@@ -470,16 +463,7 @@ def test_confirmation_prompt_through_a_pty(release: Repo) -> None:
         pid, fd = pty.fork()
         if pid == 0:  # the child: ai-revert on a terminal
             os.chdir(release.path)
-            os.execve(
-                PYTHON,
-                [
-                    PYTHON,
-                    "-c",
-                    "import sys; from ai_rollback.entry import revert_main; sys.exit(revert_main())",
-                    "v2.1.0..HEAD",
-                ],
-                release.env,
-            )
+            os.execve(PYTHON, [*AI_REVERT, "v2.1.0..HEAD"], release.env)
         output = b""
         sent = False
         while True:
@@ -526,16 +510,7 @@ def test_pending_journal_when_the_branch_never_moved(release: Repo) -> None:
 
 
 def test_help_and_version() -> None:
-    done = subprocess.run(
-        [
-            PYTHON,
-            "-c",
-            "import sys; from ai_rollback.entry import revert_main; sys.exit(revert_main())",
-            "--help",
-        ],
-        capture_output=True,
-        text=True,
-    )
+    done = subprocess.run([*AI_REVERT, "--help"], capture_output=True, text=True)
     assert done.returncode == 0 and "Examples:" in done.stdout and "--entangled" in done.stdout
 
 

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from ai_rollback.tagging import derive_slug, slugify, version_key
-from conftest import PYTHON, Repo, ai_message
+from conftest import AI_REVERT, Repo, ai_message
 
 
 def tool(
@@ -177,9 +177,7 @@ def test_ai_revert_takes_its_range_from_ai_tags(releases: Repo) -> None:
     tool(releases, "tag", "v1.11.0")
     releases.commit("Human: after the release", {"after": "a\n"})
     done = releases.run(
-        PYTHON,
-        "-c",
-        "import sys; from ai_rollback.entry import revert_main; sys.exit(revert_main())",
+        *AI_REVERT,
         "--dry-run",
         "--format",
         "json",
@@ -189,9 +187,7 @@ def test_ai_revert_takes_its_range_from_ai_tags(releases: Repo) -> None:
     assert "using v1.10.0..HEAD (from v1.11.0-ai-image-cache" in done.stderr
     assert json.loads(done.stdout)["range"] == "v1.10.0..HEAD"
     done = releases.run(
-        PYTHON,
-        "-c",
-        "import sys; from ai_rollback.entry import revert_main; sys.exit(revert_main())",
+        *AI_REVERT,
         "--tag",
         "v1.11.0-ai-image-cache",
         "--dry-run",
@@ -199,9 +195,7 @@ def test_ai_revert_takes_its_range_from_ai_tags(releases: Repo) -> None:
     )
     assert done.returncode == 0 and "Plan for v1.10.0..v1.11.0" in done.stdout
     done = releases.run(
-        PYTHON,
-        "-c",
-        "import sys; from ai_rollback.entry import revert_main; sys.exit(revert_main())",
+        *AI_REVERT,
         "--tag",
         "nope",
         "--dry-run",

@@ -28,6 +28,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_revert import env_for, git
+
 BUDGET = 2.5
 BIN = Path(sys.executable).parent
 
@@ -44,21 +47,17 @@ def _spawn_time(argv: list[str], cwd: str, env: dict[str, str]) -> float:
     return elapsed
 
 
-def _git(repo: str, env: dict[str, str], *args: str) -> None:
-    subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
-
-
 def make_repo(root: str, env: dict[str, str]) -> str:
     repo = os.path.join(root, "repo")
     os.makedirs(repo)
-    _git(repo, env, "init", "-q")
+    git(repo, env, "init", "-q")
     Path(repo, "README.md").write_text("hello\n")
-    _git(repo, env, "add", "README.md")
-    _git(repo, env, "commit", "-q", "--no-verify", "-m", "Human: start")
+    git(repo, env, "add", "README.md")
+    git(repo, env, "commit", "-q", "--no-verify", "-m", "Human: start")
     for name in ("src/image_processor.py", "utils/memory_manager.py"):
         Path(repo, name).parent.mkdir(parents=True, exist_ok=True)
         Path(repo, name).write_text("print('hi')\n")
-    _git(repo, env, "add", "-A")
+    git(repo, env, "add", "-A")
     Path(repo, ".git", "COMMIT_EDITMSG").write_text(
         "AI: Initial image optimization implementation\n\n"
         "Generated-by: Claude 3.5 Sonnet\n"
@@ -74,11 +73,11 @@ def make_repo(root: str, env: dict[str, str]) -> str:
 
 def candidates(repo: str) -> list[tuple[str, list[str]]]:
     python = sys.executable
-    git = shutil.which("git") or "git"
+    git_path = shutil.which("git") or "git"
     ours = str(BIN / "ai-rollback")
     spawn_git = (
         "import os\nr, w = os.pipe()\n"
-        f"pid = os.posix_spawn({git!r}, ['git', 'diff', '--cached', '--name-only', '-z'], os.environ,"
+        f"pid = os.posix_spawn({git_path!r}, ['git', 'diff', '--cached', '--name-only', '-z'], os.environ,"
         " file_actions=[(os.POSIX_SPAWN_DUP2, w, 1)])\nos.close(w)\n"
         "while os.read(r, 65536): pass\nos.waitpid(pid, 0)\n"
     )
@@ -91,7 +90,7 @@ def candidates(repo: str) -> list[tuple[str, list[str]]]:
             [
                 python,
                 "-c",
-                f"import subprocess; subprocess.run([{git!r}, 'diff', '--cached', '--name-only', '-z'],"
+                f"import subprocess; subprocess.run([{git_path!r}, 'diff', '--cached', '--name-only', '-z'],"
                 " capture_output=True)",
             ],
         ),
@@ -132,15 +131,7 @@ def main() -> int:
     args = parser.parse_args()
     print(f"ai_rollback from {compile_package()}")
     with tempfile.TemporaryDirectory() as root:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-        env.update(
-            HOME=root,
-            GIT_CONFIG_NOSYSTEM="1",
-            GIT_AUTHOR_NAME="b",
-            GIT_AUTHOR_EMAIL="b@x",
-            GIT_COMMITTER_NAME="b",
-            GIT_COMMITTER_EMAIL="b@x",
-        )
+        env = env_for(root)
         repo = make_repo(root, env)
         rows = candidates(repo)
         runnable = [(label, argv) for label, argv in rows if argv]
