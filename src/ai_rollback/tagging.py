@@ -22,6 +22,7 @@ from ai_rollback.config import Config
 from ai_rollback.errors import GitError, UsageError
 from ai_rollback.gitconfig import GitSettings
 from ai_rollback.message import Trailer, parse_trailers
+from ai_rollback.rules import split_files
 
 TAGGING_ENV = "AI_ROLLBACK_TAGGING"  # set while we create tags: our own hook stays out of the way
 DEFAULT_RELEASE_PATTERN = "v[0-9]*"
@@ -318,8 +319,6 @@ class Tagger:
 
 
 def _files(trailers: Sequence[Trailer]) -> list[str]:
-    from ai_rollback.rules import split_files
-
     return split_files(t.value for t in trailers if t.key_is("Files"))
 
 
