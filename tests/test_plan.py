@@ -6,7 +6,8 @@ import subprocess
 
 import pytest
 
-from ai_rollback import gitio
+from ai_rollback.git.log import iter_patches
+from ai_rollback.git.run import Git
 from ai_rollback.plan import (
     Commit,
     FileDiff,
@@ -119,8 +120,8 @@ def test_patch_parser_on_real_git_output(repo: Repo) -> None:
     repo.write("c.txt", "x\n" * 29 + "y")  # no newline at the end
     repo.git("add", "-A")
     repo.git("commit", "-q", "-m", "Human: many")
-    git = gitio.Git(str(repo.path), repo.env)
-    ((sha, lines),) = list(gitio.iter_patches(git, [repo.head()]))
+    git = Git(str(repo.path), repo.env)
+    ((sha, lines),) = list(iter_patches(git, [repo.head()]))
     assert sha == repo.head()
     diffs = {(d.old_path, d.new_path): d for d in parse_patch(lines)}
     assert diffs[("a file.txt", "a file.txt")].hunks[0].old_start == 2

@@ -82,7 +82,7 @@ def test_push_revision_helpers(pair: tuple[Repo, Repo]) -> None:
     one = work.head()
     work.commit("Human: two", {"b": "b\n"})
     two = work.head()
-    from ai_rollback.gitio import Git
+    from ai_rollback.git.run import Git
 
     git = Git(str(work.path), work.env)
     zero = "0" * 40

@@ -325,20 +325,21 @@ def test_the_walk_started_early_is_the_one_the_report_reads(
     releases: Repo, argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """entry starts git before click loads; the report must take that process, not start another."""
-    from ai_rollback import entry, gitio
+    from ai_rollback import entry
+    from ai_rollback.git import run as gitrun
 
     started: list[list[str]] = []
-    real = gitio.BatchStream.__init__
+    real = gitrun.BatchStream.__init__
 
-    def counting(self: gitio.BatchStream, git: gitio.Git, args: list[str]) -> None:
+    def counting(self: gitrun.BatchStream, git: gitrun.Git, args: list[str]) -> None:
         started.append(list(args))
         real(self, git, args)
 
     monkeypatch.chdir(releases.path)
     for key, value in releases.env.items():
         monkeypatch.setenv(key, value)
-    monkeypatch.setattr(gitio.BatchStream, "__init__", counting)
+    monkeypatch.setattr(gitrun.BatchStream, "__init__", counting)
     assert entry.main(argv) == 0
-    assert len(started) == 1 and not gitio._prefetched
+    assert len(started) == 1 and not gitrun._prefetched
     out = capsys.readouterr().out
     assert json.loads(out)["summary"]["ai_commits"] == 2 if "json" in argv else "AI" in out

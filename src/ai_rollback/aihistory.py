@@ -19,14 +19,22 @@ from dataclasses import dataclass, field
 from json.encoder import encode_basestring
 from typing import IO
 
-from ai_rollback import classify, gitio
+from ai_rollback import classify
+from ai_rollback.git.log import (
+    MESSAGE,
+    NFIELDS,
+    PARENTS,
+    SHA,
+    TITLE,
+    LogCommit,
+    iter_listed,
+    iter_log,
+    iter_rows,
+)
+from ai_rollback.git.run import Git
 from ai_rollback.gitconfig import GitSettings
 from ai_rollback.message import Trailer, parse_trailers
 from ai_rollback.rules import split_files
-
-#: %H %P %an %ae %ce %s %B: no diff.
-SUMMARY_FORMAT = gitio.SUMMARY_FORMAT
-FIELDS = 7
 
 
 @dataclass(slots=True)
@@ -128,45 +136,26 @@ def _ai_facts(trailers: list[Trailer]) -> tuple[str | None, list[str]]:
     return classify.model_of(trailers), split_files(files)
 
 
-def subject_of(message: str) -> str:
-    """git's %s: the title paragraph, its lines joined by spaces."""
-    title = message.lstrip("\n").split("\n\n", 1)[0]
-    if "\n" not in title:
-        return title.strip()
-    return " ".join(line.strip() for line in title.split("\n") if line.strip())
-
-
 class Reader:
     """Turns ``git log`` output into classified entries."""
 
-    def __init__(self, git: gitio.Git, detection: classify.Detection, settings: GitSettings) -> None:
+    def __init__(self, git: Git, detection: classify.Detection, settings: GitSettings) -> None:
         self.git = git
         self.detection = detection
         self.settings = settings
         self._human = detection.human_label + ":"
 
-    def classify(self, fields: list[str]) -> Entry:
-        """``fields``: %H, %P, %an, %ae, %ce, %s, %B."""
-        sha, parents, author, email, cemail, subject, body = fields
-        if " " in parents.strip():
-            return Entry(sha, "merge", None, subject, [])
+    def classify(self, commit: LogCommit) -> Entry:
+        subject = commit.title
+        if commit.is_merge:
+            return Entry(commit.sha, "merge", None, subject, [])
         if "convention" in self.detection.enabled and subject.startswith(self._human):
-            return Entry(sha, "human", None, subject, None)
-        trailers = self.trailers(body)
-        found = classify.classify(
-            parents=1,
-            subject=subject,
-            message=body,
-            author_name=author,
-            author_email=email,
-            committer_email=cemail,
-            detection=self.detection,
-            trailers=trailers,
-        )
+            return Entry(commit.sha, "human", None, subject, None)
+        found, trailers = classify.classify_stored(commit, self.detection, self.settings)
         files = None
         if found.kind == "ai":
             files = _ai_facts(trailers)[1] or None
-        return Entry(sha, found.kind, found.model, subject, files)
+        return Entry(commit.sha, found.kind, found.model, subject, files)
 
     def trailers(self, body: str) -> list[Trailer]:
         """The trailers of a stored message, read as ai-revert reads them."""
@@ -174,52 +163,21 @@ class Reader:
         return parse_trailers(body, s.parse_comment, s.separators, s.configured)
 
     def entries(self, revisions: Sequence[str], numstat: bool) -> Iterator[Entry]:
-        args = ["log", "-z", SUMMARY_FORMAT, *gitio.STABLE_LOG]
-        if numstat:
-            args += ["--numstat", "--no-renames"]
-        args += ["--end-of-options", *revisions, "--"]
-        tokens = self.git.stream_records(*args)
-        pending: bytes | None = None
-        while True:
-            first = pending if pending is not None else next(tokens, None)
-            pending = None
-            if first is None:
-                return
-            rest = list(_take(tokens, FIELDS - 1))
-            if len(rest) < FIELDS - 1:
-                return
-            entry = self.classify([gitio._decode(first)] + [gitio._decode(t) for t in rest])
-            lines = 0
-            paths: list[str] = []
-            for token in tokens:
-                stat = token[1:] if token.startswith(b"\n") else token
-                parts = stat.split(b"\t", 2)
-                if len(parts) == 3 and (parts[0].isdigit() or parts[0] == b"-"):
-                    lines += sum(int(p) for p in parts[:2] if p.isdigit())
-                    paths.append(gitio._decode(parts[2]))
-                    continue
-                pending = token
-                break
-            entry.lines = lines
+        options = ("--numstat", "--no-renames") if numstat else ("--name-status", "--no-renames")
+        for commit in iter_log(self.git, revisions, *options):
+            entry = self.classify(commit)
+            entry.lines = commit.lines or 0
             if entry.files is None or entry.kind != "ai":
-                entry.files = paths
+                entry.files = commit.paths
             yield entry
 
 
-def _take(iterator: Iterator[bytes], n: int) -> Iterator[bytes]:
-    for _ in range(n):
-        item = next(iterator, None)
-        if item is None:
-            return
-        yield item
-
-
-def resolve_files(git: gitio.Git, entries: list[Entry]) -> None:
+def resolve_files(git: Git, entries: list[Entry]) -> None:
     """Changed paths of AI commits that list none (other tools' commits), in one git call."""
     missing = {e.sha: e for e in entries if e.kind == "ai" and e.files is None}
     if not missing:
         return
-    for commit in gitio.iter_listed(git, list(missing)):
+    for commit in iter_listed(git, list(missing)):
         entry = missing.get(commit.sha)
         if entry is not None:
             entry.files = list(commit.paths)
@@ -340,7 +298,6 @@ def _scan(
     convention = "convention" in reader.detection.enabled
     fmt = output.fmt
     json_tail = (', "release": ' + _quote(release) + "}").encode() if release is not None else b"}"
-    args = gitio.summary_log_args(revisions)
     plain = _PLAIN.search
     humans = 0
     lines: list[bytes] = []
@@ -359,15 +316,12 @@ def _scan(
     else:
         human_line = plain_line = b"%.10s  human  " + b"-".ljust(24) + b" %s\n"
     append = lines.append
-    leftover: list[bytes] = []
-    for batch in reader.git.stream_batches(*args):
-        tokens = leftover + batch if leftover else batch
-        usable = len(tokens) - len(tokens) % FIELDS
+    for tokens in iter_rows(reader.git, revisions):
         for i, sha, parents, subject in zip(
-            range(0, usable, FIELDS),
-            tokens[0:usable:FIELDS],
-            tokens[1:usable:FIELDS],
-            tokens[5:usable:FIELDS],
+            range(0, len(tokens), NFIELDS),
+            tokens[SHA::NFIELDS],
+            tokens[PARENTS::NFIELDS],
+            tokens[TITLE::NFIELDS],
             strict=True,
         ):
             if convention and subject.startswith(human) and b" " not in parents:
@@ -382,7 +336,9 @@ def _scan(
                     drain()
                 continue
             if convention and subject.startswith(ai) and b" " not in parents and fmt != "markdown":
-                model, files = _ai_facts(reader.trailers(tokens[i + 6].decode("utf-8", "surrogateescape")))
+                model, files = _ai_facts(
+                    reader.trailers(tokens[i + MESSAGE].decode("utf-8", "surrogateescape"))
+                )
                 if files:  # the common case: our convention, Files listed; no object needed
                     seg.commits += 1
                     seg.ai += 1
@@ -408,12 +364,10 @@ def _scan(
                         drain()
                     continue
             drain()
-            fields = [t.decode("utf-8", "surrogateescape") for t in tokens[i : i + FIELDS]]
-            entry = reader.classify(fields)
+            entry = reader.classify(LogCommit.from_tokens(tokens[i : i + NFIELDS]))
             entry.release = release
             seg.add(entry)
             output.add(entry)
-        leftover = tokens[usable:]
     drain()
     seg.commits += humans
     seg.human += humans

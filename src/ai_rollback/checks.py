@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 
-from ai_rollback import gitio, message, report, rules
+from ai_rollback import message, report, rules
 from ai_rollback.errors import UsageError
+from ai_rollback.git.log import LogCommit, iter_listed, iter_log
+from ai_rollback.git.run import Git
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
 ZERO_CHARS = frozenset("0")
 
 
-def judge_commit(commit: gitio.LogCommit, config: Config, settings: GitSettings) -> report.Checked:
+def judge_commit(commit: LogCommit, config: Config, settings: GitSettings) -> report.Checked:
     text = commit.message
     trailers = message.parse_trailers(text, settings.parse_comment, settings.separators, settings.configured)
     lines = text.split("\n")
@@ -39,9 +41,9 @@ def judge_commit(commit: gitio.LogCommit, config: Config, settings: GitSettings)
 
 
 def check_revisions(
-    git: gitio.Git, revisions: Sequence[str], config: Config, settings: GitSettings
+    git: Git, revisions: Sequence[str], config: Config, settings: GitSettings
 ) -> Iterator[report.Checked]:
-    for commit in gitio.iter_log(git, revisions):
+    for commit in iter_log(git, revisions):
         yield judge_commit(commit, config, settings)
 
 
@@ -64,7 +66,7 @@ def parse_ref_lines(text: str, fields: int) -> list[list[str]]:
     return updates
 
 
-def _commit_of(git: gitio.Git, sha: str) -> str | None:
+def _commit_of(git: Git, sha: str) -> str | None:
     """The commit an object peels to (tags), or None for trees/blobs/missing objects."""
     code, out, _ = git.run_full(
         "rev-parse", "--verify", "--quiet", "--end-of-options", sha + "^{commit}", check=False
@@ -72,7 +74,7 @@ def _commit_of(git: gitio.Git, sha: str) -> str | None:
     return out.decode().strip() if code == 0 else None
 
 
-def push_revisions(git: gitio.Git, updates: Iterable[Sequence[str]], remote: str | None) -> list[str]:
+def push_revisions(git: Git, updates: Iterable[Sequence[str]], remote: str | None) -> list[str]:
     """Revision arguments selecting the commits a pre-push update sends.
 
     ``updates`` are pre-push stdin lines ``LOCAL_REF LOCAL_SHA REMOTE_REF
@@ -102,7 +104,7 @@ def push_revisions(git: gitio.Git, updates: Iterable[Sequence[str]], remote: str
     return _rev_list(git, tips, exclude)
 
 
-def _remote_name(git: gitio.Git, remote: str | None) -> str | None:
+def _remote_name(git: Git, remote: str | None) -> str | None:
     """The configured remote ``remote`` names: itself, or the remote whose URL it is."""
     if not remote or remote.startswith("-"):
         return None
@@ -119,7 +121,7 @@ def _remote_name(git: gitio.Git, remote: str | None) -> str | None:
     return name
 
 
-def receive_revisions(git: gitio.Git, updates: Iterable[Sequence[str]]) -> list[str]:
+def receive_revisions(git: Git, updates: Iterable[Sequence[str]]) -> list[str]:
     """Commits a pre-receive update brings that the repository has on no ref yet."""
     tips = []
     for _old, new, _ref in updates:
@@ -131,12 +133,12 @@ def receive_revisions(git: gitio.Git, updates: Iterable[Sequence[str]]) -> list[
     return _rev_list(git, tips, ["--all"]) if tips else []
 
 
-def _rev_list(git: gitio.Git, tips: Sequence[str], exclude: Sequence[str]) -> list[str]:
+def _rev_list(git: Git, tips: Sequence[str], exclude: Sequence[str]) -> list[str]:
     """Commits reachable from ``tips`` and from none of ``exclude``, newest first."""
     return git.run("rev-list", *tips, "--not", *exclude, "--").decode().split()
 
 
-def pre_commit_push_revisions(git: gitio.Git, env: Mapping[str, str]) -> list[str] | None:
+def pre_commit_push_revisions(git: Git, env: Mapping[str, str]) -> list[str] | None:
     """The commits to check when pre-commit runs the pre-push stage; None when not under it.
 
     pre-commit hands over only the first pushed ref (``PRE_COMMIT_FROM_REF`` /
@@ -155,10 +157,10 @@ def pre_commit_push_revisions(git: gitio.Git, env: Mapping[str, str]) -> list[st
 
 
 def check_commits(
-    git: gitio.Git, shas: Sequence[str], config: Config, settings: GitSettings
+    git: Git, shas: Sequence[str], config: Config, settings: GitSettings
 ) -> list[report.Checked]:
     """Judge the given commits (streamed through ``git log --no-walk``)."""
-    return [judge_commit(commit, config, settings) for commit in gitio.iter_listed(git, shas)]
+    return [judge_commit(commit, config, settings) for commit in iter_listed(git, shas)]
 
 
 def stdin_text() -> str:
@@ -169,6 +171,6 @@ def stdin_text() -> str:
     return sys.stdin.buffer.read().decode("utf-8", "surrogateescape")
 
 
-def server_git(cwd: str | None = None) -> gitio.Git:
+def server_git(cwd: str | None = None) -> Git:
     """git for a server-side hook: keep the quarantine variables receive-pack sets."""
-    return gitio.Git(cwd or os.getcwd())
+    return Git(cwd or os.getcwd())

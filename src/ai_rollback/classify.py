@@ -132,7 +132,7 @@ def model_of(trailers: list[Trailer]) -> str | None:
 
 
 class StoredCommit(Protocol):
-    """What :func:`classify_stored` reads of a commit (``gitio.RichCommit`` has it)."""
+    """What :func:`classify_stored` reads of a commit (``LogCommit`` has it)."""
 
     @property
     def parents(self) -> list[str]: ...

@@ -11,10 +11,12 @@ import sys
 
 import click
 
-from ai_rollback import __version__, checks, gitio, hook, report, tagging
+from ai_rollback import __version__, checks, hook, report, tagging
 from ai_rollback import config as project_config
 from ai_rollback.entry import guarded
 from ai_rollback.errors import CHECK_FAILED, OK, USAGE, UsageError
+from ai_rollback.git.repo import open_repository, open_repository_fast
+from ai_rollback.git.run import Git, check_rev_arg
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -93,7 +95,7 @@ def _fix_file(path: str) -> None:
 
 
 def _check_range(range_: str, fmt: str) -> int:
-    repo = gitio.open_repository()
+    repo = open_repository()
     settings = hook.git_settings(repo.paths())
     config = project_config.load(repo.root, os.path.join(repo.common_dir, "ai-rollback"))
     results = list(checks.check_revisions(repo.git, [range_], config, settings))
@@ -160,7 +162,7 @@ def pre_push(remote: str | None, url: str | None) -> int:
       ai-rollback pre-push origin git@example.com:team/app.git < refs
     """
     ctx = hook.load_context()
-    git = gitio.Git(os.getcwd())
+    git = Git(os.getcwd())
     revisions = checks.pre_commit_push_revisions(git, os.environ)
     if revisions is None:
         updates = checks.parse_ref_lines(checks.stdin_text(), 4)
@@ -190,7 +192,7 @@ def _release_tags_pushed(ctx: hook.Context, updates: Sequence[Sequence[str]], re
     ]
     if mode == "off" or not tags:
         return OK
-    repo = gitio.open_repository_fast()
+    repo = open_repository_fast()
     tagger = tagging.Tagger(repo, ctx.config, ctx.settings)
     pushed = set(tags)
     problems = []
@@ -266,7 +268,7 @@ def install(hooks: tuple[str, ...], force: bool) -> int:
     """
     from ai_rollback import install as installer
 
-    for line in installer.install(gitio.open_repository(), hooks, force):
+    for line in installer.install(open_repository(), hooks, force):
         click.echo(line)
     return OK
 
@@ -288,7 +290,7 @@ def uninstall(hooks: tuple[str, ...]) -> int:
     """
     from ai_rollback import install as installer
 
-    done = installer.uninstall(gitio.open_repository(), hooks)
+    done = installer.uninstall(open_repository(), hooks)
     for line in done or ["nothing to remove: no ai-rollback hooks are installed"]:
         click.echo(line)
     return OK
@@ -309,7 +311,7 @@ def init(repo_url: str | None, rev: str | None) -> int:
     """
     from ai_rollback import initcmd
 
-    repo = gitio.open_repository()
+    repo = open_repository()
     if repo.work_tree is None:
         raise UsageError("init needs a work tree; this repository is bare")
     done, snippet = initcmd.init(repo.work_tree, repo_url or initcmd.REPO_URL, rev)
@@ -339,7 +341,7 @@ def show_config() -> int:
 
 
 def _tagger() -> tagging.Tagger:
-    repo = gitio.open_repository_fast()
+    repo = open_repository_fast()
     settings = hook.git_settings(repo.paths())
     config = project_config.load(repo.root, os.path.join(repo.common_dir, "ai-rollback"))
     return tagging.Tagger(repo, config, settings)
@@ -482,7 +484,7 @@ def log_command(range_: str | None, fmt: str, by: str | None, with_lines: bool) 
     tagger = _tagger()
     git = tagger.git
     text = range_ or "HEAD"
-    gitio.check_rev_arg(text, "range")
+    check_rev_arg(text, "range")
     code, out, _ = git.run_full(
         "rev-parse", "--revs-only", "--end-of-options", *text.split(), "--", check=False
     )
@@ -739,7 +741,7 @@ def _revert(
         raise UsageError("--squash and --no-commit do not go together (--no-commit is always one change)")
     if no_commit and incident:
         raise UsageError("--incident tags a commit; with --no-commit there is none yet")
-    repo = gitio.open_repository_fast()
+    repo = open_repository_fast()
     settings = hook.git_settings(repo.paths())
     config = project_config.load(repo.root, os.path.join(repo.common_dir, "ai-rollback"))
     if range_ is not None and from_tag is not None:

@@ -90,10 +90,11 @@ def _prefetch_log(args: Sequence[str]) -> None:
         return
     text = positional[0] if positional else "HEAD"
     try:
-        from ai_rollback import gitio
+        from ai_rollback.git.log import log_args
+        from ai_rollback.git.run import Git, check_rev_arg, prefetch
 
-        gitio.check_rev_arg(text, "range")
-        gitio.prefetch(gitio.Git(os.getcwd()), gitio.summary_log_args(text.split()))
+        check_rev_arg(text, "range")
+        prefetch(Git(os.getcwd()), log_args(text.split()))
     except Exception:  # the command itself will say what is wrong
         return
 

@@ -17,8 +17,11 @@ import os
 import sys
 
 from ai_rollback import config as project_config
-from ai_rollback import gitconfig, gitio, message, report, rules
+from ai_rollback import gitconfig, message, report, rules
 from ai_rollback.errors import CHECK_FAILED, OK, GitError, UsageError
+from ai_rollback.git.objects import EMPTY_TREE_SHA1, EMPTY_TREE_SHA256
+from ai_rollback.git.repo import read_head
+from ai_rollback.git.run import config_regexp, spawn, staged_paths
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -51,7 +54,7 @@ def git_settings(paths: RepoPaths | None) -> GitSettings:
     try:
         return gitconfig.read_settings(paths)
     except gitconfig.Unsupported:
-        pairs = gitconfig.parse_get_regexp_z(gitio.config_regexp(gitconfig.WANTED_REGEX))
+        pairs = gitconfig.parse_get_regexp_z(config_regexp(gitconfig.WANTED_REGEX))
         return gitconfig.settings_from_pairs(pairs)
 
 
@@ -229,7 +232,7 @@ def commit_kind(ctx: Context) -> CommitKind:
         return CommitKind()
     if len(fields) < 2:
         return CommitKind()
-    current = gitio.read_head(ctx.paths) or "-"
+    current = read_head(ctx.paths) or "-"
     if fields[1] != current:
         return CommitKind()  # left over from a commit that did not happen
     if fields[0] == "amend" and len(fields) >= 3:
@@ -238,7 +241,7 @@ def commit_kind(ctx: Context) -> CommitKind:
 
 
 def staged_changes(ctx: Context) -> list[str]:
-    return gitio.staged_paths(commit_kind(ctx).base)
+    return staged_paths(commit_kind(ctx).base)
 
 
 def amended_changes(ctx: Context) -> list[str] | None:
@@ -250,12 +253,12 @@ def amended_changes(ctx: Context) -> list[str] | None:
     if commit_kind(ctx).known:
         return None
     try:
-        return gitio.staged_paths("HEAD~1")
+        return staged_paths("HEAD~1")
     except GitError:
-        head = gitio.read_head(ctx.paths) if ctx.paths else None
+        head = read_head(ctx.paths) if ctx.paths else None
         if head is None:
             return None
-        return gitio.staged_paths(gitio.EMPTY_TREE_SHA256 if len(head) == 64 else gitio.EMPTY_TREE_SHA1)
+        return staged_paths(EMPTY_TREE_SHA256 if len(head) == 64 else EMPTY_TREE_SHA1)
 
 
 def _rejected_copy(ctx: Context, raw: str) -> str | None:
@@ -373,13 +376,13 @@ def _record_commit_kind(ctx: Context, state_dir: str, source: str | None, obj: s
     """Tell the commit-msg hook whether this commit amends HEAD, and on what base."""
     argv = _commit_argv()
     amend = _is_amend(argv) if argv is not None else (source == "commit" and obj == "HEAD")
-    head = (gitio.read_head(ctx.paths) if ctx.paths else None) or "-"
+    head = (read_head(ctx.paths) if ctx.paths else None) or "-"
     line = f"new {head}\n" if argv is not None else ""
     if amend:
-        code, out, _ = gitio.spawn(["log", "-1", "--format=%H %P", "HEAD", "--"])
+        code, out, _ = spawn(["log", "-1", "--format=%H %P", "HEAD", "--"])
         fields = out.decode("ascii", "replace").split() if code == 0 else []
         if fields:
-            empty = gitio.EMPTY_TREE_SHA256 if len(fields[0]) == 64 else gitio.EMPTY_TREE_SHA1
+            empty = EMPTY_TREE_SHA256 if len(fields[0]) == 64 else EMPTY_TREE_SHA1
             base = fields[1] if len(fields) > 1 else empty
             line = f"amend {fields[0]} {base} {'merge' if len(fields) > 2 else '-'}\n"
     if line:

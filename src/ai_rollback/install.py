@@ -22,7 +22,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from ai_rollback.gitio import Repository
+    from ai_rollback.git.repo import Repository
 
 MARKER = "# ai-rollback-managed-hook:"
 BACKUP_SUFFIX = ".pre-ai-rollback"

@@ -31,9 +31,23 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from ai_rollback import classify, gitio, plan
+from ai_rollback import classify, plan
 from ai_rollback.config import Config
 from ai_rollback.errors import AiRollbackError, CheckFailed, GitError, UsageError
+from ai_rollback.git.log import STABLE_LOG, iter_patches, iter_topo
+from ai_rollback.git.objects import (
+    EMPTY_TREE_SHA1,
+    EMPTY_TREE_SHA256,
+    TREE_MODE,
+    CatFile,
+    Entry,
+    ObjectWriter,
+    TreeEditor,
+    Trees,
+    merge_tree,
+)
+from ai_rollback.git.repo import Repository
+from ai_rollback.git.run import Git, check_rev_arg
 from ai_rollback.gitconfig import GitSettings
 
 JOURNAL = "journal.json"
@@ -93,7 +107,7 @@ def _crash_point(name: str) -> None:
 # --------------------------------------------------------------------------
 
 
-def current_branch(repo: gitio.Repository) -> tuple[str, str]:
+def current_branch(repo: Repository) -> tuple[str, str]:
     """``(refs/heads/<branch>, tip)``; refuses detached HEAD, an unborn branch, a bare repo."""
     if repo.work_tree is None:
         raise Refused("this repository has no work tree (bare); ai-revert works in a checkout")
@@ -121,7 +135,7 @@ IN_PROGRESS = {
 }
 
 
-def check_idle(repo: gitio.Repository) -> None:
+def check_idle(repo: Repository) -> None:
     for name, what in IN_PROGRESS.items():
         if os.path.exists(os.path.join(repo.git_dir, name)):
             raise Refused(
@@ -140,12 +154,12 @@ def check_idle(repo: gitio.Repository) -> None:
 # --------------------------------------------------------------------------
 
 
-def resolve_range(git: gitio.Git, range_text: str, head: str) -> tuple[list[str], list[str]]:
+def resolve_range(git: Git, range_text: str, head: str) -> tuple[list[str], list[str]]:
     """Commits of the range (newest first) and its boundary commits.
 
     Every revision form ``git rev-list`` accepts; nothing starting with '-' is an option.
     """
-    gitio.check_rev_arg(range_text, "range")
+    check_rev_arg(range_text, "range")
     code, out, _ = git.run_full(
         "rev-list", "--boundary", "--end-of-options", *range_text.split(), "--", check=False
     )
@@ -192,7 +206,7 @@ def resolve_range(git: gitio.Git, range_text: str, head: str) -> tuple[list[str]
 
 
 def gather(
-    git: gitio.Git,
+    git: Git,
     in_range: set[str],
     head: str,
     boundary: Sequence[str],
@@ -202,20 +216,20 @@ def gather(
     detection = classify.detection_from(config)
     commits: list[plan.Commit] = []
     revs = [head, "--not", *boundary] if boundary else [head]
-    for index, rich in enumerate(gitio.iter_rich(git, revs)):
-        found, trailers = classify.classify_stored(rich, detection, settings)
-        reverts = classify.reverted_targets(rich.message, trailers)
+    for index, stored in enumerate(iter_topo(git, revs)):
+        found, trailers = classify.classify_stored(stored, detection, settings)
+        reverts = classify.reverted_targets(stored.message, trailers)
         commits.append(
             plan.Commit(
                 index=index,
-                sha=rich.sha,
-                parents=rich.parents,
-                subject=rich.subject,
+                sha=stored.sha,
+                parents=stored.parents,
+                subject=stored.subject,
                 kind=found.kind,
                 reason=found.reason,
                 model=found.model,
-                in_range=rich.sha in in_range,
-                paths=rich.changes,
+                in_range=stored.sha in in_range,
+                paths=stored.changes,
                 reverts=reverts,
             )
         )
@@ -223,7 +237,7 @@ def gather(
 
 
 def tracker_for(
-    git: gitio.Git, commits: Sequence[plan.Commit]
+    git: Git, commits: Sequence[plan.Commit]
 ) -> Callable[[set[int], dict[tuple[int, str], int]], dict[tuple[int, int], set[str]]]:
     """The planner's ``track`` callback: diffs of the commits touching those files, one git call."""
     index_of = {c.sha: c.index for c in commits}
@@ -254,7 +268,7 @@ def tracker_for(
                 if p in index_of:
                     children[index_of[p]] = children.get(index_of[p], 0) + 1
         tracker.expect_children(children)
-        patches = gitio.iter_patches(git, [c.sha for c in touching])
+        patches = iter_patches(git, [c.sha for c in touching])
         for c in commits:
             parents = [index_of.get(p) for p in c.parents]
             if c.sha in wanted:
@@ -276,13 +290,13 @@ def tracker_for(
     return track
 
 
-def path_selection(git: gitio.Git, range_text: str, paths: Sequence[str]) -> set[str] | None:
+def path_selection(git: Git, range_text: str, paths: Sequence[str]) -> set[str] | None:
     if not paths:
         return None
     out = git.run(
         "log",
         "--format=%H",
-        *gitio.STABLE_LOG,
+        *STABLE_LOG,
         "--no-renames",
         "--end-of-options",
         *range_text.split(),
@@ -383,7 +397,7 @@ class Built:
     empty: list[plan.Commit]  # already undone by later commits: nothing to revert
 
 
-def commit_trees(git: gitio.Git, shas: Sequence[str]) -> dict[str, str]:
+def commit_trees(git: Git, shas: Sequence[str]) -> dict[str, str]:
     """Tree of each commit, in one ``git log --no-walk`` per thousand."""
     trees: dict[str, str] = {}
     unique = list(dict.fromkeys(shas))
@@ -392,7 +406,7 @@ def commit_trees(git: gitio.Git, shas: Sequence[str]) -> dict[str, str]:
             "log",
             "--no-walk=unsorted",
             "--format=%H %T",
-            *gitio.STABLE_LOG,
+            *STABLE_LOG,
             *unique[start : start + 1000],
             "--",
         )
@@ -419,7 +433,7 @@ def _ancestors(path: bytes) -> list[bytes]:
 
 
 def _fast_revert(
-    editor: gitio.TreeEditor, trees: gitio.Trees, base: str, theirs: str | None, commit: plan.Commit
+    editor: TreeEditor, trees: Trees, base: str, theirs: str | None, commit: plan.Commit
 ) -> bool:
     """Revert by replacing entries when no path of the commit changed since (what a merge gives).
 
@@ -430,19 +444,19 @@ def _fast_revert(
     """
     if any(status[:1] in "RC" for status, _o, _n in commit.paths):
         return False
-    changes: list[tuple[bytes, gitio.Entry | None]] = []
+    changes: list[tuple[bytes, Entry | None]] = []
     for path in _changed_paths(commit):
         old = trees.lookup(base, path)
         ours = editor.get(path)
         if ours != old:
             return False
         new = trees.lookup(theirs, path)
-        if any(e is not None and e[0] == gitio.TREE_MODE for e in (old, new, ours)):
+        if any(e is not None and e[0] == TREE_MODE for e in (old, new, ours)):
             return False
         if new is not None and old is None:
             for directory in _ancestors(path):
                 there = editor.get(directory)
-                if there is not None and there[0] != gitio.TREE_MODE:
+                if there is not None and there[0] != TREE_MODE:
                     return False  # a file (or link) of ours sits where the directory must go
                 if trees.is_dir(base, directory) and not editor.has_dir(directory):
                     return False
@@ -453,8 +467,8 @@ def _fast_revert(
 
 
 def build(
-    git: gitio.Git,
-    writer: gitio.ObjectWriter,
+    git: Git,
+    writer: ObjectWriter,
     tip_tree: str,
     commits: Sequence[plan.Commit],
     empty_tree: str,
@@ -471,9 +485,9 @@ def build(
     trees_out: list[str] = []
     reverted: list[plan.Commit] = []
     empty: list[plan.Commit] = []
-    cat = gitio.CatFile(git)
-    trees = gitio.Trees(cat, 32 if len(tip_tree) == 64 else 20)
-    editor = gitio.TreeEditor(trees, tip_tree)
+    cat = CatFile(git)
+    trees = Trees(cat, 32 if len(tip_tree) == 64 else 20)
+    editor = TreeEditor(trees, tip_tree)
     current = tip_tree
     try:
         for number, commit in enumerate(commits, 1):
@@ -488,7 +502,7 @@ def build(
                 )
                 ours = writer.commit(ours_tree, [commit.sha], ident, ident, "ai-rollback: ours\n")
                 scaffolding += [theirs, ours]
-                merged = gitio.merge_tree(git, ours, theirs)
+                merged = merge_tree(git, ours, theirs)
                 if not merged.clean:
                     raise Conflict(
                         f"reverting {commit.sha[:10]} ({commit.subject}) conflicts in "
@@ -498,7 +512,7 @@ def build(
                         or "revert it by hand: git revert " + commit.sha[:10],
                     )
                 result = merged.tree
-                editor = gitio.TreeEditor(trees, result)
+                editor = TreeEditor(trees, result)
             if result is None:  # squash: only the last tree matters; emptiness is decided at the end
                 reverted.append(commit)
             elif result == current:
@@ -524,11 +538,11 @@ def build(
 # --------------------------------------------------------------------------
 
 
-def journal_path(repo: gitio.Repository) -> str:
+def journal_path(repo: Repository) -> str:
     return os.path.join(repo.git_dir, "ai-rollback", JOURNAL)
 
 
-def write_journal(repo: gitio.Repository, data: dict[str, object]) -> None:
+def write_journal(repo: Repository, data: dict[str, object]) -> None:
     path = journal_path(repo)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     tmp = path + ".tmp"
@@ -539,7 +553,7 @@ def write_journal(repo: gitio.Repository, data: dict[str, object]) -> None:
     os.replace(tmp, path)
 
 
-def read_journal(repo: gitio.Repository) -> dict[str, object] | None:
+def read_journal(repo: Repository) -> dict[str, object] | None:
     try:
         with open(journal_path(repo), encoding="utf-8") as f:
             data = json.load(f)
@@ -550,55 +564,39 @@ def read_journal(repo: gitio.Repository) -> dict[str, object] | None:
     return data if isinstance(data, dict) else None
 
 
-def drop_journal(repo: gitio.Repository) -> None:
+def drop_journal(repo: Repository) -> None:
     try:
         os.unlink(journal_path(repo))
     except FileNotFoundError:
         pass
 
 
-def _critical_run(git: gitio.Git, *args: str, input: bytes | None = None) -> tuple[int, bytes, bytes]:
-    """Run git shielded from the terminal's Ctrl-C (own process group): it always completes."""
-    import subprocess
-
-    done = subprocess.run(
-        git._argv(args),
-        cwd=git.cwd,
-        env=git.env,
-        input=input,
-        capture_output=True,
-        check=False,
-        process_group=0,
-    )
-    return done.returncode, done.stdout, done.stderr
-
-
-def _ref_value(git: gitio.Git, ref: str) -> str | None:
+def _ref_value(git: Git, ref: str) -> str | None:
     code, out, _ = git.run_full("rev-parse", "--verify", "-q", ref, check=False)
     return out.decode().strip() if code == 0 else None
 
 
-def _tree_of(git: gitio.Git, commit: str) -> str:
+def _tree_of(git: Git, commit: str) -> str:
     return git.text("rev-parse", f"{commit}^{{tree}}")
 
 
-def _index_tree(git: gitio.Git) -> str | None:
+def _index_tree(git: Git) -> str | None:
     code, out, _ = git.run_full("write-tree", check=False)
     return out.decode().strip() if code == 0 else None
 
 
-def sync_work_tree(git: gitio.Git, old: str, new: str) -> None:
+def sync_work_tree(git: Git, old: str, new: str) -> None:
     """Move index and work tree from ``old`` to ``new``, keeping unrelated local changes.
 
     ``git read-tree -m -u``: it refuses, and changes nothing, rather than
     overwrite a local change or an untracked file.
     """
-    code, _, err = _critical_run(git, "read-tree", "-m", "-u", old, new)
+    code, _, err = git.run_shielded("read-tree", "-m", "-u", old, new)
     if code != 0:
         raise git.error(["read-tree"], code, err)
 
 
-def finish_work_tree(git: gitio.Git, old: str, new: str, work_tree: str) -> None:
+def finish_work_tree(git: Git, old: str, new: str, work_tree: str) -> None:
     """Bring index and work tree to ``new`` after a run died while moving them.
 
     A changed path may hold its old or its new content; it is set to the new
@@ -639,11 +637,11 @@ def finish_work_tree(git: gitio.Git, old: str, new: str, work_tree: str) -> None
     keep = [p for p, _o, n in entries if n.strip("0")]
     gone = [p for p, _o, n in entries if not n.strip("0")]
     if keep:
-        code, _, err = _critical_run(git, "checkout", new, "--", *keep)
+        code, _, err = git.run_shielded("checkout", new, "--", *keep)
         if code != 0:
             raise git.error(["checkout"], code, err)
     if gone:
-        _critical_run(git, "rm", "-q", "--cached", "--ignore-unmatch", "--", *gone)
+        git.run_shielded("rm", "-q", "--cached", "--ignore-unmatch", "--", *gone)
         for path in gone:
             try:
                 os.unlink(os.path.join(work_tree, path))
@@ -651,7 +649,7 @@ def finish_work_tree(git: gitio.Git, old: str, new: str, work_tree: str) -> None
                 pass
 
 
-def recover(repo: gitio.Repository) -> str | None:
+def recover(repo: Repository) -> str | None:
     """Finish or roll back an ai-revert that was interrupted; returns what was done."""
     data = read_journal(repo)
     if data is None:
@@ -664,12 +662,12 @@ def recover(repo: gitio.Repository) -> str | None:
     work_tree = repo.root
     if data.get("phase") == "rolling-back":
         if current == new:
-            _critical_run(git, "update-ref", "-m", "ai-revert: roll back", ref, old, new)
+            git.run_shielded("update-ref", "-m", "ai-revert: roll back", ref, old, new)
         if _index_tree(git) == _tree_of(git, new):
             finish_work_tree(git, new, old, work_tree)
         previous = data.get("orig_head")
         if isinstance(previous, str) and previous:
-            _critical_run(git, "update-ref", "--no-deref", "ORIG_HEAD", previous)
+            git.run_shielded("update-ref", "--no-deref", "ORIG_HEAD", previous)
         drop_journal(repo)
         return "finished rolling back an interrupted ai-revert: everything is as it was before it"
     if mode == "no-commit":
@@ -691,7 +689,7 @@ def recover(repo: gitio.Repository) -> str | None:
         )
     if _index_tree(git) != _tree_of(git, new):
         finish_work_tree(git, old, new, work_tree)
-    _critical_run(git, "update-ref", "--no-deref", "ORIG_HEAD", old)
+    git.run_shielded("update-ref", "--no-deref", "ORIG_HEAD", old)
     drop_journal(repo)
     extra = f" and tag {tag}" if tag else ""
     return (
@@ -719,7 +717,7 @@ def interrupts_deferred() -> Iterator[list[bool]]:
         signal.signal(signal.SIGINT, previous)
 
 
-def local_overlap(git: gitio.Git, old: str, new: str, work_tree: str) -> list[str]:
+def local_overlap(git: Git, old: str, new: str, work_tree: str) -> list[str]:
     """What git itself would refuse to overwrite when moving index and work tree to ``new``.
 
     A dry run (``read-tree -m -u -n``) of the very update the apply makes: local
@@ -747,7 +745,7 @@ class Runner:
 
     def __init__(
         self,
-        repo: gitio.Repository,
+        repo: Repository,
         config: Config,
         settings: GitSettings,
         confirm: Callable[[plan.Plan], bool] | None = None,
@@ -800,9 +798,9 @@ class Runner:
             return outcome
         if self.confirm is not None and not self.confirm(the_plan):
             raise CheckFailed("not confirmed; nothing was changed")
-        writer = gitio.ObjectWriter(self._objects_dir(), self._algorithm())
+        writer = ObjectWriter(self._objects_dir(), self._algorithm())
         tip_tree = _tree_of(self.git, old)
-        empty_tree = gitio.EMPTY_TREE_SHA256 if len(old) == 64 else gitio.EMPTY_TREE_SHA1
+        empty_tree = EMPTY_TREE_SHA256 if len(old) == 64 else EMPTY_TREE_SHA1
         built = build(
             self.git,
             writer,
@@ -865,7 +863,7 @@ class Runner:
             for c in built.reverted
         ]
 
-    def _commit(self, outcome: Outcome, built: Built, options: Options, writer: gitio.ObjectWriter) -> None:
+    def _commit(self, outcome: Outcome, built: Built, options: Options, writer: ObjectWriter) -> None:
         author, committer = self._idents()
         messages = self._messages(built, options)
         trees = [built.trees[-1]] if options.squash else built.trees
@@ -932,7 +930,7 @@ class Runner:
         )
         _crash_point("after-journal")
         with interrupts_deferred() as interrupted:
-            code, _, err = _critical_run(self.git, "update-ref", "-m", reflog, "--stdin", input=transaction)
+            code, _, err = self.git.run_shielded("update-ref", "-m", reflog, "--stdin", input=transaction)
             if code != 0:
                 drop_journal(self.repo)
                 raise Refused(
@@ -947,7 +945,7 @@ class Runner:
                 self._roll_back(outcome, tip, previous_orig, saved)
                 raise
             _crash_point("after-work-tree")
-            _critical_run(self.git, "update-ref", "--no-deref", "ORIG_HEAD", outcome.old)
+            self.git.run_shielded("update-ref", "--no-deref", "ORIG_HEAD", outcome.old)
             drop_journal(self.repo)
             if interrupted[0]:
                 self._roll_back(outcome, tip, previous_orig, saved)
@@ -994,8 +992,7 @@ class Runner:
             },
         )
         tag = f"delete refs/tags/{outcome.incident_tag}\n" if outcome.incident_tag else ""
-        _critical_run(
-            self.git,
+        self.git.run_shielded(
             "update-ref",
             "-m",
             "ai-revert: roll back",
@@ -1035,7 +1032,7 @@ class Runner:
                 hint="commit or unstage them first",
             )
         message = self._messages(built, Options(range=outcome.plan.range, squash=True))[0]
-        writer = gitio.ObjectWriter(self._objects_dir(), self._algorithm())
+        writer = ObjectWriter(self._objects_dir(), self._algorithm())
         author, committer = self._idents()
         staged = writer.commit(final_tree, [outcome.old], author, committer, message)
         write_journal(
@@ -1065,7 +1062,7 @@ class Runner:
             name = f"{base}-{n}"
 
 
-def check_refname(git: gitio.Git, ref: str) -> None:
+def check_refname(git: Git, ref: str) -> None:
     code, _, _ = git.run_full("check-ref-format", ref, check=False)
     if code != 0:
         raise UsageError(

@@ -17,9 +17,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ai_rollback import classify, gitio
+from ai_rollback import classify
 from ai_rollback.config import Config
 from ai_rollback.errors import GitError, UsageError
+from ai_rollback.git.log import iter_topo
+from ai_rollback.git.objects import ObjectWriter
+from ai_rollback.git.repo import Repository
 from ai_rollback.gitconfig import GitSettings
 from ai_rollback.message import Trailer, parse_trailers
 from ai_rollback.rules import split_files
@@ -122,7 +125,7 @@ def read_range(trailers: Sequence[Trailer]) -> str | None:
 
 
 class Tagger:
-    def __init__(self, repo: gitio.Repository, config: Config, settings: GitSettings) -> None:
+    def __init__(self, repo: Repository, config: Config, settings: GitSettings) -> None:
         self.repo = repo
         self.git = repo.git
         self.config = config
@@ -226,7 +229,7 @@ class Tagger:
         )
         merges: list[str] = []
         detection = classify.detection_from(self.config)
-        for rich in gitio.iter_rich(
+        for rich in iter_topo(
             self.git, [commit, "--not", self._peel(self.git.rev_parse(previous, "release"))]
         ):
             if len(rich.parents) > 1:
@@ -274,7 +277,7 @@ class Tagger:
 
     def create(self, plan: TagPlan, message: str | None) -> list[str]:
         """Create what the plan needs, in one ref transaction; returns the tags created."""
-        writer = gitio.ObjectWriter(
+        writer = ObjectWriter(
             os.environ.get("GIT_OBJECT_DIRECTORY") or os.path.join(self.repo.common_dir, "objects"),
             self._algorithm(),
         )

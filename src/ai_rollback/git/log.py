@@ -1,0 +1,284 @@
+"""Reading history: one log format, one token parser, and the diffs of chosen commits.
+
+Every command that reads commits asks git for the same fields (:data:`FIELDS`,
+NUL-separated with ``-z``), optionally followed by each commit's changed paths
+(``--name-status``) or line counts (``--numstat``).  :func:`parse_log` turns that
+stream into :class:`LogCommit` objects; the history report's fast path reads the
+same fields straight from the byte tokens (:func:`iter_rows`), at the indices
+:data:`FIELDS` gives, and hands a row to :meth:`LogCommit.from_tokens` only when
+it needs more than the subject.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ai_rollback.errors import GitError, UsageError
+from ai_rollback.git.run import Git, check_rev_arg, decode
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Sequence
+
+#: The fields of every commit we read, in order, and git's placeholder for each.
+FIELDS = (
+    ("sha", "%H"),
+    ("parents", "%P"),
+    ("author_name", "%an"),
+    ("author_email", "%ae"),
+    ("committer_email", "%ce"),
+    ("title", "%s"),  # git's subject: the title paragraph joined into one line
+    ("message", "%B"),
+)
+NFIELDS = len(FIELDS)
+SHA, PARENTS, AUTHOR_NAME, AUTHOR_EMAIL, COMMITTER_EMAIL, TITLE, MESSAGE = range(NFIELDS)
+FORMAT = "--format=" + "%x00".join(placeholder for _name, placeholder in FIELDS)
+
+#: Options that keep user configuration (log.showRoot, log.showSignature, diff.relative,
+#: color.ui, diff.external, diff.ignoreSubmodules / submodule.*.ignore) out of output we parse.
+STABLE_LOG = (
+    "--root",
+    "--no-show-signature",
+    "--no-relative",
+    "--no-color",
+    "--no-ext-diff",
+    "--ignore-submodules=none",
+)
+
+Change = tuple[str, "str | None", "str | None"]  # (status, old path or None, new path or None)
+
+
+class LogCommit:
+    """One commit: the :data:`FIELDS`, and what ``--name-status`` / ``--numstat`` added."""
+
+    __slots__ = (
+        "author_email",
+        "author_name",
+        "changes",
+        "committer_email",
+        "lines",
+        "message",
+        "parents",
+        "sha",
+        "title",
+    )
+
+    def __init__(self, fields: Sequence[str]) -> None:
+        self.sha = fields[SHA].strip()
+        self.parents = fields[PARENTS].split()
+        self.author_name = fields[AUTHOR_NAME]
+        self.author_email = fields[AUTHOR_EMAIL]
+        self.committer_email = fields[COMMITTER_EMAIL]
+        self.title = fields[TITLE]
+        self.message = fields[MESSAGE]
+        #: (status, old path, new path); old is None for additions, new None for deletions
+        self.changes: list[Change] = []
+        #: with ``--numstat``: added plus deleted lines (binary files count none)
+        self.lines: int | None = None
+
+    @classmethod
+    def from_tokens(cls, tokens: Sequence[bytes]) -> LogCommit:
+        return cls([decode(t) for t in tokens[:NFIELDS]])
+
+    @property
+    def subject(self) -> str:
+        """The message's first line (what ``git revert`` quotes)."""
+        return self.message.split("\n", 1)[0]
+
+    @property
+    def is_merge(self) -> bool:
+        return len(self.parents) > 1
+
+    @property
+    def paths(self) -> list[str]:
+        """Every path the commit changes (a rename: both; a copy: the new one)."""
+        out: list[str] = []
+        for status, old, new in self.changes:
+            if old is not None and not status.startswith("C"):
+                out.append(old)
+            if new is not None and new != old:
+                out.append(new)
+        return out
+
+
+def _is_status(token: bytes) -> bool:
+    return 0 < len(token) <= 4 and token[:1].isupper()
+
+
+def _numstat(token: bytes) -> tuple[int, str] | None:
+    parts = token.split(b"\t", 2)
+    if len(parts) == 3 and (parts[0].isdigit() or parts[0] == b"-"):
+        return sum(int(p) for p in parts[:2] if p.isdigit()), decode(parts[2])
+    return None
+
+
+def parse_log(tokens: Iterable[bytes]) -> Iterator[LogCommit]:
+    """Parse ``git log -z FORMAT [--name-status [-M] | --numstat --no-renames]`` tokens.
+
+    The stream is the :data:`FIELDS`, each ending in NUL, then, when the commit
+    changes paths, ``LF status NUL path NUL`` (two paths for renames and copies)
+    or ``LF added TAB deleted TAB path NUL``, and more of the same.  A status is
+    1-4 characters starting with a capital letter and a numstat starts with a
+    digit or ``-``; a commit name is lower-case hex, so none can be confused.
+    """
+    current: LogCommit | None = None
+    iterator = iter(tokens)
+    while True:
+        token = next(iterator, None)
+        if token is None:
+            break
+        if current is not None:
+            extra = token[1:] if token.startswith(b"\n") else token
+            if _is_status(extra):
+                kind = sys.intern(decode(extra))
+                first = sys.intern(decode(next(iterator, b"")))
+                if kind[0] in "RC":
+                    current.changes.append((kind, first, sys.intern(decode(next(iterator, b"")))))
+                elif kind[0] == "A":
+                    current.changes.append((kind, None, first))
+                elif kind[0] == "D":
+                    current.changes.append((kind, first, None))
+                else:
+                    current.changes.append((kind, first, first))
+                continue
+            stat = _numstat(extra) if extra[:1].isdigit() or extra[:1] == b"-" else None
+            if stat is not None:
+                current.lines = (current.lines or 0) + stat[0]
+                current.changes.append(("M", stat[1], stat[1]))
+                continue
+            yield current
+        fields = [decode(token)] + [decode(next(iterator, b"")) for _ in range(NFIELDS - 1)]
+        current = LogCommit(fields)
+    if current is not None:
+        yield current
+
+
+def log_args(revisions: Sequence[str], *options: str) -> list[str]:
+    """``git log`` of ``revisions`` (after ``--end-of-options``) in :data:`FORMAT`."""
+    return ["log", "-z", FORMAT, *STABLE_LOG, *options, "--end-of-options", *revisions, "--"]
+
+
+def iter_rows(git: Git, revisions: Sequence[str]) -> Iterator[list[bytes]]:
+    """Batches of raw tokens of ``git log`` in :data:`FORMAT`, no paths: the report's fast path.
+
+    Each batch holds whole commits (a multiple of :data:`NFIELDS` tokens), so a
+    caller can read field ``k`` of every commit as ``batch[k::NFIELDS]``.
+    """
+    leftover: list[bytes] = []
+    for batch in git.stream_batches(*log_args(revisions)):
+        tokens = leftover + batch if leftover else batch
+        usable = len(tokens) - len(tokens) % NFIELDS
+        if usable:
+            yield tokens[:usable]
+        leftover = tokens[usable:]
+
+
+def iter_listed(git: Git, shas: Sequence[str], batch: int = 2000) -> Iterator[LogCommit]:
+    """The listed commits (names, not user text), in order, with their changed paths.
+
+    One streamed ``git log --no-walk`` per ``batch`` commits keeps command lines short.
+    """
+    for start in range(0, len(shas), batch):
+        args = log_args(shas[start : start + batch], "--name-status", "--no-renames", "--no-walk=unsorted")
+        yield from parse_log(git.stream_records(*args))
+
+
+def iter_log(git: Git, revisions: Sequence[str], *options: str) -> Iterator[LogCommit]:
+    """Stream the commits of ``revisions`` (newest first) with their changed paths.
+
+    ``revisions`` were typed by a user: they go after ``--end-of-options``.
+    ``options`` replace the default ``--name-status --no-renames``.
+    """
+    for rev in revisions:
+        check_rev_arg(rev, "range")
+    args = log_args(revisions, *(options or ("--name-status", "--no-renames")))
+    try:
+        yield from parse_log(git.stream_records(*args))
+    except GitError as exc:
+        if any(
+            s in exc.stderr
+            for s in (
+                "unknown revision",
+                "bad revision",
+                "ambiguous argument",
+                "Invalid revision range",
+                "invalid upstream",
+            )
+        ):
+            raise UsageError(
+                f"unknown revision or range {' '.join(revisions)!r}",
+                hint="check the names with `git log --oneline -5 <name>`",
+            ) from None
+        raise
+
+
+def iter_topo(git: Git, revisions: Sequence[str]) -> Iterator[LogCommit]:
+    """Commits of ``revisions`` (computed names, not user text), oldest first, topologically.
+
+    With renames and copies (``-M``) and, for merges, the diff against the first parent.
+    """
+    options = ("--name-status", "-M", "--topo-order", "--reverse", "--diff-merges=first-parent")
+    args = ["log", "-z", FORMAT, *STABLE_LOG, *options, *revisions, "--"]
+    yield from parse_log(git.stream_records(*args))
+
+
+PATCH_MARK = "\x01ai-rollback\x01"
+
+
+def iter_patches(git: Git, shas: Sequence[str]) -> Iterator[tuple[str, list[str]]]:
+    """``(sha, diff lines)`` of each commit (first-parent diff, ``-U0``, renames), in order."""
+    if not shas:
+        return
+    args = [
+        "-c",
+        "core.quotePath=true",
+        "log",
+        "--no-walk=unsorted",
+        f"--format={PATCH_MARK}%H",
+        "-p",
+        "-U0",
+        "-M",
+        "--diff-merges=first-parent",
+        *STABLE_LOG,
+        "--no-textconv",
+        "--src-prefix=a/",
+        "--dst-prefix=b/",
+        "--stdin",
+        "--",
+    ]
+    proc = git.popen(*args, stdin=True)
+    stdin, stdout, stderr = proc.stdin, proc.stdout, proc.stderr
+    if stdin is None or stdout is None or stderr is None:  # pragma: no cover
+        raise GitError("git's pipes are not connected")
+    import threading
+
+    def feed() -> None:
+        try:
+            stdin.write("".join(sha + "\n" for sha in shas).encode())
+            stdin.close()
+        except OSError:
+            pass
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    sha: str | None = None
+    lines: list[str] = []
+    try:
+        for raw in stdout:
+            line = decode(raw.rstrip(b"\n"))
+            if line.startswith(PATCH_MARK):
+                if sha is not None:
+                    yield sha, lines
+                sha, lines = line[len(PATCH_MARK) :], []
+            elif sha is not None:
+                lines.append(line)
+        if sha is not None:
+            yield sha, lines
+    finally:
+        stdout.close()
+        err = stderr.read()
+        stderr.close()
+        code = proc.wait()
+        writer.join()
+    if code != 0:
+        raise git.error(args, code, err)

@@ -1,0 +1,389 @@
+"""Running git: the one place that starts git processes.
+
+Two doors:
+
+* :func:`spawn` starts git with ``os.posix_spawn`` and pipes.  It imports
+  nothing beyond ``os`` and is what the commit-msg hook uses for its single
+  git call (``subprocess`` alone costs a third of the hook's time budget).
+* :class:`Git` is for everything else: streaming output, stdin, errors that
+  carry the command, its exit code and stderr, and :meth:`Git.run_shielded`
+  for the steps of an apply that Ctrl-C must not cut in half.
+
+User text is never handed to a shell, and every revision a user typed goes
+after ``--end-of-options`` so that nothing starting with ``-`` is an option.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ai_rollback.errors import GitError, UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import subprocess
+    from collections.abc import Iterator, Mapping, Sequence
+
+EMPTY_TREE_SHA1 = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+EMPTY_TREE_SHA256 = "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321"
+
+_git_path: list[str] = []
+
+
+def git_executable() -> str:
+    """The git on PATH (cached)."""
+    if _git_path:
+        return _git_path[0]
+    for directory in os.environ.get("PATH", os.defpath).split(os.pathsep):
+        for name in ("git", "git.exe"):
+            candidate = os.path.join(directory or ".", name)
+            if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+                _git_path.append(candidate)
+                return candidate
+    raise GitError("git is not installed or not on PATH", hint="install git 2.39 or newer")
+
+
+def spawn(args: Sequence[str], env: Mapping[str, str] | None = None) -> tuple[int, bytes, bytes]:
+    """Run ``git *args`` and return ``(exit code, stdout, stderr)``.
+
+    Uses ``os.posix_spawn`` where it exists (no ``subprocess`` import).  Meant
+    for small outputs: stdout is read to its end before stderr.
+    """
+    argv = [git_executable(), *args]
+    environ = dict(os.environ if env is None else env)
+    if not hasattr(os, "posix_spawn"):  # pragma: no cover - Windows
+        import subprocess
+
+        done = subprocess.run(argv, capture_output=True, env=environ, check=False)
+        return done.returncode, done.stdout, done.stderr
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    try:
+        pid = os.posix_spawn(
+            argv[0],
+            argv,
+            environ,
+            file_actions=[
+                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                (os.POSIX_SPAWN_DUP2, out_w, 1),
+                (os.POSIX_SPAWN_DUP2, err_w, 2),
+                (os.POSIX_SPAWN_CLOSE, out_r),
+                (os.POSIX_SPAWN_CLOSE, err_r),
+            ],
+        )
+    except OSError as exc:
+        os.close(out_r)
+        os.close(err_r)
+        raise GitError(f"cannot run git: {exc.strerror}") from None
+    finally:
+        os.close(out_w)
+        os.close(err_w)
+    out = _read_all(out_r)
+    err = _read_all(err_r)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), out, err
+
+
+def _widen_pipe(fd: int, size: int = 1 << 20) -> None:
+    """Let git run ahead of us by up to 1 MiB (Linux; a no-op elsewhere)."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), size)
+    except (ImportError, OSError):
+        pass
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    try:
+        while True:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
+
+
+def decode(data: bytes) -> str:
+    """git's bytes as text; undecodable bytes survive as surrogates (``surrogateescape``)."""
+    return data.decode("utf-8", "surrogateescape")
+
+
+def split_z(data: bytes) -> list[str]:
+    """NUL-separated output (``-z``) into strings."""
+    return [decode(item) for item in data.split(b"\0") if item]
+
+
+def check_rev_arg(value: str, what: str = "revision") -> str:
+    """Refuse a user-typed revision or range that git could take for an option."""
+    if not value or value.startswith("-"):
+        raise UsageError(
+            f"{what} {value!r} starts with '-' or is empty; it would be read as an option",
+            hint="name a branch, tag, commit or range such as v2.1.0..HEAD",
+        )
+    if "\0" in value or "\n" in value:
+        raise UsageError(f"{what} {value!r} contains a control character")
+    return value
+
+
+def staged_paths(base: str | None = None) -> list[str]:
+    """Paths the commit being made changes: the index against HEAD (or ``base``).
+
+    Renames count as a deletion plus an addition, so both paths are listed.
+    Honours ``GIT_INDEX_FILE`` (``commit -a``, ``commit <paths>``).
+    """
+    args = ["diff", "--cached", "--name-only", "-z", "--no-renames", "--no-ext-diff"]
+    if base:
+        args += ["--end-of-options", base]
+    code, out, err = spawn(args)
+    if code != 0:
+        raise GitError(
+            "cannot list the staged changes",
+            command=["git", *args],
+            returncode=code,
+            stderr=decode(err),
+        )
+    return split_z(out)
+
+
+def config_regexp(regex: str) -> bytes:
+    """``git config -z --get-regexp``: the fallback for configurations we cannot read."""
+    code, out, err = spawn(["config", "-z", "--get-regexp", regex])
+    if code not in (0, 1):
+        raise GitError(
+            "cannot read git config",
+            command=["git", "config"],
+            returncode=code,
+            stderr=decode(err),
+        )
+    return out
+
+
+class Git:
+    """Runs git in one repository; every failure is a :class:`GitError`."""
+
+    def __init__(self, cwd: str, env: Mapping[str, str] | None = None) -> None:
+        self.cwd = cwd
+        self.env = dict(os.environ if env is None else env)
+        self.env.setdefault("LC_ALL", "C")
+        self.env["GIT_TERMINAL_PROMPT"] = "0"
+
+    def _argv(self, args: Sequence[str]) -> list[str]:
+        return [git_executable(), *args]
+
+    def run(
+        self,
+        *args: str,
+        input: bytes | None = None,
+        check: bool = True,
+        env: Mapping[str, str] | None = None,
+    ) -> bytes:
+        """Run git and return its stdout; raise :class:`GitError` on failure (if ``check``)."""
+        return self.run_full(*args, input=input, check=check, env=env)[1]
+
+    def run_full(
+        self,
+        *args: str,
+        input: bytes | None = None,
+        check: bool = True,
+        env: Mapping[str, str] | None = None,
+    ) -> tuple[int, bytes, bytes]:
+        import subprocess
+
+        try:
+            done = subprocess.run(
+                self._argv(args),
+                cwd=self.cwd,
+                input=input,
+                capture_output=True,
+                env=dict(env) if env is not None else self.env,
+                check=False,
+            )
+        except OSError as exc:
+            raise GitError(f"cannot run git: {exc.strerror}") from None
+        if check and done.returncode != 0:
+            raise self.error(args, done.returncode, done.stderr)
+        return done.returncode, done.stdout, done.stderr
+
+    def run_shielded(self, *args: str, input: bytes | None = None) -> tuple[int, bytes, bytes]:
+        """Run git in its own process group, so the terminal's Ctrl-C cannot stop it half-way.
+
+        For the steps of an apply (ref transaction, work-tree update) that must
+        complete once started; the caller holds Ctrl-C off meanwhile.
+        """
+        import subprocess
+
+        try:
+            done = subprocess.run(
+                self._argv(args),
+                cwd=self.cwd,
+                env=self.env,
+                input=input,
+                capture_output=True,
+                check=False,
+                process_group=0,
+            )
+        except OSError as exc:
+            raise GitError(f"cannot run git: {exc.strerror}") from None
+        return done.returncode, done.stdout, done.stderr
+
+    def text(self, *args: str, check: bool = True) -> str:
+        return decode(self.run(*args, check=check)).rstrip("\n")
+
+    def error(self, args: Sequence[str], code: int, stderr: bytes | str) -> GitError:
+        err = stderr if isinstance(stderr, str) else decode(stderr)
+        first = next((line for line in err.splitlines() if line.strip()), "")
+        return GitError(
+            f"git {args[0] if args else ''} failed" + (f": {first.removeprefix('fatal: ')}" if first else ""),
+            command=["git", *args],
+            returncode=code,
+            stderr=err,
+        )
+
+    def popen(
+        self, *args: str, env: Mapping[str, str] | None = None, stdin: bool = False
+    ) -> subprocess.Popen[bytes]:
+        """A git process with stdout and stderr piped (and stdin, with ``stdin=True``)."""
+        import subprocess
+
+        try:
+            return subprocess.Popen(
+                self._argv(args),
+                cwd=self.cwd,
+                stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=dict(env) if env is not None else self.env,
+            )
+        except OSError as exc:
+            raise GitError(f"cannot run git: {exc.strerror}") from None
+
+    def stream_batches(self, *args: str, sep: bytes = b"\0") -> Iterator[list[bytes]]:
+        """Like :meth:`stream_records`, a list of complete records per read (fewer Python steps).
+
+        Uses a stream :func:`prefetch` started earlier with the same arguments, if any.
+        """
+        stream = _prefetched.pop(tuple(args), None) or BatchStream(self, args)
+        yield from stream.batches(sep)
+
+    def stream_records(self, *args: str, sep: bytes = b"\0") -> Iterator[bytes]:
+        """Stream ``sep``-separated records of git's stdout without loading it whole."""
+        proc = self.popen(*args)
+        stdout, stderr = proc.stdout, proc.stderr
+        if stdout is None or stderr is None:  # pragma: no cover - popen() always pipes both
+            raise GitError("git's output is not connected")
+        buffer = b""
+        try:
+            while True:
+                chunk = os.read(stdout.fileno(), 1 << 16)
+                if not chunk:
+                    break
+                buffer += chunk
+                *records, buffer = buffer.split(sep)
+                yield from records
+            if buffer:
+                yield buffer
+        finally:
+            stdout.close()
+            err = stderr.read()
+            stderr.close()
+            code = proc.wait()
+        if code != 0:
+            raise self.error(args, code, err)
+
+    def rev_parse(self, rev: str, what: str = "revision") -> str:
+        """Full object name of a user-typed revision (checked, never an option)."""
+        check_rev_arg(rev, what)
+        code, out, _ = self.run_full(
+            "rev-parse", "--verify", "--quiet", "--end-of-options", rev + "^{object}", check=False
+        )
+        if code != 0:
+            raise UsageError(
+                f"unknown {what} {rev!r}",
+                hint="check the name with `git log --oneline -5 " + rev + "`",
+            )
+        return decode(out).strip()
+
+    def config_get(self, key: str) -> str | None:
+        code, out, _ = self.run_full("config", "--get", key, check=False)
+        return decode(out).rstrip("\n") if code == 0 else None
+
+    def git_path(self, name: str) -> str:
+        """``git rev-parse --git-path NAME``, absolute (honours core.hooksPath, worktrees)."""
+        path = self.text("rev-parse", "--git-path", name)
+        return os.path.normpath(os.path.join(self.cwd, path))
+
+
+class BatchStream:
+    """A git process started now, whose output is read in batches of whole records.
+
+    git writes into a pipe widened to 1 MiB, so a stream started early (see
+    :func:`prefetch`) walks the history while Python is still loading; one
+    read of at most ``CHUNK`` bytes is parsed at a time, whatever the size of
+    the history: memory stays flat.
+    """
+
+    CHUNK = 256 << 10
+
+    def __init__(self, git: Git, args: Sequence[str]) -> None:
+        self.git = git
+        self.args = list(args)
+        self.proc = git.popen(*args)
+        if self.proc.stdout is None or self.proc.stderr is None:  # pragma: no cover
+            raise GitError("git's output is not connected")
+        self._out = self.proc.stdout
+        _widen_pipe(self._out.fileno())
+        self._eof = False
+
+    def batches(self, sep: bytes = b"\0") -> Iterator[list[bytes]]:
+        buffer = b""
+        fd = self._out.fileno()
+        try:
+            while True:
+                data = os.read(fd, self.CHUNK)
+                if not data:
+                    self._eof = True
+                    break
+                records = (buffer + data).split(sep)
+                buffer = records.pop()
+                if records:
+                    yield records
+            if buffer:
+                yield [buffer]
+        finally:
+            code, err = self.close()
+        if code != 0:
+            raise self.git.error(self.args, code, err)
+
+    def close(self) -> tuple[int, bytes]:
+        if not self._eof and self.proc.poll() is None:
+            self.proc.kill()  # stopped early: git would block on a full pipe
+        self._out.close()
+        stderr = self.proc.stderr
+        err = stderr.read() if stderr is not None else b""
+        if stderr is not None:
+            stderr.close()
+        return self.proc.wait(), err
+
+
+_prefetched: dict[tuple[str, ...], BatchStream] = {}
+
+
+def prefetch(git: Git, args: Sequence[str]) -> None:
+    """Start a git command now; :meth:`Git.stream_batches` with the same arguments takes it.
+
+    Lets git walk the history while Python is still starting up.
+    """
+    import atexit
+
+    if not _prefetched:
+        atexit.register(_close_prefetched)
+    _prefetched[tuple(args)] = BatchStream(git, args)
+
+
+def _close_prefetched() -> None:
+    while _prefetched:
+        _prefetched.popitem()[1].close()
