@@ -397,7 +397,7 @@ def _parse_toml(path: str) -> dict[str, object]:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
 
 
-def _pyproject_table(path: str) -> dict[str, object] | None:
+def pyproject_table(path: str) -> dict[str, object] | None:
     data = _parse_toml(path)
     tool = data.get("tool")
     if not isinstance(tool, dict) or "ai-rollback" not in tool:
@@ -412,7 +412,7 @@ def _read(root: str) -> tuple[dict[str, object], str | None]:
     own = os.path.join(root, CONFIG_FILE)
     pyproject = os.path.join(root, PYPROJECT)
     own_exists = os.path.isfile(own)
-    table = _pyproject_table(pyproject) if _mentions_us(pyproject) else None
+    table = pyproject_table(pyproject) if _mentions_us(pyproject) else None
     if own_exists:
         if table is not None:
             raise ConfigError(

@@ -4,7 +4,7 @@ The hook commands git runs on every commit (``check MSG_FILE`` and
 ``prepare-commit-msg FILE [SOURCE [OBJECT]]``) are dispatched here without
 importing click; everything else, including ``--help`` on those, goes to the
 click application in ``cli.py``.  Both paths call the same functions in
-``hook.py``.
+``hook.py``, inside the same error handler (``guard.py``).
 """
 
 from __future__ import annotations
@@ -12,40 +12,11 @@ from __future__ import annotations
 import os
 import sys
 
-from ai_rollback.errors import ENVIRONMENT, INTERRUPTED, AiRollbackError
+from ai_rollback.guard import guarded
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
-
-
-def guarded(fn: Callable[[], int]) -> int:
-    """Run a command: our errors become their exit codes, never a traceback."""
-    try:
-        return fn()
-    except AiRollbackError as exc:
-        sys.stdout.flush()
-        sys.stderr.write(exc.render().encode("utf-8", "surrogateescape").decode("utf-8", "replace") + "\n")
-        return exc.exit_code
-    except KeyboardInterrupt:
-        sys.stderr.write("ai-rollback: interrupted\n")
-        return INTERRUPTED
-    except BrokenPipeError:
-        # The reader went away (| head): not an error of ours.
-        try:
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
-        except OSError:
-            pass
-        return 0
-    except Exception as exc:  # a bug: say so plainly, and how to get the details
-        if os.environ.get("AI_ROLLBACK_DEBUG"):
-            raise
-        sys.stderr.write(
-            f"ai-rollback: internal error: {type(exc).__name__}: {exc}\n"
-            "  This is a bug in ai-rollback. Run again with AI_ROLLBACK_DEBUG=1 to see the "
-            "traceback, and report it.\n"
-        )
-        return ENVIRONMENT
 
 
 def _fast(args: Sequence[str]) -> Callable[[], int] | None:

@@ -1,4 +1,4 @@
-"""Installing the plain git hooks (for people without pre-commit).
+"""``ai-rollback install`` / ``uninstall``: the plain git hooks (for people without pre-commit).
 
 The shims in ``hooks/`` (shipped in the wheel as ``ai_rollback/hooks``) are
 copied into the hooks folder git uses (``git rev-parse --git-path hooks``:
@@ -16,13 +16,13 @@ import shlex
 import sys
 from pathlib import Path
 
-from ai_rollback.errors import GitError, UsageError
+from ai_rollback.console import echo
+from ai_rollback.errors import OK, GitError, UsageError
+from ai_rollback.git.repo import Repository, open_repository
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
-
-    from ai_rollback.git.repo import Repository
 
 MARKER = "# ai-rollback-managed-hook:"
 BACKUP_SUFFIX = ".pre-ai-rollback"
@@ -38,8 +38,8 @@ DEFAULT_HOOKS = ("commit-msg", "prepare-commit-msg", "pre-push")
 
 
 def shim_dir() -> Path:
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "hooks", here.parent.parent / "hooks"):
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package / "hooks", package.parent.parent / "hooks"):  # the wheel, a checkout
         if (candidate / "commit-msg").is_file():
             return candidate
     raise GitError(
@@ -78,7 +78,22 @@ def _check_names(names: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def install(repo: Repository, names: Sequence[str], force: bool = False) -> list[str]:
+def install(hooks: Sequence[str], force: bool = False, repo: Repository | None = None) -> int:
+    """Write the hooks (default: commit-msg, prepare-commit-msg, pre-push); one line per hook."""
+    for line in install_hooks(repo or open_repository(), hooks, force):
+        echo(line)
+    return OK
+
+
+def uninstall(hooks: Sequence[str], repo: Repository | None = None) -> int:
+    """Remove our hooks (default: all of them) and put back the ones they replaced."""
+    done = uninstall_hooks(repo or open_repository(), hooks)
+    for line in done or ["nothing to remove: no ai-rollback hooks are installed"]:
+        echo(line)
+    return OK
+
+
+def install_hooks(repo: Repository, names: Sequence[str], force: bool = False) -> list[str]:
     """Write the hooks; returns one line per hook saying what was done."""
     names = _check_names(names or DEFAULT_HOOKS)
     directory = hooks_dir(repo)
@@ -116,7 +131,7 @@ def install(repo: Repository, names: Sequence[str], force: bool = False) -> list
     return done
 
 
-def uninstall(repo: Repository, names: Sequence[str]) -> list[str]:
+def uninstall_hooks(repo: Repository, names: Sequence[str]) -> list[str]:
     names = _check_names(names or list(HOOKS))
     directory = hooks_dir(repo)
     done = []

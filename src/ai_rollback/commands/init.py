@@ -12,6 +12,9 @@ import os
 
 from ai_rollback import __version__
 from ai_rollback import config as project_config
+from ai_rollback.console import echo
+from ai_rollback.errors import OK, UsageError
+from ai_rollback.git.repo import open_repository
 
 REPO_URL = "https://github.com/ai-rollback/ai-rollback"
 HOOK_IDS = ("ai-rollback-commit-msg", "ai-rollback-prepare-commit-msg", "ai-rollback-pre-push")
@@ -41,7 +44,7 @@ def _write_config(root: str) -> str:
     if os.path.exists(pyproject):
         with open(pyproject, encoding="utf-8") as f:
             text = f.read()
-        if project_config._pyproject_table(pyproject) is not None:
+        if project_config.pyproject_table(pyproject) is not None:
             return f"kept: {project_config.PYPROJECT} already has [{project_config.TABLE}]"
         block = "\n# ai-rollback: every key is shown at its default; uncomment to change.\n"
         block += project_config.commented_defaults()
@@ -91,7 +94,22 @@ def _add_to_pre_commit(root: str, url: str, rev: str) -> tuple[str, str | None]:
     return note, None
 
 
-def init(root: str, url: str = REPO_URL, rev: str | None = None) -> tuple[list[str], str | None]:
+def init(repo_url: str | None = None, rev: str | None = None, root: str | None = None) -> int:
+    """Write the commented configuration and the pre-commit entry; print what was done."""
+    if root is None:
+        repo = open_repository()
+        if repo.work_tree is None:
+            raise UsageError("init needs a work tree; this repository is bare")
+        root = repo.work_tree
+    done, snippet = set_up(root, repo_url or REPO_URL, rev)
+    for line in done:
+        echo(line)
+    if snippet:
+        echo("\nAdd under `repos:` in .pre-commit-config.yaml:\n\n" + snippet)
+    return OK
+
+
+def set_up(root: str, url: str = REPO_URL, rev: str | None = None) -> tuple[list[str], str | None]:
     """Set a repository up; returns the lines to print and a snippet to paste, if any."""
     rev = rev or f"v{__version__}"
     done = [_write_config(root)]

@@ -1,0 +1,107 @@
+"""``ai-rollback watch TAG``: the options and the configuration merged, then the watch itself.
+
+Values given on the command line win over ``[tool.ai-rollback.watch]``, which
+wins over the defaults; everything is checked before the first poll.
+"""
+
+from __future__ import annotations
+
+from ai_rollback import watch
+from ai_rollback.commands.tag import open_tagger
+from ai_rollback.console import echo
+from ai_rollback.errors import UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from ai_rollback import tagging
+
+
+def run_watch(
+    tag: str,
+    *,
+    duration: str = "30m",
+    every: str = "60s",
+    prometheus: str | None = None,
+    metrics_command: str | None = None,
+    thresholds: Mapping[str, float | None] | None = None,
+    breaches: int | None = None,
+    blind_after: int | None = None,
+    rollback_command: str | None = None,
+    revert: bool = False,
+    alert_webhook: str | None = None,
+    alert_command: str | None = None,
+    timeout: str = "10s",
+    dry_run: bool = False,
+    fmt: str = "text",
+    emit: Callable[[str], None] = echo,
+) -> int:
+    if (prometheus is None) == (metrics_command is None):
+        raise UsageError("give exactly one metrics source", hint="--prometheus URL or --metrics-command CMD")
+    tagger = open_tagger()
+    if tagger.tag_target(tag) is None:
+        raise UsageError(f"no tag {tag!r} in this repository", hint="list them with: git tag --list")
+    table = tagger.config.table("watch")
+    given = thresholds or {}
+    limits = {}
+    for metric in watch.METRICS:
+        value = given.get(metric)
+        limits[metric] = float(value if value is not None else table[metric])  # type: ignore[arg-type]
+        if not limits[metric] >= 0:
+            raise UsageError(f"--{metric} must be a number, at least 0")
+    needed = breaches or int(table["breaches"])  # type: ignore[call-overload]
+    read_timeout = watch.parse_duration(timeout, "--timeout")
+    plan = watch.Plan(
+        rollback_command=_command(rollback_command, "--rollback-command"),
+        revert_tag=revert_tag(tagger, tag) if revert else None,
+        webhook=watch.checked_url(alert_webhook, "--alert-webhook") if alert_webhook is not None else None,
+        alert_command=_command(alert_command, "--alert-command"),
+        repo_root=tagger.repo.root,
+        timeout=read_timeout,
+        dry_run=dry_run,
+    )
+    source: watch.Source
+    if prometheus is not None:
+        queries = table["queries"]
+        source = watch.PrometheusSource(prometheus, queries, read_timeout)  # type: ignore[arg-type]
+    else:
+        source = watch.CommandSource(
+            watch.split_command(str(metrics_command), "--metrics-command"), read_timeout
+        )
+    seconds, interval = watch.parse_duration(duration, "--for"), watch.parse_duration(every, "--every")
+    polls = watch.planned_polls(seconds, interval)
+    if needed > polls:
+        raise UsageError(
+            f"a breach must hold for {needed} polls, but --for {duration} --every {every} makes {polls}",
+            hint="watch longer, poll more often, or lower --breaches",
+        )
+    options = watch.Options(
+        tag=tag,
+        duration=seconds,
+        interval=interval,
+        thresholds=limits,
+        breaches=needed,
+        blind_after=blind_after or needed,
+        plan=plan,
+        fmt=fmt,
+    )
+    return watch.run(options, source, emit)
+
+
+def _command(text: str | None, what: str) -> list[str] | None:
+    return watch.split_command(text, what) if text is not None else None
+
+
+def revert_tag(tagger: tagging.Tagger, tag: str) -> str:
+    """The AI tag --revert will use: TAG itself, or the AI tag of the release TAG; checked now."""
+    for name in [tag, *tagger.ai_tags_of(tag)]:
+        try:
+            tagger.recorded_range(name)
+        except UsageError:
+            continue
+        return name
+    raise UsageError(
+        f"{tag} has no AI tag recording a range: --revert would have nothing to revert",
+        hint=f"create it with: ai-rollback tag {tag}, or drop --revert",
+    )

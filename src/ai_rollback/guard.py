@@ -1,0 +1,46 @@
+"""The one error handler: our errors become their exit codes, never a traceback.
+
+Every command runs inside :func:`guarded`, from both console scripts (``entry.py``)
+and the click application (``cli.py``).  Exit codes: ``errors.py`` and the README.
+On the hook path: imports nothing but ``os``, ``sys`` and ``errors``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from ai_rollback.errors import ENVIRONMENT, INTERRUPTED, AiRollbackError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+
+def guarded(fn: Callable[[], int]) -> int:
+    """Run a command: our errors become their exit codes, never a traceback."""
+    try:
+        return fn()
+    except AiRollbackError as exc:
+        sys.stdout.flush()
+        sys.stderr.write(exc.render().encode("utf-8", "surrogateescape").decode("utf-8", "replace") + "\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("ai-rollback: interrupted\n")
+        return INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (| head): not an error of ours.
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        except OSError:
+            pass
+        return 0
+    except Exception as exc:  # a bug: say so plainly, and how to get the details
+        if os.environ.get("AI_ROLLBACK_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"ai-rollback: internal error: {type(exc).__name__}: {exc}\n"
+            "  This is a bug in ai-rollback. Run again with AI_ROLLBACK_DEBUG=1 to see the "
+            "traceback, and report it.\n"
+        )
+        return ENVIRONMENT
