@@ -6,8 +6,11 @@ import pytest
 
 from ai_rollback import config as project_config
 from ai_rollback.credentials import find_credentials, redact
-from ai_rollback.message import clean_message, parse_trailers
-from ai_rollback.rules import Verdict, exemption, files_mismatch, judge, split_files
+from ai_rollback.filelist import files_mismatch, split_files
+from ai_rollback.gitconfig import GitSettings
+from ai_rollback.message import clean_message
+from ai_rollback.parsed import from_commit
+from ai_rollback.rules import Verdict, exemption, judge
 
 
 def cfg(**overrides: object) -> project_config.Config:
@@ -23,7 +26,7 @@ def run(
     is_merge: bool = False,
 ) -> Verdict:
     clean = clean_message(text, "#", "strip")
-    return judge(clean.lines, parse_trailers(clean.text), config or cfg(), changed, is_merge=is_merge)
+    return judge(from_commit(clean.text, GitSettings()), config or cfg(), changed, is_merge=is_merge)
 
 
 def rules_of(verdict: Verdict) -> list[str]:

@@ -20,6 +20,7 @@ from json.encoder import encode_basestring
 from typing import IO
 
 from ai_rollback import classify
+from ai_rollback.filelist import split_files
 from ai_rollback.git.log import (
     MESSAGE,
     NFIELDS,
@@ -34,7 +35,6 @@ from ai_rollback.git.log import (
 from ai_rollback.git.run import Git
 from ai_rollback.gitconfig import GitSettings
 from ai_rollback.message import Trailer, parse_trailers
-from ai_rollback.rules import split_files
 
 
 @dataclass(slots=True)

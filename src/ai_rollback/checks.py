@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from ai_rollback import message, report, rules
+from ai_rollback import parsed, report, rules
 from ai_rollback.errors import UsageError
 from ai_rollback.git.log import LogCommit, iter_listed, iter_log
 from ai_rollback.git.run import Git
@@ -24,18 +24,8 @@ ZERO_CHARS = frozenset("0")
 
 
 def judge_commit(commit: LogCommit, config: Config, settings: GitSettings) -> report.Checked:
-    text = commit.message
-    trailers = message.parse_trailers(text, settings.parse_comment, settings.separators, settings.configured)
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
     verdict = rules.judge(
-        lines,
-        trailers,
-        config,
-        commit.paths,
-        is_merge=commit.is_merge,
-        comment=settings.parse_comment,
+        parsed.from_commit(commit.message, settings), config, commit.paths, is_merge=commit.is_merge
     )
     return report.Checked(verdict, commit.sha[:12], commit.sha)
 

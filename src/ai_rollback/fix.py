@@ -20,8 +20,9 @@ It is idempotent: a message already in canonical form comes back unchanged.
 
 from __future__ import annotations
 
+from ai_rollback.filelist import FILES_KEY
 from ai_rollback.message import SPACE, find_separator, split_lines, trailer_block, trailer_end
-from ai_rollback.rules import ASSISTED_KEY, FILES_KEY, KEY_SPELLINGS, MODEL_KEY, PROMPT_KEY
+from ai_rollback.rules import ASSISTED_KEY, KEY_SPELLINGS, MODEL_KEY, PROMPT_KEY
 
 _ORDER = (MODEL_KEY, ASSISTED_KEY, PROMPT_KEY, FILES_KEY)
 #: Spellings so generic ("Model:", "File:") that only the subject paragraph may use them.

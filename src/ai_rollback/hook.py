@@ -17,8 +17,9 @@ import os
 import sys
 
 from ai_rollback import config as project_config
-from ai_rollback import gitconfig, message, report, rules
+from ai_rollback import gitconfig, message, parsed, report, rules
 from ai_rollback.errors import CHECK_FAILED, OK, GitError, UsageError
+from ai_rollback.filelist import FILES_KEY, quote_path
 from ai_rollback.git.objects import EMPTY_TREE_SHA1, EMPTY_TREE_SHA256
 from ai_rollback.git.repo import read_head
 from ai_rollback.git.run import config_regexp, spawn, staged_paths
@@ -102,32 +103,9 @@ def write_message(path: str, text: str) -> None:
         raise UsageError(f"cannot write {path!r}: {exc.strerror}") from None
 
 
-# --------------------------------------------------------------------------
-# Judging a message
-# --------------------------------------------------------------------------
-
-
 def uses_editor() -> bool:
     """git sets GIT_EDITOR=: for hooks when it will not start an editor (-m, -F, --no-edit)."""
     return os.environ.get("GIT_EDITOR") != ":"
-
-
-def file_comment(raw: str, settings: GitSettings) -> str:
-    """The comment string of the message file (``auto``: the one git's own lines use)."""
-    return message.detect_auto_comment(raw) if settings.comment == "auto" else settings.comment
-
-
-def clean(raw: str, settings: GitSettings, editor: bool) -> message.CleanMessage:
-    """The message as git will store it.
-
-    git cuts at the scissors line with ``-v`` (or ``commit.verbose``) and with
-    ``--cleanup=scissors`` in the editor; the hook is not told about ``-v``, but
-    git's own ``-v`` template in the file shows it.
-    """
-    mode = message.effective_cleanup(settings.cleanup, editor)
-    comment = file_comment(raw, settings)
-    cut = mode == "scissors" or settings.verbose or (editor and message.verbose_template(raw, comment))
-    return message.clean_message(raw, comment, mode, cut)
 
 
 def kind_hint(subject: str, trailers: Sequence[message.Trailer], config: Config) -> bool:
@@ -150,59 +128,30 @@ def judge_text(
     location: str = "<message>",
 ) -> report.Checked | None:
     """Judge a message file's text; None when it is empty after cleanup (git aborts)."""
-    nul = raw.find("\0")
-    if 0 <= nul < message.scissors_offset(raw, file_comment(raw, ctx.settings)):
-        line = raw.count("\n", 0, nul)
-        violation = rules.Violation(
-            "message-nul",
-            "the message contains a NUL byte, which git refuses to commit",
-            line,
-            "remove it (an editor showing ^@ marks where)",
-        )
-        subject = raw[: raw.find("\n")] if "\n" in raw[:nul] else raw[:nul]
-        return report.Checked(rules.Verdict("human", subject, [], [violation]), location)
-    cleaned = clean(raw, ctx.settings, editor)
-    if cleaned.is_empty():
+    msg = parsed.from_file(raw, ctx.settings, editor)
+    if msg.is_empty():
         return None
-    settings = ctx.settings
-    trailers = message.parse_trailers(
-        cleaned.text, settings.parse_comment, settings.separators, settings.configured
-    )
     paths = None
     if (
         changed is not None
+        and msg.nul_line is None
         and not is_merge
         and ctx.config.files_match != "off"
-        and any(t.key_is(rules.FILES_KEY) for t in trailers)
-        and kind_hint(cleaned.subject, trailers, ctx.config)
+        and any(t.key_is(FILES_KEY) for t in msg.trailers)
+        and kind_hint(msg.subject, msg.trailers, ctx.config)
     ):
         paths = changed()
-    verdict = rules.judge(
-        cleaned.lines,
-        trailers,
-        ctx.config,
-        paths,
-        is_merge=is_merge,
-        comment=settings.parse_comment,
-    )
+    verdict = rules.judge(msg, ctx.config, paths, is_merge=is_merge)
     if amended is not None and any(v.rule == "files-mismatch" for v in verdict.violations):
         # The hook is not told about `commit --amend -m`: judged against HEAD's parent,
         # the message may be right after all.  (Pushes are checked exactly.)
         other = amended()
         if other is not None:
-            retry = rules.judge(
-                cleaned.lines,
-                trailers,
-                ctx.config,
-                other,
-                is_merge=is_merge,
-                comment=settings.parse_comment,
-            )
+            retry = rules.judge(msg, ctx.config, other, is_merge=is_merge)
             if not any(v.rule == "files-mismatch" for v in retry.violations):
                 verdict = retry
-    mapped = [message.Trailer(t.key, t.value, cleaned.raw_line(t.line) or 0) for t in trailers]
-    verdict.trailers = mapped
-    return report.Checked(verdict, location, None, cleaned.raw_line)
+    verdict.trailers = msg.trailers_in_file()
+    return report.Checked(verdict, location, None, msg.raw_line)
 
 
 class CommitKind:
@@ -265,7 +214,7 @@ def _rejected_copy(ctx: Context, raw: str) -> str | None:
     """Save the message as git would store it, for the retry the error suggests."""
     if ctx.state_dir is None:
         return None
-    cleaned = clean(raw, ctx.settings, uses_editor())
+    cleaned = parsed.clean(raw, ctx.settings, uses_editor())
     path = os.path.join(ctx.state_dir, "rejected-message")
     try:
         os.makedirs(ctx.state_dir, exist_ok=True)
@@ -312,11 +261,6 @@ def commit_msg(path: str | None, fmt: str = "text") -> int:
             f"  Retry with: git commit -e -F {saved}  (or fix the file and: git commit -F {saved})\n"
         )
     return CHECK_FAILED
-
-
-# --------------------------------------------------------------------------
-# prepare-commit-msg
-# --------------------------------------------------------------------------
 
 
 SEQUENCER_ACTIONS = ("rebase", "cherry-pick", "revert")
@@ -415,7 +359,7 @@ def prepare_commit_msg(path: str, source: str | None = None, obj: str | None = N
 def _editor_template(raw: str, ctx: Context) -> str:
     if ctx.settings.cleanup not in ("default", "strip"):
         return raw  # git would keep the template's comment lines in the commit
-    comment = file_comment(raw, ctx.settings)
+    comment = parsed.comment_of(raw, ctx.settings)
     if not message.clean_message(raw, comment, "strip").is_empty():
         return raw  # something is already written: not ours to touch
     from ai_rollback import render
@@ -435,11 +379,11 @@ def _editor_template(raw: str, ctx: Context) -> str:
 def _fill_ai_message(raw: str, ctx: Context) -> str:
     """Complete an ``AI:`` message given with ``-m``/``-F`` from the environment and the index."""
     config, settings = ctx.config, ctx.settings
-    cleaned = clean(raw, settings, uses_editor())
+    cleaned = parsed.clean(raw, settings, uses_editor())
     if cleaned.is_empty() or not cleaned.subject.startswith(config.ai_label + ":"):
         return raw
     comment = settings.parse_comment
-    if rules._glued(cleaned.lines, comment):
+    if rules.glued(cleaned.lines, comment):
         return raw  # seed style: commit-msg explains and `check --fix` repairs it
     trailers = message.parse_trailers(cleaned.text, comment, settings.separators, settings.configured)
     required = [k.lower() for k in config.required_trailers]
@@ -454,10 +398,10 @@ def _fill_ai_message(raw: str, ctx: Context) -> str:
         add.append((rules.MODEL_KEY, model))
     if prompt and missing(rules.PROMPT_KEY):
         add.append((rules.PROMPT_KEY, prompt))
-    if missing(rules.FILES_KEY):
+    if missing(FILES_KEY):
         files = staged_changes(ctx)
         if files:
-            add.append((rules.FILES_KEY, ", ".join(rules.quote_path(f) for f in files)))
+            add.append((FILES_KEY, ", ".join(quote_path(f) for f in files)))
     return message.add_trailers(
-        raw, add, file_comment(raw, settings), settings.separators, settings.configured
+        raw, add, parsed.comment_of(raw, settings), settings.separators, settings.configured
     )

@@ -1,28 +1,32 @@
 """The AI/Human commit convention, as small rules over a parsed message.
 
-Pure: a message (text as git stores it, trailers as git parses them), the
+Pure: a message as git stores it (:class:`~ai_rollback.parsed.Parsed`), the
 paths the commit changes (or None when unknown) and the configuration go in;
 a :class:`Verdict` with the commit's kind and its violations comes out.
 
-Every violation has a stable rule id (documented in the README), the 0-based
-line of the message it is about (or None) and a one-line fix.
+Every rule is one small function with a stable id (the README's rule table),
+found through :data:`RULES`, and reports in that table's order; each
+violation names the 0-based line of the message it is about (or None) and a
+one-line fix.
 """
 
 from __future__ import annotations
 
+from ai_rollback import kinds
 from ai_rollback.credentials import find_credentials
+from ai_rollback.filelist import FILES_KEY, files_mismatch, listing, split_files
 from ai_rollback.message import SPACE, Trailer, find_separator
+from ai_rollback.parsed import Parsed
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Sequence
 
     from ai_rollback.config import Config
 
 MODEL_KEY = "Generated-by"
 ASSISTED_KEY = "Assisted-by"
 PROMPT_KEY = "Prompt"
-FILES_KEY = "Files"
 #: Spellings people use for our keys, lower-cased, without the colon -> canonical key.
 KEY_SPELLINGS = {
     "generated-by": MODEL_KEY,
@@ -39,19 +43,23 @@ KEY_SPELLINGS = {
     "file": FILES_KEY,
 }
 
-KIND_AI = "ai"
-KIND_HUMAN = "human"
-KIND_EXEMPT = "exempt"
-
 
 class Violation:
-    __slots__ = ("fix", "line", "message", "rule")
+    """One broken rule: its id, what is wrong, the 0-based line (or None), and how to fix it.
 
-    def __init__(self, rule: str, message: str, line: int | None = None, fix: str = "") -> None:
+    ``order`` places it among the violations of its topic (see :func:`judge`).
+    """
+
+    __slots__ = ("fix", "line", "message", "order", "rule")
+
+    def __init__(
+        self, rule: str, message: str, line: int | None = None, fix: str = "", order: int = 0
+    ) -> None:
         self.rule = rule
         self.message = message
         self.line = line
         self.fix = fix
+        self.order = order
 
     def __repr__(self) -> str:
         return f"Violation({self.rule!r}, {self.message!r}, line={self.line})"
@@ -69,11 +77,6 @@ class Verdict:
     @property
     def ok(self) -> bool:
         return not self.violations
-
-
-# --------------------------------------------------------------------------
-# What git writes itself
-# --------------------------------------------------------------------------
 
 
 def exemption(subject: str, body_lines: Sequence[str], extra: Sequence[str] = ()) -> str | None:
@@ -98,112 +101,6 @@ def exemption(subject: str, body_lines: Sequence[str], extra: Sequence[str] = ()
     return None
 
 
-# --------------------------------------------------------------------------
-# Helpers
-# --------------------------------------------------------------------------
-
-
-def _spelled_key(line: str) -> tuple[str, str] | None:
-    """If ``line`` looks like one of our trailers (any spelling): (as written, canonical)."""
-    colon = line.find(":")
-    if colon <= 0 or line[:1] in SPACE:
-        return None
-    written = line[:colon].rstrip(" \t")
-    canonical = KEY_SPELLINGS.get(written.lower())
-    return (written, canonical) if canonical else None
-
-
-def _split_commas(value: str) -> list[str]:
-    """Split on commas outside double quotes (the quotes stay; see :func:`_unquote`)."""
-    if '"' not in value:
-        return value.split(",")
-    items: list[str] = []
-    start = 0
-    quoted = False
-    i = 0
-    while i < len(value):
-        ch = value[i]
-        if quoted and ch == "\\":
-            i += 2
-            continue
-        if ch == '"':
-            quoted = not quoted
-        elif ch == "," and not quoted:
-            items.append(value[start:i])
-            start = i + 1
-        i += 1
-    items.append(value[start:])
-    return items
-
-
-_QUOTES = frozenset("\"`'")
-
-
-def _unquote(item: str) -> str:
-    item = item.strip(SPACE)
-    if item[:1] not in _QUOTES and "\\" not in item and not item.startswith("./"):
-        return item  # the common case: nothing to undo
-    if len(item) >= 2 and item[0] == item[-1] == '"':
-        out, i, body = [], 0, item[1:-1]
-        while i < len(body):
-            if body[i] == "\\" and i + 1 < len(body):
-                i += 1
-            out.append(body[i])
-            i += 1
-        return "".join(out)
-    if len(item) >= 2 and item[0] == item[-1] and item[0] in "`'":
-        item = item[1:-1]
-    if "\\" in item and "/" not in item:
-        item = item.replace("\\", "/")  # a Windows path
-    while item.startswith("./"):
-        item = item[2:]
-    return item
-
-
-def quote_path(path: str) -> str:
-    """A path as written in ``Files:``: quoted when it holds a comma, a quote or edge spaces."""
-    if "," in path or '"' in path or path != path.strip(SPACE):
-        return '"' + path.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return path
-
-
-def split_files(values: Iterable[str]) -> list[str]:
-    """Paths of ``Files:`` values: comma-separated (quoted when needed), or repeated trailers."""
-    paths: list[str] = []
-    for value in values:
-        for raw in _split_commas(value):
-            item = _unquote(raw)
-            if item and item not in paths:
-                paths.append(item)
-    return paths
-
-
-def _covered(path: str, entries: Sequence[str]) -> bool:
-    for entry in entries:
-        if path == entry or (entry.endswith("/") and path.startswith(entry)):
-            return True
-        if any(c in entry for c in "*?["):
-            import fnmatch
-
-            if fnmatch.fnmatchcase(path, entry):
-                return True
-    return False
-
-
-def _listing(paths: Sequence[str], limit: int = 8) -> str:
-    shown = ", ".join(paths[:limit])
-    return shown + (f" and {len(paths) - limit} more" if len(paths) > limit else "")
-
-
-def files_mismatch(listed: Sequence[str], changed: Sequence[str], mode: str) -> tuple[list[str], list[str]]:
-    """``(missing, extra)``: changed paths not listed, listed paths not changed."""
-    if mode == "cover":
-        return [p for p in changed if not _covered(p, listed)], []
-    changed_set = set(changed)
-    listed_set = set(listed)
-    return sorted(changed_set - listed_set), sorted(listed_set - changed_set)
-
-
 def _trailer_value(trailers: Sequence[Trailer], key: str) -> list[Trailer]:
     return [t for t in trailers if t.key_is(key)]
 
@@ -225,140 +122,17 @@ def _paragraphs(lines: Sequence[str]) -> list[int]:
     return out
 
 
-# --------------------------------------------------------------------------
-# The rules
-# --------------------------------------------------------------------------
+def _spelled_key(line: str) -> tuple[str, str] | None:
+    """If ``line`` looks like one of our trailers (any spelling): (as written, canonical)."""
+    colon = line.find(":")
+    if colon <= 0 or line[:1] in SPACE:
+        return None
+    written = line[:colon].rstrip(" \t")
+    canonical = KEY_SPELLINGS.get(written.lower())
+    return (written, canonical) if canonical else None
 
 
-def judge(
-    lines: Sequence[str],
-    trailers: list[Trailer],
-    config: Config,
-    changed: Sequence[str] | None = None,
-    *,
-    is_merge: bool = False,
-    comment: str = "#",
-) -> Verdict:
-    """Judge one message: ``lines`` as git stores them (no newlines), ``trailers`` parsed."""
-    subject = lines[0] if lines else ""
-    if is_merge:
-        return Verdict(KIND_EXEMPT, subject, trailers, [])
-    if exemption(subject, lines[1:], config.exempt_subjects) == "autosquash" and subject.startswith(
-        "amend! "
-    ):
-        return _judge_amend(lines, trailers, config, comment)
-    if exemption(subject, lines[1:], config.exempt_subjects):
-        return Verdict(KIND_EXEMPT, subject, trailers, [])
-
-    ai, human = config.ai_label, config.human_label
-    violations: list[Violation] = []
-    model = _trailer_value(trailers, MODEL_KEY) + _trailer_value(trailers, ASSISTED_KEY)
-    if subject.startswith(ai + ":"):
-        kind = KIND_AI
-    elif subject.startswith(human + ":"):
-        kind = KIND_HUMAN
-    else:
-        kind = KIND_AI if model else KIND_HUMAN
-    violations += _subject_rules(subject, ai, human)
-
-    if config.secret_scan:
-        violations += _secret_rules(trailers)
-    if kind == KIND_AI:
-        violations += _ai_rules(lines, trailers, config, changed, comment)
-    else:
-        for t in model:
-            violations.append(
-                Violation(
-                    "human-ai-trailer",
-                    f'a "{human}:" commit carries "{t.key}: {t.value}", which marks AI output',
-                    t.line,
-                    f'if an AI wrote it, start the subject with "{ai}:"; else drop the trailer',
-                )
-            )
-        glued = _glued(lines, comment)
-        for index, (written, canonical) in glued:
-            if canonical in (MODEL_KEY, ASSISTED_KEY):
-                violations.append(
-                    Violation(
-                        "human-ai-trailer",
-                        f'a "{human}:" commit names a model ("{written}:"), which marks AI output',
-                        index,
-                        f'if an AI wrote it, start the subject with "{ai}:"',
-                    )
-                )
-                break
-    return Verdict(kind, subject, trailers, violations)
-
-
-def _judge_amend(lines: Sequence[str], trailers: list[Trailer], config: Config, comment: str) -> Verdict:
-    """``amend!`` replaces its target's message with its body: judge that body."""
-    body_start = 1
-    while body_start < len(lines) and not lines[body_start].strip(SPACE):
-        body_start += 1
-    if body_start >= len(lines):
-        return Verdict(KIND_EXEMPT, lines[0], trailers, [])
-    inner = judge(lines[body_start:], _shift(trailers, -body_start), config, None, comment=comment)
-    return Verdict(
-        KIND_EXEMPT,
-        lines[0],
-        trailers,
-        [
-            Violation(v.rule, v.message, None if v.line is None else v.line + body_start, v.fix)
-            for v in inner.violations
-        ],
-    )
-
-
-def _shift(trailers: Sequence[Trailer], by: int) -> list[Trailer]:
-    return [Trailer(t.key, t.value, t.line + by) for t in trailers]
-
-
-def _subject_rules(subject: str, ai: str, human: str) -> list[Violation]:
-    for label in (ai, human):
-        if subject.startswith(label + ":"):
-            rest = subject[len(label) + 1 :]
-            if not rest.strip(SPACE):
-                return [
-                    Violation(
-                        "subject-empty",
-                        f'the subject is only "{label}:"; it needs a summary',
-                        0,
-                        f'write "{label}: <what the commit does>"',
-                    )
-                ]
-            if not rest.startswith(" "):
-                return [
-                    Violation(
-                        "subject-label",
-                        f'put a space after "{label}:"',
-                        0,
-                        f'write "{label}: {rest.lstrip()}"',
-                    )
-                ]
-            return []
-    head = subject.split(":", 1)[0].strip(" []()")
-    for label in (ai, human):
-        if head.lower() == label.lower():
-            return [
-                Violation(
-                    "subject-label",
-                    f'the label must be written exactly "{label}:"',
-                    0,
-                    f'start the subject with "{label}: "',
-                )
-            ]
-    return [
-        Violation(
-            "subject-label",
-            f'the subject must start with "{ai}:" or "{human}:"',
-            0,
-            f'write "{human}: <summary>" for your own work, or "{ai}: <summary>" plus '
-            "Generated-by/Prompt/Files trailers for AI output",
-        )
-    ]
-
-
-def _glued(lines: Sequence[str], comment: str) -> list[tuple[int, tuple[str, str]]]:
+def glued(lines: Sequence[str], comment: str) -> list[tuple[int, tuple[str, str]]]:
     """Our trailers written in the title paragraph (seed style): git sees no trailers."""
     out = []
     for index in range(1, len(lines)):
@@ -373,146 +147,133 @@ def _glued(lines: Sequence[str], comment: str) -> list[tuple[int, tuple[str, str
     return out
 
 
-def _ai_rules(
-    lines: Sequence[str],
-    trailers: list[Trailer],
-    config: Config,
-    changed: Sequence[str] | None,
-    comment: str,
-) -> list[Violation]:
-    violations: list[Violation] = []
-    parsed_lines = {t.line for t in trailers}
-    reported: set[str] = set()
+class Facts:
+    """What the rules look at, worked out once per message."""
 
-    glued = _glued(lines, comment)
-    if glued:
-        index, (written, _) = glued[0]
-        names = ", ".join(f'"{w}:"' for _, (w, _c) in glued)
-        violations.append(
-            Violation(
-                "trailers-glued",
-                f"{names} follow the subject with no blank line, so git reads them as part of "
-                "the subject, not as trailers",
-                index,
-                "put a blank line after the subject and the trailers last; "
-                "`ai-rollback check --fix FILE` does it",
-            )
-        )
-        reported.update(c for _, (_w, c) in glued)
+    __slots__ = ("changed", "config", "glued", "kind", "misplaced", "msg", "reported")
 
-    paragraphs = _paragraphs(lines)
-    last_para = max(paragraphs) if paragraphs else 0
-    for index in range(1, len(lines)):
-        if paragraphs[index] == 0 or index in parsed_lines or lines[index].startswith(comment):
-            continue
-        spelled = _spelled_key(lines[index])
-        if not spelled or spelled[1] in reported or _trailer_value(trailers, spelled[1]):
-            continue
-        written, canonical = spelled
-        if find_separator(lines[index]) < 1 or written != written.strip() or " " in written or "_" in written:
-            violations.append(
-                Violation(
-                    "trailer-key",
-                    f'"{written}:" is not a trailer key git reads (letters, digits and "-" only)',
-                    index,
-                    f'write "{canonical}:"',
-                )
-            )
-        elif paragraphs[index] != last_para:
-            violations.append(
-                Violation(
-                    "trailers-not-last",
-                    f'"{written}:" is not in the last paragraph, so git does not read it as a trailer',
-                    index,
-                    "move the trailers to the end of the message, after a blank line",
-                )
-            )
+    def __init__(self, msg: Parsed, config: Config, changed: Sequence[str] | None) -> None:
+        self.msg = msg
+        self.config = config
+        self.changed = changed
+        subject = msg.subject
+        if subject.startswith(config.ai_label + ":"):
+            self.kind = kinds.AI
+        elif subject.startswith(config.human_label + ":"):
+            self.kind = kinds.HUMAN
         else:
-            violations.append(
-                Violation(
-                    "trailers-not-last",
-                    f'"{written}:" shares its paragraph with text that is not a trailer, '
-                    "so git reads no trailers there",
-                    index,
-                    "keep the last paragraph to trailers only; move prose above it, or fold a long "
-                    "value onto lines that start with a space",
-                )
-            )
-        reported.add(canonical)
+            self.kind = kinds.AI if self.model_trailers() else kinds.HUMAN
+        self.glued = glued(msg.lines, msg.comment)
+        self.reported: set[str] = {c for _, (_w, c) in self.glued} if self.kind == kinds.AI else set()
+        self.misplaced = self._misplaced() if self.kind == kinds.AI else []
 
-    last_line = len(lines) - 1
-    for key in config.required_trailers:
-        if KEY_SPELLINGS.get(key.lower(), key) in reported:
-            continue
-        found = _trailer_value(trailers, key)
-        if not found and key.lower() == MODEL_KEY.lower():
-            assisted = _trailer_value(trailers, ASSISTED_KEY)
-            if assisted:
-                if not any(_names_model(t.value) for t in assisted):
-                    violations.append(
-                        Violation(
-                            "assisted-by-format",
-                            f'"{assisted[0].key}: {assisted[0].value}" names no model',
-                            assisted[0].line,
-                            'write "Assisted-by: AGENT:MODEL [tools]", '
-                            'e.g. "Assisted-by: Claude:claude-sonnet-4-5"',
-                        )
-                    )
+    def values(self, key: str) -> list[Trailer]:
+        return _trailer_value(self.msg.trailers, key)
+
+    def model_trailers(self) -> list[Trailer]:
+        return self.values(MODEL_KEY) + self.values(ASSISTED_KEY)
+
+    def _misplaced(self) -> list[tuple[int, str, str, str]]:
+        """Our keys on lines git does not read as trailers: (line, as written, canonical, why)."""
+        lines, trailers = self.msg.lines, self.msg.trailers
+        parsed_lines = {t.line for t in trailers}
+        paragraphs = _paragraphs(lines)
+        last_para = max(paragraphs) if paragraphs else 0
+        out = []
+        for index in range(1, len(lines)):
+            if paragraphs[index] == 0 or index in parsed_lines or lines[index].startswith(self.msg.comment):
                 continue
-        if not found:
-            violations.append(
-                Violation(
-                    "missing-trailer",
-                    f'an "{config.ai_label}:" commit needs a "{key}:" trailer',
-                    last_line,
-                    f'add "{key}: {_example(key)}" to the trailer block at the end of the message',
+            spelled = _spelled_key(lines[index])
+            if not spelled or spelled[1] in self.reported or _trailer_value(trailers, spelled[1]):
+                continue
+            written, canonical = spelled
+            line = lines[index]
+            if find_separator(line) < 1 or written != written.strip() or " " in written or "_" in written:
+                why = "key"
+            elif paragraphs[index] != last_para:
+                why = "not-last"
+            else:
+                why = "shared"
+            out.append((index, written, canonical, why))
+            self.reported.add(canonical)
+        return out
+
+    def required(self) -> list[tuple[str, list[Trailer]]]:
+        """Each required key not already reported, with its trailers (``Assisted-by`` for the model)."""
+        out = []
+        for key in self.config.required_trailers:
+            if KEY_SPELLINGS.get(key.lower(), key) in self.reported:
+                continue
+            found = self.values(key)
+            if not found and key.lower() == MODEL_KEY.lower() and self.values(ASSISTED_KEY):
+                found = self.values(ASSISTED_KEY)
+            out.append((key, found))
+        return out
+
+
+def message_nul(f: Facts) -> list[Violation]:
+    if f.msg.nul_line is None:
+        return []
+    return [
+        Violation(
+            "message-nul",
+            "the message contains a NUL byte, which git refuses to commit",
+            f.msg.nul_line,
+            "remove it (an editor showing ^@ marks where)",
+        )
+    ]
+
+
+def _subject_problem(subject: str, ai: str, human: str) -> Violation | None:
+    for label in (ai, human):
+        if subject.startswith(label + ":"):
+            rest = subject[len(label) + 1 :]
+            if not rest.strip(SPACE):
+                return Violation(
+                    "subject-empty",
+                    f'the subject is only "{label}:"; it needs a summary',
+                    0,
+                    f'write "{label}: <what the commit does>"',
                 )
-            )
-        elif not any(_filled(t.value) for t in found):
-            violations.append(
-                Violation(
-                    "empty-trailer",
-                    f'"{key}:" is empty'
-                    if not any(t.value for t in found)
-                    else f'"{key}:" still holds the template\'s placeholder "{found[0].value}"',
-                    found[0].line,
-                    f'write "{key}: {_example(key)}"',
+            if not rest.startswith(" "):
+                return Violation(
+                    "subject-label", f'put a space after "{label}:"', 0, f'write "{label}: {rest.lstrip()}"'
                 )
+            return None
+    head = subject.split(":", 1)[0].strip(" []()")
+    for label in (ai, human):
+        if head.lower() == label.lower():
+            return Violation(
+                "subject-label",
+                f'the label must be written exactly "{label}:"',
+                0,
+                f'start the subject with "{label}: "',
             )
-
-    files = _trailer_value(trailers, FILES_KEY)
-    if files and changed is not None and config.files_match != "off":
-        listed = split_files(t.value for t in files)
-        missing, extra = files_mismatch(listed, changed, config.files_match)
-        if missing or extra:
-            parts = []
-            if missing:
-                parts.append(f"changed but not listed: {_listing(missing)}")
-            if extra:
-                parts.append(f"listed but not changed: {_listing(extra)}")
-            violations.append(
-                Violation(
-                    "files-mismatch",
-                    '"Files:" does not match the commit (' + "; ".join(parts) + ")",
-                    files[0].line,
-                    "commit the AI's output alone and list exactly those paths"
-                    if config.files_match == "exact"
-                    else "list every changed path, a directory holding it ('dir/') or a glob",
-                )
-            )
-
-    return violations
+    return Violation(
+        "subject-label",
+        f'the subject must start with "{ai}:" or "{human}:"',
+        0,
+        f'write "{human}: <summary>" for your own work, or "{ai}: <summary>" plus '
+        "Generated-by/Prompt/Files trailers for AI output",
+    )
 
 
-def _filled(value: str) -> bool:
-    """A real value: not empty and not a template placeholder such as ``<model>``."""
-    return bool(value) and not (value.startswith("<") and value.endswith(">"))
+def subject_empty(f: Facts) -> list[Violation]:
+    problem = _subject_problem(f.msg.subject, f.config.ai_label, f.config.human_label)
+    return [problem] if problem and problem.rule == "subject-empty" else []
 
 
-def _secret_rules(trailers: Sequence[Trailer]) -> list[Violation]:
+def subject_label(f: Facts) -> list[Violation]:
+    problem = _subject_problem(f.msg.subject, f.config.ai_label, f.config.human_label)
+    return [problem] if problem and problem.rule == "subject-label" else []
+
+
+def prompt_secret(f: Facts) -> list[Violation]:
     """A Prompt that carries a credential, in any commit (history is public and permanent)."""
+    if not f.config.secret_scan:
+        return []
     violations = []
-    for t in _trailer_value(trailers, PROMPT_KEY):
+    for t in f.values(PROMPT_KEY):
         found = find_credentials(t.value)
         if found:
             what = "; ".join(f"{name} ({shown})" for name, shown in found)
@@ -526,6 +287,262 @@ def _secret_rules(trailers: Sequence[Trailer]) -> list[Violation]:
                 )
             )
     return violations
+
+
+def trailers_glued(f: Facts) -> list[Violation]:
+    if f.kind != kinds.AI or not f.glued:
+        return []
+    index = f.glued[0][0]
+    names = ", ".join(f'"{w}:"' for _, (w, _c) in f.glued)
+    return [
+        Violation(
+            "trailers-glued",
+            f"{names} follow the subject with no blank line, so git reads them as part of "
+            "the subject, not as trailers",
+            index,
+            "put a blank line after the subject and the trailers last; "
+            "`ai-rollback check --fix FILE` does it",
+        )
+    ]
+
+
+def trailer_key(f: Facts) -> list[Violation]:
+    return [
+        Violation(
+            "trailer-key",
+            f'"{written}:" is not a trailer key git reads (letters, digits and "-" only)',
+            index,
+            f'write "{canonical}:"',
+            index,
+        )
+        for index, written, canonical, why in f.misplaced
+        if why == "key"
+    ]
+
+
+def trailers_not_last(f: Facts) -> list[Violation]:
+    out = []
+    for index, written, _canonical, why in f.misplaced:
+        if why == "not-last":
+            out.append(
+                Violation(
+                    "trailers-not-last",
+                    f'"{written}:" is not in the last paragraph, so git does not read it as a trailer',
+                    index,
+                    "move the trailers to the end of the message, after a blank line",
+                    index,
+                )
+            )
+        elif why == "shared":
+            out.append(
+                Violation(
+                    "trailers-not-last",
+                    f'"{written}:" shares its paragraph with text that is not a trailer, '
+                    "so git reads no trailers there",
+                    index,
+                    "keep the last paragraph to trailers only; move prose above it, or fold a long "
+                    "value onto lines that start with a space",
+                    index,
+                )
+            )
+    return out
+
+
+def assisted_by_format(f: Facts) -> list[Violation]:
+    if f.kind != kinds.AI:
+        return []
+    return [
+        Violation(
+            "assisted-by-format",
+            f'"{found[0].key}: {found[0].value}" names no model',
+            found[0].line,
+            'write "Assisted-by: AGENT:MODEL [tools]", e.g. "Assisted-by: Claude:claude-sonnet-4-5"',
+            order,
+        )
+        for order, (_key, found) in enumerate(f.required())
+        if found and found[0].key_is(ASSISTED_KEY) and not any(_names_model(t.value) for t in found)
+    ]
+
+
+def missing_trailer(f: Facts) -> list[Violation]:
+    if f.kind != kinds.AI:
+        return []
+    last_line = len(f.msg.lines) - 1
+    return [
+        Violation(
+            "missing-trailer",
+            f'an "{f.config.ai_label}:" commit needs a "{key}:" trailer',
+            last_line,
+            f'add "{key}: {_example(key)}" to the trailer block at the end of the message',
+            order,
+        )
+        for order, (key, found) in enumerate(f.required())
+        if not found
+    ]
+
+
+def empty_trailer(f: Facts) -> list[Violation]:
+    if f.kind != kinds.AI:
+        return []
+    return [
+        Violation(
+            "empty-trailer",
+            f'"{key}:" is empty'
+            if not any(t.value for t in found)
+            else f'"{key}:" still holds the template\'s placeholder "{found[0].value}"',
+            found[0].line,
+            f'write "{key}: {_example(key)}"',
+            order,
+        )
+        for order, (key, found) in enumerate(f.required())
+        if found and not found[0].key_is(ASSISTED_KEY) and not any(filled(t.value) for t in found)
+    ]
+
+
+def files_mismatch_rule(f: Facts) -> list[Violation]:
+    files = f.values(FILES_KEY)
+    mode = f.config.files_match
+    if f.kind != kinds.AI or not files or f.changed is None or mode == "off":
+        return []
+    missing, extra = files_mismatch(split_files(t.value for t in files), f.changed, mode)
+    if not missing and not extra:
+        return []
+    parts = []
+    if missing:
+        parts.append(f"changed but not listed: {listing(missing)}")
+    if extra:
+        parts.append(f"listed but not changed: {listing(extra)}")
+    return [
+        Violation(
+            "files-mismatch",
+            '"Files:" does not match the commit (' + "; ".join(parts) + ")",
+            files[0].line,
+            "commit the AI's output alone and list exactly those paths"
+            if mode == "exact"
+            else "list every changed path, a directory holding it ('dir/') or a glob",
+        )
+    ]
+
+
+def human_ai_trailer(f: Facts) -> list[Violation]:
+    if f.kind != kinds.HUMAN:
+        return []
+    ai, human = f.config.ai_label, f.config.human_label
+    out = [
+        Violation(
+            "human-ai-trailer",
+            f'a "{human}:" commit carries "{t.key}: {t.value}", which marks AI output',
+            t.line,
+            f'if an AI wrote it, start the subject with "{ai}:"; else drop the trailer',
+        )
+        for t in f.model_trailers()
+    ]
+    for index, (written, canonical) in f.glued:
+        if canonical in (MODEL_KEY, ASSISTED_KEY):
+            out.append(
+                Violation(
+                    "human-ai-trailer",
+                    f'a "{human}:" commit names a model ("{written}:"), which marks AI output',
+                    index,
+                    f'if an AI wrote it, start the subject with "{ai}:"',
+                )
+            )
+            break
+    return out
+
+
+#: Every rule, by id, in the order its violations are reported (the README's rule table).
+RULES: tuple[tuple[str, Callable[[Facts], list[Violation]]], ...] = (
+    ("subject-label", subject_label),
+    ("subject-empty", subject_empty),
+    ("missing-trailer", missing_trailer),
+    ("empty-trailer", empty_trailer),
+    ("assisted-by-format", assisted_by_format),
+    ("trailers-glued", trailers_glued),
+    ("trailers-not-last", trailers_not_last),
+    ("trailer-key", trailer_key),
+    ("files-mismatch", files_mismatch_rule),
+    ("prompt-secret", prompt_secret),
+    ("human-ai-trailer", human_ai_trailer),
+    ("message-nul", message_nul),
+)
+
+
+def judge(
+    msg: Parsed, config: Config, changed: Sequence[str] | None = None, *, is_merge: bool = False
+) -> Verdict:
+    """Judge one message as git stores it; ``changed``: the paths the commit changes, if known."""
+    subject, lines = msg.subject, msg.lines
+    if msg.nul_line is not None:
+        return Verdict(kinds.HUMAN, subject, [], message_nul(Facts(msg, config, None)))
+    if is_merge:
+        return Verdict(kinds.EXEMPT, subject, msg.trailers, [])
+    why = exemption(subject, lines[1:], config.exempt_subjects)
+    if why == "autosquash" and subject.startswith("amend! "):
+        return _judge_amend(msg, config)
+    if why:
+        return Verdict(kinds.EXEMPT, subject, msg.trailers, [])
+    facts = Facts(msg, config, changed)
+    violations = [v for _rule, check in RULES for v in check(facts)]
+    violations.sort(key=_report_order)
+    return Verdict(facts.kind, subject, msg.trailers, violations)
+
+
+#: Violations are reported by topic (the subject, secrets, where trailers stand, what they hold),
+#: and within a topic in the message's order: misplaced lines by line, required keys as configured.
+_ORDER = {
+    rule: n
+    for n, rule in enumerate(
+        (
+            "message-nul",
+            "subject-empty",
+            "subject-label",
+            "prompt-secret",
+            "trailers-glued",
+            "misplaced",
+            "required",
+            "files-mismatch",
+            "human-ai-trailer",
+        )
+    )
+}
+_TOPIC = {"trailer-key": "misplaced", "trailers-not-last": "misplaced"}
+_TOPIC.update(dict.fromkeys(("assisted-by-format", "missing-trailer", "empty-trailer"), "required"))
+
+
+def _report_order(v: Violation) -> tuple[int, int]:
+    return (_ORDER[_TOPIC.get(v.rule, v.rule)], v.order)
+
+
+def _judge_amend(msg: Parsed, config: Config) -> Verdict:
+    """``amend!`` replaces its target's message with its body: judge that body."""
+    lines = msg.lines
+    body_start = 1
+    while body_start < len(lines) and not lines[body_start].strip(SPACE):
+        body_start += 1
+    if body_start >= len(lines):
+        return Verdict(kinds.EXEMPT, lines[0], msg.trailers, [])
+    body = Parsed(
+        "".join(line + "\n" for line in lines[body_start:]),
+        [Trailer(t.key, t.value, t.line - body_start) for t in msg.trailers],
+        msg.comment,
+        lambda i: msg.raw_line(i + body_start),
+    )
+    inner = judge(body, config, None)
+    return Verdict(
+        kinds.EXEMPT,
+        lines[0],
+        msg.trailers,
+        [
+            Violation(v.rule, v.message, None if v.line is None else v.line + body_start, v.fix)
+            for v in inner.violations
+        ],
+    )
+
+
+def filled(value: str) -> bool:
+    """A real value: not empty and not a template placeholder such as ``<model>``."""
+    return bool(value) and not (value.startswith("<") and value.endswith(">"))
 
 
 def _names_model(value: str) -> bool:

@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from ai_rollback import classify
 from ai_rollback.config import Config
 from ai_rollback.errors import GitError, UsageError
+from ai_rollback.filelist import split_files
 from ai_rollback.git.log import iter_topo
 from ai_rollback.git.objects import ObjectWriter
 from ai_rollback.git.repo import Repository
 from ai_rollback.gitconfig import GitSettings
 from ai_rollback.message import Trailer, parse_trailers
-from ai_rollback.rules import split_files
 
 TAGGING_ENV = "AI_ROLLBACK_TAGGING"  # set while we create tags: our own hook stays out of the way
 DEFAULT_RELEASE_PATTERN = "v[0-9]*"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ai_rollback import checks, hook, report
+from ai_rollback import checks, hook, parsed, report
 from ai_rollback.commands.common import open_project
 from ai_rollback.console import echo
 from ai_rollback.errors import CHECK_FAILED, OK, UsageError
@@ -23,7 +23,7 @@ def fix_file(path: str) -> None:
 
     raw = hook.read_message(path)
     ctx = hook.load_context()
-    fixed = fix_trailers(raw, hook.file_comment(raw, ctx.settings), ctx.settings.separators)
+    fixed = fix_trailers(raw, parsed.comment_of(raw, ctx.settings), ctx.settings.separators)
     if fixed != raw:
         hook.write_message(path, fixed)
         echo(f"ai-rollback: rewrote the trailers of {path}", err=True)
