@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from ai_rollback import config as project_config
+from ai_rollback.config import files as config_files
+from ai_rollback.config import toml as config_toml
 from ai_rollback.errors import ConfigError
 
 
@@ -102,17 +104,17 @@ def test_cache_serves_without_reparsing(tmp_path: Path, monkeypatch: pytest.Monk
     def boom(path: str) -> dict[str, object]:
         raise AssertionError("parsed again")
 
-    monkeypatch.setattr(project_config, "_parse_toml", boom)
+    monkeypatch.setattr(config_files, "_parse_toml", boom)
     assert project_config.load(str(tmp_path), str(cache)).files_match == "off"
 
 
 def test_render_and_commented_defaults_round_trip(tmp_path: Path) -> None:
     import tomllib
 
-    rendered = project_config.render(project_config.load(str(tmp_path)))
+    rendered = config_toml.render(project_config.load(str(tmp_path)))
     data = tomllib.loads(rendered)["tool"]["ai-rollback"]
     assert data["files-match"] == "exact"
-    commented = project_config.commented_defaults()
+    commented = config_toml.commented_defaults()
     uncommented = "\n".join(
         line[2:] if line.startswith("# ") and " = " in line and not line.startswith("# template") else line
         for line in commented.splitlines()
@@ -123,7 +125,7 @@ def test_render_and_commented_defaults_round_trip(tmp_path: Path) -> None:
         "Prompt",
         "Files",
     ]
-    assert project_config.toml_value({"a b": [1, 2.5, True, 'q"']}) == '{ "a b" = [1, 2.5, true, "q\\""] }'
+    assert config_toml.toml_value({"a b": [1, 2.5, True, 'q"']}) == '{ "a b" = [1, 2.5, true, "q\\""] }'
 
 
 def test_config_that_is_not_utf8(tmp_path: Path) -> None:

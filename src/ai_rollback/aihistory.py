@@ -17,9 +17,9 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from ai_rollback import classify
+from ai_rollback import classify, kinds
 from ai_rollback.filelist import split_files
 from ai_rollback.git.log import (
     MESSAGE,
@@ -36,11 +36,14 @@ from ai_rollback.git.run import Git
 from ai_rollback.gitconfig import GitSettings
 from ai_rollback.message import Trailer, parse_trailers
 
+if TYPE_CHECKING:
+    from ai_rollback.kinds import Kind
+
 
 @dataclass(slots=True)
 class Entry:
     sha: str
-    kind: str
+    kind: Kind
     model: str | None
     subject: str
     files: list[str] | None
@@ -75,13 +78,13 @@ class Totals:
 
     def add(self, entry: Entry) -> None:
         self.commits += 1
-        if entry.kind == "ai":
+        if entry.kind == kinds.AI:
             self.ai += 1
             self.models[entry.model or "unknown"] += 1
             for path in entry.files or []:
                 self.files[path] += 1
             self.ai_lines += entry.lines or 0
-        elif entry.kind == "merge":
+        elif entry.kind == kinds.MERGE:
             self.merges += 1
         else:
             self.human += 1
@@ -148,12 +151,12 @@ class Reader:
     def classify(self, commit: LogCommit) -> Entry:
         subject = commit.title
         if commit.is_merge:
-            return Entry(commit.sha, "merge", None, subject, [])
+            return Entry(commit.sha, kinds.MERGE, None, subject, [])
         if "convention" in self.detection.enabled and subject.startswith(self._human):
-            return Entry(commit.sha, "human", None, subject, None)
+            return Entry(commit.sha, kinds.HUMAN, None, subject, None)
         found, trailers = classify.classify_stored(commit, self.detection, self.settings)
         files = None
-        if found.kind == "ai":
+        if found.kind == kinds.AI:
             files = _ai_facts(trailers)[1] or None
         return Entry(commit.sha, found.kind, found.model, subject, files)
 
@@ -167,14 +170,14 @@ class Reader:
         for commit in iter_log(self.git, revisions, *options):
             entry = self.classify(commit)
             entry.lines = commit.lines or 0
-            if entry.files is None or entry.kind != "ai":
+            if entry.files is None or entry.kind != kinds.AI:
                 entry.files = commit.paths
             yield entry
 
 
 def resolve_files(git: Git, entries: list[Entry]) -> None:
     """Changed paths of AI commits that list none (other tools' commits), in one git call."""
-    missing = {e.sha: e for e in entries if e.kind == "ai" and e.files is None}
+    missing = {e.sha: e for e in entries if e.kind == kinds.AI and e.files is None}
     if not missing:
         return
     for commit in iter_listed(git, list(missing)):
@@ -235,9 +238,9 @@ class _Output:
 
     def add(self, item: str | Entry) -> None:
         if isinstance(item, Entry):
-            if item.kind == "ai" and self.fmt == "markdown":
+            if item.kind == kinds.AI and self.fmt == "markdown":
                 self.ai_entries.append(item)
-            if item.kind == "ai" and item.files is None:
+            if item.kind == kinds.AI and item.files is None:
                 self.unresolved += 1
             elif self.fmt != "markdown":
                 item = self.render(item)
@@ -248,7 +251,7 @@ class _Output:
             self.flush()  # nothing waits for a file lookup (or enough do): write now
 
     def flush(self) -> None:
-        waiting = [e for e in self.pending if isinstance(e, Entry) and e.kind == "ai" and e.files is None]
+        waiting = [e for e in self.pending if isinstance(e, Entry) and e.kind == kinds.AI and e.files is None]
         resolve_files(self.reader.git, waiting)
         for entry in waiting:
             self.seg.files.update(entry.files or [])
@@ -358,7 +361,9 @@ def _scan(
                             + json_tail
                         )
                     else:
-                        entry = Entry(sha.decode(), "ai", model, subject.decode("utf-8", "replace"), files)
+                        entry = Entry(
+                            sha.decode(), kinds.AI, model, subject.decode("utf-8", "replace"), files
+                        )
                         lines.append(output.render(entry).encode("utf-8", "surrogateescape"))
                     if len(lines) >= 2048:
                         drain()

@@ -19,12 +19,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from ai_rollback import kinds
 from ai_rollback.gitconfig import GitSettings
+from ai_rollback.kinds import DETECTORS
 from ai_rollback.message import Trailer, parse_trailers
 from ai_rollback.rules import ASSISTED_KEY, MODEL_KEY
 
 if TYPE_CHECKING:
     from ai_rollback.config import Config
+    from ai_rollback.kinds import Kind
 
 #: e-mail patterns (fnmatch, lower case) of AI identities -> the tool's name.
 AI_IDENTITIES: dict[str, str] = {
@@ -41,22 +44,6 @@ AI_IDENTITIES: dict[str, str] = {
     "gemini-cli@google.com": "Gemini",
 }
 
-#: name -> what it looks for.  Order is the order of evaluation.
-DETECTORS: dict[str, str] = {
-    "convention": 'subject label "AI:" (ours; "Human:" marks a human commit and wins)',
-    "generated-by": "a Generated-by: trailer (ours, ASF)",
-    "assisted-by": "an Assisted-by: trailer (Linux kernel, Fedora)",
-    "co-authored-by": "a Co-authored-by: trailer whose e-mail is a known AI identity",
-    "ai-author": "an author or committer e-mail that is a known AI identity (coding agents)",
-    "aider-author": 'an author name ending in " (aider)"',
-    "aider-subject": 'a subject starting with "aider: "',
-    "extra-trailers": "a trailer key listed in detectors.extra-trailers (e.g. Co-authored-by-AI, Made-with)",
-}
-
-KIND_AI = "ai"
-KIND_HUMAN = "human"
-KIND_MERGE = "merge"
-
 
 @dataclass(frozen=True)
 class Detection:
@@ -71,7 +58,7 @@ class Detection:
 
 @dataclass(frozen=True)
 class Classification:
-    kind: str  # ai | human | merge
+    kind: Kind
     reason: str
     model: str | None = None
     detector: str | None = None
@@ -181,27 +168,27 @@ def classify(
 ) -> Classification:
     """Classify one commit.  ``message`` is the full stored message."""
     if parents > 1:
-        return Classification(KIND_MERGE, "merge commit: its changes are judged commit by commit")
+        return Classification(kinds.MERGE, "merge commit: its changes are judged commit by commit")
     on = detection.enabled
     if trailers is None:
         trailers = parse_trailers(message)
     model = model_of(trailers)
     if "convention" in on:
         if subject.startswith(detection.human_label + ":"):
-            return Classification(KIND_HUMAN, f'labelled "{detection.human_label}:"', None, "convention")
+            return Classification(kinds.HUMAN, f'labelled "{detection.human_label}:"', None, "convention")
         if subject.startswith(detection.ai_label + ":"):
-            return Classification(KIND_AI, f'labelled "{detection.ai_label}:"', model, "convention")
+            return Classification(kinds.AI, f'labelled "{detection.ai_label}:"', model, "convention")
     if "generated-by" in on and _first(trailers, MODEL_KEY):
-        return Classification(KIND_AI, "Generated-by: trailer", model, "generated-by")
+        return Classification(kinds.AI, "Generated-by: trailer", model, "generated-by")
     if "assisted-by" in on and _first(trailers, ASSISTED_KEY):
-        return Classification(KIND_AI, "Assisted-by: trailer", model, "assisted-by")
+        return Classification(kinds.AI, "Assisted-by: trailer", model, "assisted-by")
     if "co-authored-by" in on:
         for t in trailers:
             if t.key_is("Co-authored-by"):
                 tool = identity_tool(_email(t.value), detection.identities)
                 if tool:
                     return Classification(
-                        KIND_AI,
+                        kinds.AI,
                         f"Co-authored-by: {tool}",
                         model or _name(t.value) or tool,
                         "co-authored-by",
@@ -210,19 +197,19 @@ def classify(
         for who, address in (("author", author_email), ("committer", committer_email)):
             tool = identity_tool(address, detection.identities)
             if tool:
-                return Classification(KIND_AI, f"{who} is {tool}", model or tool, "ai-author")
+                return Classification(kinds.AI, f"{who} is {tool}", model or tool, "ai-author")
     if "aider-author" in on and author_name.endswith(" (aider)"):
-        return Classification(KIND_AI, 'author "(aider)"', model or "aider", "aider-author")
+        return Classification(kinds.AI, 'author "(aider)"', model or "aider", "aider-author")
     if "aider-subject" in on and subject.startswith("aider: "):
-        return Classification(KIND_AI, 'subject "aider:"', model or "aider", "aider-subject")
+        return Classification(kinds.AI, 'subject "aider:"', model or "aider", "aider-subject")
     if "extra-trailers" in on:
         for key in detection.extra_trailers:
             found = _first(trailers, key)
             if found:
                 return Classification(
-                    KIND_AI, f"{found.key}: trailer", model or found.value or None, "extra-trailers"
+                    kinds.AI, f"{found.key}: trailer", model or found.value or None, "extra-trailers"
                 )
-    return Classification(KIND_HUMAN, "no AI marks")
+    return Classification(kinds.HUMAN, "no AI marks")
 
 
 def reverted_targets(message: str, trailers: list[Trailer] | None = None) -> list[str]:
@@ -248,13 +235,11 @@ def reverts_trailers(trailers: list[Trailer]) -> list[str]:
 
 def detection_from(config: Config) -> Detection:
     """The detectors as ``[tool.ai-rollback.detectors]`` configures them."""
-    table = config.table("detectors")
-    enabled = {name for name in DETECTORS if table.get(name, True)}
+    settings = config.detectors
     identities = dict(AI_IDENTITIES)
-    extra_identities = table.get("ai-identities")
-    for entry in extra_identities if isinstance(extra_identities, list) else []:
-        pattern, _, tool = str(entry).partition("=")
+    for entry in settings.ai_identities:
+        pattern, _, tool = entry.partition("=")
         identities[pattern.strip().lower()] = tool.strip() or pattern.strip()
-    keys = table.get("extra-trailers")
-    extra = tuple(str(k) for k in keys) if isinstance(keys, list) else ("Co-authored-by-AI", "Made-with")
-    return Detection(frozenset(enabled), identities, extra, config.ai_label, config.human_label)
+    return Detection(
+        settings.enabled, identities, tuple(settings.extra_trailers), config.ai_label, config.human_label
+    )

@@ -1,4 +1,4 @@
-"""The words every module shares, defined once: commit kinds, plan actions, policies.
+"""The words every module shares, defined once: commit kinds, plan actions, policies, detectors.
 
 Plain strings at run time (the hook path pays nothing for ``enum`` or
 ``typing``); ``Literal`` types for mypy under ``TYPE_CHECKING``.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Literal
+    from typing import Final, Literal
 
     #: What a commit is: AI output, a person's work, a merge, or let through unchecked.
     Kind = Literal["ai", "human", "merge", "exempt"]
@@ -17,15 +17,27 @@ if TYPE_CHECKING:
     #: ai-revert's answer to entanglement (``--entangled``).
     Policy = Literal["stop", "skip", "include"]
 
-AI = "ai"
-HUMAN = "human"
-MERGE = "merge"
-EXEMPT = "exempt"
+AI: Final = "ai"
+HUMAN: Final = "human"
+MERGE: Final = "merge"
+EXEMPT: Final = "exempt"
 KINDS = (AI, HUMAN, MERGE, EXEMPT)
 
-REVERT = "revert"
-KEEP = "keep"
-SKIP = "skip"
+REVERT: Final = "revert"
+KEEP: Final = "keep"
+SKIP: Final = "skip"
 ACTIONS = (REVERT, KEEP, SKIP)
 
 POLICIES = ("stop", "skip", "include")
+
+#: name -> what it looks for.  Order is the order of evaluation.
+DETECTORS: dict[str, str] = {
+    "convention": 'subject label "AI:" (ours; "Human:" marks a human commit and wins)',
+    "generated-by": "a Generated-by: trailer (ours, ASF)",
+    "assisted-by": "an Assisted-by: trailer (Linux kernel, Fedora)",
+    "co-authored-by": "a Co-authored-by: trailer whose e-mail is a known AI identity",
+    "ai-author": "an author or committer e-mail that is a known AI identity (coding agents)",
+    "aider-author": 'an author name ending in " (aider)"',
+    "aider-subject": 'a subject starting with "aider: "',
+    "extra-trailers": "a trailer key listed in detectors.extra-trailers (e.g. Co-authored-by-AI, Made-with)",
+}

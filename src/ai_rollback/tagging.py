@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ai_rollback import classify
+from ai_rollback import classify, kinds
 from ai_rollback.config import Config
 from ai_rollback.errors import GitError, UsageError
 from ai_rollback.filelist import split_files
@@ -28,8 +28,6 @@ from ai_rollback.gitconfig import GitSettings
 from ai_rollback.message import Trailer, parse_trailers
 
 TAGGING_ENV = "AI_ROLLBACK_TAGGING"  # set while we create tags: our own hook stays out of the way
-DEFAULT_RELEASE_PATTERN = "v[0-9]*"
-DEFAULT_AI_TAG = "{version}-ai-{slug}"
 
 
 @dataclass
@@ -55,11 +53,6 @@ class TagPlan:
     @property
     def models(self) -> list[str]:
         return sorted({c.model for c in self.ai_commits if c.model})
-
-
-# --------------------------------------------------------------------------
-# Pure: names
-# --------------------------------------------------------------------------
 
 
 def slugify(text: str, limit: int = 40) -> str:
@@ -119,22 +112,14 @@ def read_range(trailers: Sequence[Trailer]) -> str | None:
     return None
 
 
-# --------------------------------------------------------------------------
-# git
-# --------------------------------------------------------------------------
-
-
 class Tagger:
     def __init__(self, repo: Repository, config: Config, settings: GitSettings) -> None:
         self.repo = repo
         self.git = repo.git
         self.config = config
         self.settings = settings
-        table = config.table("tag")
-        self.release_pattern = str(table.get("release-pattern") or DEFAULT_RELEASE_PATTERN)
-        self.ai_pattern = str(table.get("ai-tag") or DEFAULT_AI_TAG)
-
-    # -- releases ------------------------------------------------------------
+        self.release_pattern = config.tag.release_pattern
+        self.ai_pattern = config.tag.ai_tag
 
     def _check_name(self, name: str, what: str) -> None:
         if not name or name.startswith("-"):
@@ -192,8 +177,6 @@ class Tagger:
         names = [t for t in out.splitlines() if t]
         return names[0] if names else None
 
-    # -- the plan ------------------------------------------------------------
-
     def plan(self, version: str, rev: str | None, slug: str | None, base: str | None = None) -> TagPlan:
         self._check_name(version, "version")
         if not self.is_release(version):
@@ -236,7 +219,7 @@ class Tagger:
                 merges.append(rich.subject)
                 continue
             found, trailers = classify.classify_stored(rich, detection, self.settings)
-            if found.kind != classify.KIND_AI:
+            if found.kind != kinds.AI:
                 continue
             prompt = next((t.value for t in trailers if t.key_is("Prompt")), None)
             files = _files(trailers) or [p for _s, o, n in rich.changes for p in (n or o,) if p]
@@ -272,8 +255,6 @@ class Tagger:
                 "the work tree has uncommitted changes: the release would not contain them",
                 hint="commit or stash them, or name the commit with --rev",
             )
-
-    # -- creating --------------------------------------------------------------
 
     def create(self, plan: TagPlan, message: str | None) -> list[str]:
         """Create what the plan needs, in one ref transaction; returns the tags created."""

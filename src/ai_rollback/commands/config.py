@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from ai_rollback import config as project_config
 from ai_rollback import hook
+from ai_rollback.config import toml as config_toml
 from ai_rollback.console import echo
 from ai_rollback.errors import OK
 
 
 def show_config() -> int:
     ctx = hook.load_context()
-    echo(project_config.render(ctx.config), nl=False)
+    echo(config_toml.render(ctx.config), nl=False)
     return OK

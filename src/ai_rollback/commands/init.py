@@ -12,6 +12,7 @@ import os
 
 from ai_rollback import __version__
 from ai_rollback import config as project_config
+from ai_rollback.config import toml as config_toml
 from ai_rollback.console import echo
 from ai_rollback.errors import OK, UsageError
 from ai_rollback.git.repo import open_repository
@@ -47,12 +48,12 @@ def _write_config(root: str) -> str:
         if project_config.pyproject_table(pyproject) is not None:
             return f"kept: {project_config.PYPROJECT} already has [{project_config.TABLE}]"
         block = "\n# ai-rollback: every key is shown at its default; uncomment to change.\n"
-        block += project_config.commented_defaults()
+        block += config_toml.commented_defaults()
         with open(pyproject, "a", encoding="utf-8") as f:
             f.write(("" if text.endswith("\n") or not text else "\n") + block)
         return f"added [{project_config.TABLE}] to {project_config.PYPROJECT}"
     body = "# ai-rollback configuration: every key is shown at its default; uncomment to change.\n"
-    body += project_config.commented_defaults(table="")
+    body += config_toml.commented_defaults(table="")
     with open(own, "w", encoding="utf-8") as f:
         f.write(body)
     return f"wrote {project_config.CONFIG_FILE}"

@@ -62,7 +62,7 @@ def _report(results: Sequence[report.Checked], where: str) -> int:
 
 def release_tags_pushed(ctx: hook.Context, updates: Sequence[Sequence[str]], remote: str) -> int:
     """Warn (or block) when a release tag with AI commits goes out without its AI tag."""
-    mode = str(ctx.config.table("tag").get("push-check") or "warn")
+    mode = ctx.config.tag.push_check
     tags = [
         u[2].removeprefix("refs/tags/")
         for u in updates

@@ -46,7 +46,7 @@ def run_revert(
         raise UsageError("give a RANGE or --tag, not both")
     if range_text is None:
         range_text = default_range(tagging.Tagger(project.repo, project.config, project.settings), from_tag)
-    policy = entangled or str(project.config.table("revert").get("entangled") or "stop")
+    policy = entangled or project.config.revert.entangled
     options = revert.Options(
         range=range_text,
         only=only,

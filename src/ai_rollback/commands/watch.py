@@ -42,15 +42,15 @@ def run_watch(
     tagger = open_tagger()
     if tagger.tag_target(tag) is None:
         raise UsageError(f"no tag {tag!r} in this repository", hint="list them with: git tag --list")
-    table = tagger.config.table("watch")
+    settings = tagger.config.watch
     given = thresholds or {}
     limits = {}
     for metric in watch.METRICS:
         value = given.get(metric)
-        limits[metric] = float(value if value is not None else table[metric])  # type: ignore[arg-type]
+        limits[metric] = float(value) if value is not None else settings.thresholds[metric]
         if not limits[metric] >= 0:
             raise UsageError(f"--{metric} must be a number, at least 0")
-    needed = breaches or int(table["breaches"])  # type: ignore[call-overload]
+    needed = breaches or settings.breaches
     read_timeout = watch.parse_duration(timeout, "--timeout")
     plan = watch.Plan(
         rollback_command=_command(rollback_command, "--rollback-command"),
@@ -63,8 +63,7 @@ def run_watch(
     )
     source: watch.Source
     if prometheus is not None:
-        queries = table["queries"]
-        source = watch.PrometheusSource(prometheus, queries, read_timeout)  # type: ignore[arg-type]
+        source = watch.PrometheusSource(prometheus, settings.queries, read_timeout)
     else:
         source = watch.CommandSource(
             watch.split_command(str(metrics_command), "--metrics-command"), read_timeout

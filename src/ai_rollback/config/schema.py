@@ -1,27 +1,21 @@
-"""Project configuration: ``[tool.ai-rollback]`` in pyproject.toml, or .ai-rollback.toml.
+"""The configuration's schema: every key, its default, its validator and its documentation.
 
-The file is at the repository root.  ``.ai-rollback.toml`` holds the same keys
-at its top level.  Every key is validated; an unknown key or a bad value is a
-:class:`~ai_rollback.errors.ConfigError` that names the file, the key and what
-is allowed.
-
-The commit-msg hook reads the configuration on every commit, and ``tomllib``
-costs more than the whole hook may; so a validated configuration is cached
-(``marshal``) in the repository's git directory, keyed on the files' size and
-modification time, and ``tomllib`` is imported only when the cache is stale.
+Also :class:`Config`, the validated values, with typed views of its sub-tables.
+On the commit-msg hook path: standard library only.
 """
 
 from __future__ import annotations
 
 import math
-import os
 
-from ai_rollback import __version__
 from ai_rollback.errors import ConfigError
+from ai_rollback.kinds import DETECTORS, POLICIES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
+
+    from ai_rollback.kinds import Policy
 
 CONFIG_FILE = ".ai-rollback.toml"
 PYPROJECT = "pyproject.toml"
@@ -179,6 +173,7 @@ def _count(where: str, key: str, value: object) -> object:
 
 
 #: The metrics ``ai-rollback watch`` reads, with their default thresholds.
+DEFAULT_EXTRA = ("Co-authored-by-AI", "Made-with")
 WATCH_METRICS = {"error-rate": 0.05, "response-time-ms": 2000, "memory-usage": 0.85}
 #: Default PromQL per metric (the usual names of the Prometheus client libraries and node_exporter).
 WATCH_QUERIES = {
@@ -204,23 +199,12 @@ def _queries(where: str, key: str, value: object) -> object:
     return out
 
 
-_DETECTOR_DOCS = {
-    "convention": 'Our subject label "AI:" ("Human:" marks a human commit and wins).',
-    "generated-by": "A Generated-by: trailer.",
-    "assisted-by": "An Assisted-by: trailer (Linux kernel style).",
-    "co-authored-by": "A Co-authored-by: trailer whose e-mail is a known AI identity.",
-    "ai-author": "An author or committer e-mail that is a known AI identity.",
-    "aider-author": 'An author name ending in " (aider)".',
-    "aider-subject": 'A subject starting with "aider: ".',
-    "extra-trailers": "A trailer key listed in extra-trailers.",
-}
-
 #: Sub-tables: name -> options.
 TABLES: dict[str, dict[str, Option]] = {
     "revert": {
         "entangled": Option(
             "stop",
-            _choice("stop", "skip", "include"),
+            _choice(*POLICIES),
             "ai-revert's default --entangled policy: stop, skip or include.",
         ),
         "incident-tag": Option(
@@ -266,14 +250,14 @@ TABLES: dict[str, dict[str, Option]] = {
         ),
     },
     "detectors": {
-        **{name: Option(True, _bool, doc) for name, doc in _DETECTOR_DOCS.items()},
+        **{name: Option(True, _bool, doc) for name, doc in DETECTORS.items()},
         "ai-identities": Option(
             [],
             _string_list,
             'More AI identities: e-mail glob, optionally "=Tool" (e.g. "bot@example.com=OurBot").',
         ),
         "extra-trailers": Option(
-            ["Co-authored-by-AI", "Made-with"],
+            list(DEFAULT_EXTRA),
             _trailer_keys,
             "Trailer keys that mark a commit as AI output.",
         ),
@@ -297,6 +281,22 @@ class Config:
     def table(self, name: str) -> dict[str, object]:
         table = self.values.get(name)
         return dict(table) if isinstance(table, dict) else {}
+
+    @property
+    def revert(self) -> RevertSettings:
+        return RevertSettings(self.table("revert"))
+
+    @property
+    def tag(self) -> TagSettings:
+        return TagSettings(self.table("tag"))
+
+    @property
+    def watch(self) -> WatchSettings:
+        return WatchSettings(self.table("watch"))
+
+    @property
+    def detectors(self) -> DetectorSettings:
+        return DetectorSettings(self.table("detectors"))
 
     @property
     def ai_label(self) -> str:
@@ -373,179 +373,64 @@ def validate(data: Mapping[str, object], where: str) -> dict[str, object]:
     return values
 
 
-def _stat_key(path: str) -> tuple[int, int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_mtime_ns, st.st_size, st.st_ino)
+def _text(table: Mapping[str, object], key: str, default: str) -> str:
+    value = table.get(key)
+    return value if isinstance(value, str) and value else default
 
 
-def _parse_toml(path: str) -> dict[str, object]:
-    import tomllib
-
-    try:
-        with open(path, "rb") as f:
-            return tomllib.load(f)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(
-            f"{path}: not valid TOML: not UTF-8 text ({exc.reason} at byte {exc.start})"
-        ) from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+def _texts(table: Mapping[str, object], key: str) -> list[str]:
+    value = table.get(key)
+    return [str(v) for v in value] if isinstance(value, list) else []
 
 
-def pyproject_table(path: str) -> dict[str, object] | None:
-    data = _parse_toml(path)
-    tool = data.get("tool")
-    if not isinstance(tool, dict) or "ai-rollback" not in tool:
-        return None
-    table = tool["ai-rollback"]
-    if not isinstance(table, dict):
-        raise ConfigError(f"{path}: [{TABLE}] must be a table")
-    return table
+class RevertSettings:
+    """``[tool.ai-rollback.revert]``, validated and typed."""
 
+    __slots__ = ("entangled", "incident_tag")
 
-def _read(root: str) -> tuple[dict[str, object], str | None]:
-    own = os.path.join(root, CONFIG_FILE)
-    pyproject = os.path.join(root, PYPROJECT)
-    own_exists = os.path.isfile(own)
-    table = pyproject_table(pyproject) if _mentions_us(pyproject) else None
-    if own_exists:
-        if table is not None:
-            raise ConfigError(
-                f"both {CONFIG_FILE} and [{TABLE}] in {PYPROJECT} configure ai-rollback",
-                hint="keep one of them",
-            )
-        return validate(_parse_toml(own), CONFIG_FILE), CONFIG_FILE
-    if table is not None:
-        return validate(table, f"{PYPROJECT} [{TABLE}]"), PYPROJECT
-    return defaults(), None
-
-
-def _mentions_us(path: str) -> bool:
-    try:
-        with open(path, "rb") as f:
-            return b"ai-rollback" in f.read()
-    except OSError:
-        return False
-
-
-def load(root: str | None, cache_dir: str | None = None) -> Config:
-    """The configuration of the repository at ``root`` (defaults when there is none).
-
-    With ``cache_dir`` the validated result is cached there.
-    """
-    if root is None:
-        return Config(defaults(), None, None)
-    key = (
-        __version__,
-        root,
-        _stat_key(os.path.join(root, CONFIG_FILE)),
-        _stat_key(os.path.join(root, PYPROJECT)),
-    )
-    if key[2] is None and key[3] is None:
-        return Config(defaults(), None, root)
-    cache = os.path.join(cache_dir, "config.cache") if cache_dir else None
-    if cache:
-        cached = _read_cache(cache, key)
-        if cached is not None:
-            return Config(cached[0], cached[1], root)
-    values, source = _read(root)
-    if cache:
-        _write_cache(cache, key, values, source)
-    return Config(values, source, root)
-
-
-def _read_cache(path: str, key: tuple[object, ...]) -> tuple[dict[str, object], str | None] | None:
-    import marshal
-
-    try:
-        with open(path, "rb") as f:
-            stored = marshal.load(f)
-    except (OSError, EOFError, ValueError, TypeError):
-        return None
-    if not isinstance(stored, tuple) or len(stored) != 3 or stored[0] != key:
-        return None
-    values, source = stored[1], stored[2]
-    if not isinstance(values, dict) or not (source is None or isinstance(source, str)):
-        return None
-    return values, source
-
-
-def _write_cache(path: str, key: tuple[object, ...], values: dict[str, object], source: str | None) -> None:
-    import marshal
-
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as f:
-            marshal.dump((key, values, source), f)  # type: ignore[arg-type]
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a read-only repository still works, just without the cache
-
-
-# --------------------------------------------------------------------------
-# Rendering (``ai-rollback config`` and ``ai-rollback init``)
-# --------------------------------------------------------------------------
-
-
-def toml_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-        return f'"{escaped}"'
-    if isinstance(value, list):
-        return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{_toml_key(k)} = {toml_value(v)}" for k, v in value.items()) + " }"
-    raise TypeError(value)
-
-
-def _toml_key(key: str) -> str:
-    return key if key and all(c.isascii() and (c.isalnum() or c in "-_") for c in key) else f'"{key}"'
-
-
-def render(config: Config) -> str:
-    """The effective configuration as TOML, ready for pyproject.toml."""
-    lines = [f"# source: {config.source or 'defaults (no configuration file)'}", f"[{TABLE}]"]
-    for key in OPTIONS:
-        value = config.values[key]
-        lines.append(f"{key} = {toml_value(value)}" if value is not None else f"# {key} = (unset)")
-    for name, options in TABLES.items():
-        lines.append("")
-        lines.append(f"[{TABLE}.{name}]")
-        table = config.table(name)
-        for key in options:
-            value = table.get(key)
-            lines.append(
-                f"{_toml_key(key)} = {toml_value(value)}" if value is not None else f"# {key} = (unset)"
-            )
-    return "\n".join(lines) + "\n"
-
-
-def commented_defaults(table: str = TABLE) -> str:
-    """A commented configuration with every key at its default (for ``init``)."""
-    lines = [f"[{table}]"] if table else []
-    for key, option in OPTIONS.items():
-        lines.append(f"# {option.doc}")
-        default = option.default
-        lines.append(
-            f"# {key} = {toml_value(default)}" if default is not None else f'# {key} = "path/to/template.j2"'
+    def __init__(self, table: Mapping[str, object]) -> None:
+        entangled = _text(table, "entangled", "stop")
+        self.entangled: Policy = (
+            "skip" if entangled == "skip" else "include" if entangled == "include" else "stop"
         )
-    for name, options in TABLES.items():
-        lines.append("")
-        lines.append(f"[{table}.{name}]" if table else f"[{name}]")
-        for key, option in options.items():
-            lines.append(f"# {option.doc}")
-            default = option.default
-            lines.append(
-                f"# {_toml_key(key)} = {toml_value(default)}" if default is not None else f"# {key} ="
-            )
-    return "\n".join(lines) + "\n"
+        self.incident_tag = _text(table, "incident-tag", "incident-%Y%m%d-%H%M")
+
+
+class TagSettings:
+    """``[tool.ai-rollback.tag]``, validated and typed."""
+
+    __slots__ = ("ai_tag", "push_check", "release_pattern")
+
+    def __init__(self, table: Mapping[str, object]) -> None:
+        self.release_pattern = _text(table, "release-pattern", "v[0-9]*")
+        self.ai_tag = _text(table, "ai-tag", "{version}-ai-{slug}")
+        self.push_check = _text(table, "push-check", "warn")
+
+
+class WatchSettings:
+    """``[tool.ai-rollback.watch]``, validated and typed: thresholds by metric, breaches, queries."""
+
+    __slots__ = ("breaches", "queries", "thresholds")
+
+    def __init__(self, table: Mapping[str, object]) -> None:
+        self.thresholds: dict[str, float] = {}
+        for metric, default in WATCH_METRICS.items():
+            value = table.get(metric)
+            self.thresholds[metric] = float(value) if isinstance(value, int | float) else float(default)
+        breaches = table.get("breaches")
+        self.breaches = breaches if isinstance(breaches, int) else 2
+        queries = table.get("queries")
+        self.queries = {str(k): str(v) for k, v in queries.items()} if isinstance(queries, dict) else {}
+
+
+class DetectorSettings:
+    """``[tool.ai-rollback.detectors]``, validated and typed."""
+
+    __slots__ = ("ai_identities", "enabled", "extra_trailers")
+
+    def __init__(self, table: Mapping[str, object]) -> None:
+        self.enabled = frozenset(name for name in DETECTORS if table.get(name, True))
+        self.ai_identities = _texts(table, "ai-identities")
+        self.extra_trailers = (
+            _texts(table, "extra-trailers") if "extra-trailers" in table else list(DEFAULT_EXTRA)
+        )

@@ -1,0 +1,130 @@
+"""Reading the configuration: the files, the cache, validation against the schema.
+
+The commit-msg hook reads the configuration on every commit, and ``tomllib``
+costs more than the whole hook may; so a validated configuration is cached
+(``marshal``) in the repository's git directory, keyed on the files' size and
+modification time, and ``tomllib`` is imported only when the cache is stale.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ai_rollback import __version__
+from ai_rollback.config.schema import CONFIG_FILE, PYPROJECT, TABLE, Config, defaults, validate
+from ai_rollback.errors import ConfigError
+
+
+def _stat_key(path: str) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def _parse_toml(path: str) -> dict[str, object]:
+    import tomllib
+
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not valid TOML: not UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def pyproject_table(path: str) -> dict[str, object] | None:
+    data = _parse_toml(path)
+    tool = data.get("tool")
+    if not isinstance(tool, dict) or "ai-rollback" not in tool:
+        return None
+    table = tool["ai-rollback"]
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [{TABLE}] must be a table")
+    return table
+
+
+def _read(root: str) -> tuple[dict[str, object], str | None]:
+    own = os.path.join(root, CONFIG_FILE)
+    pyproject = os.path.join(root, PYPROJECT)
+    own_exists = os.path.isfile(own)
+    table = pyproject_table(pyproject) if _mentions_us(pyproject) else None
+    if own_exists:
+        if table is not None:
+            raise ConfigError(
+                f"both {CONFIG_FILE} and [{TABLE}] in {PYPROJECT} configure ai-rollback",
+                hint="keep one of them",
+            )
+        return validate(_parse_toml(own), CONFIG_FILE), CONFIG_FILE
+    if table is not None:
+        return validate(table, f"{PYPROJECT} [{TABLE}]"), PYPROJECT
+    return defaults(), None
+
+
+def _mentions_us(path: str) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return b"ai-rollback" in f.read()
+    except OSError:
+        return False
+
+
+def load(root: str | None, cache_dir: str | None = None) -> Config:
+    """The configuration of the repository at ``root`` (defaults when there is none).
+
+    With ``cache_dir`` the validated result is cached there.
+    """
+    if root is None:
+        return Config(defaults(), None, None)
+    key = (
+        __version__,
+        root,
+        _stat_key(os.path.join(root, CONFIG_FILE)),
+        _stat_key(os.path.join(root, PYPROJECT)),
+    )
+    if key[2] is None and key[3] is None:
+        return Config(defaults(), None, root)
+    cache = os.path.join(cache_dir, "config.cache") if cache_dir else None
+    if cache:
+        cached = _read_cache(cache, key)
+        if cached is not None:
+            return Config(cached[0], cached[1], root)
+    values, source = _read(root)
+    if cache:
+        _write_cache(cache, key, values, source)
+    return Config(values, source, root)
+
+
+def _read_cache(path: str, key: tuple[object, ...]) -> tuple[dict[str, object], str | None] | None:
+    import marshal
+
+    try:
+        with open(path, "rb") as f:
+            stored = marshal.load(f)
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if not isinstance(stored, tuple) or len(stored) != 3 or stored[0] != key:
+        return None
+    values, source = stored[1], stored[2]
+    if not isinstance(values, dict) or not (source is None or isinstance(source, str)):
+        return None
+    return values, source
+
+
+def _write_cache(path: str, key: tuple[object, ...], values: dict[str, object], source: str | None) -> None:
+    import marshal
+
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            marshal.dump((key, values, source), f)  # type: ignore[arg-type]
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only repository still works, just without the cache
