@@ -306,11 +306,11 @@ def test_log_reads_messages_as_git_does(repo: Repo) -> None:
     ],
 )
 def test_report_reads_the_model_as_classify_does(pairs: list[tuple[str, str]]) -> None:
-    from ai_rollback import aihistory, classify
+    from ai_rollback import classify, history
     from ai_rollback.message import Trailer
 
     trailers = [Trailer(k, v) for k, v in pairs]
-    assert aihistory._ai_facts(trailers)[0] == classify.model_of(trailers)
+    assert history.ai_facts(trailers)[0] == classify.model_of(trailers)
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from ai_rollback import classify, kinds
 from ai_rollback.config import Config
 from ai_rollback.errors import GitError, UsageError
-from ai_rollback.filelist import split_files
+from ai_rollback.filelist import files_of
 from ai_rollback.git.log import iter_topo
 from ai_rollback.git.objects import ObjectWriter
 from ai_rollback.git.repo import Repository
@@ -222,7 +222,7 @@ class Tagger:
             if found.kind != kinds.AI:
                 continue
             prompt = next((t.value for t in trailers if t.key_is("Prompt")), None)
-            files = _files(trailers) or [p for _s, o, n in rich.changes for p in (n or o,) if p]
+            files = files_of(trailers, [p for _s, o, n in rich.changes for p in (n or o,) if p])
             result.ai_commits.append(AiCommit(rich.sha, rich.subject, found.model, prompt, files))
         result.ai_commits.reverse()  # newest first, as git log shows them
         already = [t for t in self.ai_tags_of(version) if self.tag_target(t) == commit]
@@ -300,10 +300,6 @@ class Tagger:
     def _algorithm(self) -> str:
         code, out, _ = self.git.run_full("rev-parse", "--show-object-format", check=False)
         return out.decode().strip() if code == 0 and out.strip() else "sha1"
-
-
-def _files(trailers: Sequence[Trailer]) -> list[str]:
-    return split_files(t.value for t in trailers if t.key_is("Files"))
 
 
 def version_key(name: str) -> list[tuple[int, int | str]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ai_rollback import aihistory, classify, tagging
+from ai_rollback import classify, history, tagging
 from ai_rollback.commands.tag import open_tagger
 from ai_rollback.errors import OK, UsageError
 from ai_rollback.git.run import check_rev_arg
@@ -40,7 +40,7 @@ def log(
     if by_release:
         merged = [r for p in positives for r in tagger.releases(merged_into=p)]
         releases = sorted(set(merged), key=tagging.version_key)
-    parts = aihistory.segments(text.split(), positives, negatives, releases, by_release)
-    reader = aihistory.Reader(git, classify.detection_from(tagger.config), tagger.settings)
-    aihistory.write_report(reader, parts, fmt, out or sys.stdout, range_text=text, with_lines=with_lines)
+    parts = history.segments(text.split(), positives, negatives, releases, by_release)
+    reader = history.Reader(git, classify.detection_from(tagger.config), tagger.settings)
+    history.write_report(reader, parts, fmt, out or sys.stdout, range_text=text, with_lines=with_lines)
     return OK

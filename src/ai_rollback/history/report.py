@@ -1,0 +1,234 @@
+"""Writing the report (``ai-rollback log``): table, JSON or markdown, streamed.
+
+One streamed ``git log`` per release segment (no diffs), read one pipe-full
+at a time: the report keeps only counters, so memory does not grow with the
+range.  Commits labelled "Human:" never become Python objects; the others'
+trailers are parsed as ai-revert parses them (git's rules, :mod:`message`).
+Files come from the AI commits' ``Files:`` trailers (a name-status lookup,
+batched, for AI commits that have none); with ``--lines`` every commit's
+``--numstat`` is read too, which is what the share of changed lines costs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from json.encoder import encode_basestring
+from typing import IO
+
+from ai_rollback import kinds
+from ai_rollback.git.log import MESSAGE, NFIELDS, PARENTS, SHA, TITLE, LogCommit, iter_rows
+from ai_rollback.history.read import Entry, Reader, Segment, Totals, ai_facts, resolve_files
+from ai_rollback.history.text import markdown, summary_text
+
+
+class _Output:
+    """Renders entries as they come; holds back only what waits for a file lookup."""
+
+    def __init__(self, reader: Reader, fmt: str, out: IO[str], segmented: bool) -> None:
+        self.reader = reader
+        self.fmt = fmt
+        self.out = out
+        self.segmented = segmented
+        self.first = True
+        self.ai_entries: list[Entry] = []  # markdown lists the AI commits
+        self.pending: list[str | Entry] = []
+        self.unresolved = 0
+        self.seg = Totals()  # the segment being written: files found late are counted there
+
+    def render(self, entry: Entry) -> str:
+        if self.fmt == "json":
+            return _entry_json(entry)
+        model = (entry.model or "-")[:24]
+        return f"{entry.sha[:10]}  {entry.kind:6} {model:24} {entry.subject}\n"
+
+    def add(self, item: str | Entry) -> None:
+        if isinstance(item, Entry):
+            if item.kind == kinds.AI and self.fmt == "markdown":
+                self.ai_entries.append(item)
+            if item.kind == kinds.AI and item.files is None:
+                self.unresolved += 1
+            elif self.fmt != "markdown":
+                item = self.render(item)
+        if self.fmt == "markdown" and not isinstance(item, Entry):
+            return
+        self.pending.append(item)
+        if not self.unresolved or self.unresolved >= 256 or len(self.pending) >= 4096:
+            self.flush()  # nothing waits for a file lookup (or enough do): write now
+
+    def flush(self) -> None:
+        waiting = [e for e in self.pending if isinstance(e, Entry) and e.kind == kinds.AI and e.files is None]
+        resolve_files(self.reader.git, waiting)
+        for entry in waiting:
+            self.seg.files.update(entry.files or [])
+        if self.fmt != "markdown":
+            texts = [self.render(e) if isinstance(e, Entry) else e for e in self.pending]
+            if self.fmt == "json" and texts:
+                self.out.write(("\n    " if self.first else ",\n    ") + ",\n    ".join(texts))
+                self.first = False
+            else:
+                self.out.write("".join(texts))
+        self.pending.clear()
+        self.unresolved = 0
+
+
+def _entry_json(entry: Entry) -> str:
+    """One commit as JSON (the same as ``json.dumps(entry.as_json())``, without its overhead)."""
+    text = (
+        f'{{"sha": "{entry.sha}", "kind": "{entry.kind}", "model": '
+        f"{_quote(entry.model) if entry.model is not None else 'null'}, "
+        f'"subject": {_quote(entry.subject)}, "files": [{", ".join(_quote(f) for f in entry.files or [])}]'
+    )
+    if entry.lines is not None:
+        text += f', "lines": {entry.lines}'
+    if entry.release is not None:
+        text += f', "release": {_quote(entry.release)}'
+    return text + "}"
+
+
+def _quote(text: str) -> str:
+    return encode_basestring(text.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+
+
+_PLAIN = re.compile(rb'[\x00-\x1f"\\\x7f-\xff]')  # bytes a JSON string would have to escape
+
+
+def _scan(
+    reader: Reader, output: _Output, revisions: Sequence[str], seg: Totals, release: str | None
+) -> None:
+    """The common case (no --lines), kept tight: commits labelled "Human:" never become objects.
+
+    Their JSON (or table) line is built from git's bytes directly when the
+    subject needs no escaping, and buffered; everything else takes the
+    general path through :class:`Entry`.
+    """
+    human = reader._human.encode()
+    ai = (reader.detection.ai_label + ":").encode()
+    convention = "convention" in reader.detection.enabled
+    fmt = output.fmt
+    json_tail = (', "release": ' + _quote(release) + "}").encode() if release is not None else b"}"
+    plain = _PLAIN.search
+    humans = 0
+    lines: list[bytes] = []
+
+    def drain() -> None:
+        if lines:
+            joined = b",\n    ".join(lines) if fmt == "json" else b"".join(lines)
+            output.add(joined.decode("utf-8", "replace"))
+            lines.clear()
+
+    if fmt == "json":
+        tail = json_tail.replace(b"%", b"%%")
+        head = b'{"sha": "%s", "kind": "human", "model": null, "subject": '
+        human_line = head + b'%s, "files": []' + tail  # the subject escaped
+        plain_line = head + b'"%s", "files": []' + tail  # the subject as git wrote it
+    else:
+        human_line = plain_line = b"%.10s  human  " + b"-".ljust(24) + b" %s\n"
+    append = lines.append
+    for tokens in iter_rows(reader.git, revisions):
+        for i, sha, parents, subject in zip(
+            range(0, len(tokens), NFIELDS),
+            tokens[SHA::NFIELDS],
+            tokens[PARENTS::NFIELDS],
+            tokens[TITLE::NFIELDS],
+            strict=True,
+        ):
+            if convention and subject.startswith(human) and b" " not in parents:
+                humans += 1
+                if fmt == "markdown":
+                    continue
+                if fmt != "json" or not plain(subject):
+                    append(plain_line % (sha, subject))
+                else:
+                    append(human_line % (sha, encode_basestring(subject.decode("utf-8", "replace")).encode()))
+                if len(lines) >= 2048:
+                    drain()
+                continue
+            if convention and subject.startswith(ai) and b" " not in parents and fmt != "markdown":
+                model, files = ai_facts(
+                    reader.trailers(tokens[i + MESSAGE].decode("utf-8", "surrogateescape"))
+                )
+                if files:  # the common case: our convention, Files listed; no object needed
+                    seg.commits += 1
+                    seg.ai += 1
+                    seg.models[model or "unknown"] += 1
+                    seg.files.update(files)
+                    if fmt == "json":
+                        lines.append(
+                            b'{"sha": "%s", "kind": "ai", "model": %s, "subject": %s, "files": [%s]'
+                            % (
+                                sha,
+                                _quote(model).encode() if model is not None else b"null",
+                                b'"' + subject + b'"'
+                                if not plain(subject)
+                                else encode_basestring(subject.decode("utf-8", "replace")).encode(),
+                                ", ".join(map(_quote, files)).encode(),
+                            )
+                            + json_tail
+                        )
+                    else:
+                        entry = Entry(
+                            sha.decode(), kinds.AI, model, subject.decode("utf-8", "replace"), files
+                        )
+                        lines.append(output.render(entry).encode("utf-8", "surrogateescape"))
+                    if len(lines) >= 2048:
+                        drain()
+                    continue
+            drain()
+            entry = reader.classify(LogCommit.from_tokens(tokens[i : i + NFIELDS]))
+            entry.release = release
+            seg.add(entry)
+            output.add(entry)
+    drain()
+    seg.commits += humans
+    seg.human += humans
+
+
+def write_report(
+    reader: Reader,
+    parts: Sequence[Segment],
+    fmt: str,
+    out: IO[str],
+    *,
+    range_text: str,
+    with_lines: bool,
+    top: int = 10,
+) -> Totals:
+    """Stream the report of ``parts`` to ``out`` in ``fmt`` (table, json or markdown)."""
+    segmented = len(parts) > 1
+    output = _Output(reader, fmt, out, segmented)
+    per_release: list[tuple[str, Totals]] = []
+    if fmt == "json":
+        out.write("{\n  " + json.dumps("range") + ": " + json.dumps(range_text) + ',\n  "commits": [')
+    elif fmt == "table":
+        out.write(f"{'commit':10}  {'kind':6} {'model':24} subject\n")
+    totals = Totals()
+    for part in parts:
+        seg = Totals()
+        output.seg = seg
+        release = part.release if segmented else None
+        if with_lines:
+            for entry in reader.entries(part.revisions, True):
+                entry.release = release
+                seg.add(entry)
+                output.add(entry)
+        else:
+            _scan(reader, output, part.revisions, seg, release)
+        output.flush()
+        totals.merge(seg)
+        if segmented and part.release is not None and seg.commits:
+            per_release.append((part.release, seg))
+    output.flush()
+    summary = totals.as_json(with_lines)
+    if segmented:
+        summary["releases"] = [{"release": name, **t.as_json(with_lines)} for name, t in per_release]
+    summary["top_ai_files"] = [{"path": p, "ai_commits": n} for p, n in totals.files.most_common(top)]
+    if fmt == "json":
+        body = json.dumps(summary, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+        out.write('\n  ],\n  "summary": ' + body + "\n}\n")
+    elif fmt == "table":
+        out.write(summary_text(range_text, totals, per_release, summary, with_lines))
+    else:
+        out.write(markdown(range_text, totals, per_release, summary, output.ai_entries, with_lines))
+    return totals
