@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from ai_rollback import entry
+
 SRC = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 #: ``ai-revert`` as its console script runs it, with the interpreter under test.
@@ -187,3 +189,44 @@ def git_version() -> tuple[int, ...]:
 
 
 requires_git = shutil.which("git")
+
+
+def tool(
+    repo: Repo, *args: str, env: dict[str, str | None] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return repo.tool(*args, check=False, env=env)
+
+
+@pytest.fixture
+def releases(repo: Repo) -> Repo:
+    """v1.9.0 and v1.10.0 (tagged in that order of time), then AI work on a branch, merged."""
+    repo.commit("Human: start", {"app.py": "app\n"})
+    repo.git("tag", "-a", "v1.10.0", "-m", "ten")  # tagged first in time...
+    repo.git("tag", "-a", "v1.9.0", "-m", "nine", "HEAD")  # ...but older in version order
+    repo.git("checkout", "-q", "-b", "feature/image-cache")
+    repo.commit(
+        ai_message(
+            "cache images",
+            ["cache.py"],
+            model="Claude Sonnet 4.5",
+            prompt="Cache the thumbnails\n  in memory",
+        ),
+        {"cache.py": "c\n"},
+    )
+    repo.commit(ai_message("evict old entries", ["cache.py"], model="GPT-5"), {"cache.py": "c2\n"})
+    repo.git("checkout", "-q", "main")
+    repo.commit("Human: docs", {"README": "r\n"})
+    repo.git("merge", "-q", "--no-ff", "--no-edit", "feature/image-cache")
+    return repo
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = entry.main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def inside(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> Repo:
+    monkeypatch.chdir(repo.path)
+    return repo

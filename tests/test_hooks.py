@@ -100,6 +100,8 @@ def test_commit_a_and_pathspec_use_the_temporary_index(hooked: Repo) -> None:
     hooked.write("b.py", "b2\n")
     hooked.git("commit", "-q", "-m", ai_message("change a", ["a.py"]), "a.py")
     hooked.git("commit", "-q", "-a", "-m", ai_message("change b", ["b.py"]))
+    log = hooked.git("log", "-2", "--format=%s", "--name-only").stdout
+    assert log == "AI: change b\n\nb.py\nAI: change a\n\na.py\n"
 
 
 def test_seed_style_is_rejected_then_fixed(hooked: Repo) -> None:

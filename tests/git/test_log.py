@@ -1,0 +1,45 @@
+"""The one log format and its token parser, against real git output."""
+
+from __future__ import annotations
+
+from ai_rollback.git.log import FIELDS, LogCommit, iter_log, iter_rows, iter_topo, parse_log
+from ai_rollback.git.run import Git
+from conftest import Repo
+
+
+def test_fields_renames_copies_and_numstat(repo: Repo) -> None:
+    repo.commit("Human: start\n\nbody\n", {"a.txt": "one\ntwo\nthree\n" * 20, "b": "b\n"})
+    repo.git("mv", "a.txt", "moved.txt")
+    repo.commit("Human: rename", {"b": "b2\n"})
+    repo.git("rm", "-q", "b")
+    repo.commit("Human: delete")
+    git = Git(str(repo.path), repo.env)
+    newest, middle, first = list(iter_log(git, ["HEAD"]))
+    assert [c.title for c in (newest, middle, first)] == ["Human: delete", "Human: rename", "Human: start"]
+    assert first.message == "Human: start\n\nbody\n" and first.author_email == "ada@example.com"
+    assert first.changes == [("A", None, "a.txt"), ("A", None, "b")] and first.parents == []
+    assert middle.paths == ["a.txt", "b", "moved.txt"] and newest.changes == [("D", "b", None)]
+    renamed = next(c for c in iter_topo(git, ["HEAD"]) if c.title == "Human: rename")
+    assert renamed.changes == [("M", "b", "b"), ("R100", "a.txt", "moved.txt")]
+    assert renamed.paths == ["b", "a.txt", "moved.txt"]
+    stats = list(iter_log(git, ["HEAD~1"], "--numstat", "--no-renames"))
+    assert [c.lines for c in stats] == [60 + 60 + 2, 61] and stats[0].paths == ["a.txt", "b", "moved.txt"]
+
+
+def test_rows_are_whole_commits_at_the_fields_indices(repo: Repo) -> None:
+    for n in range(5):
+        repo.commit(f"Human: {n}\n\nline\n\nmore", {"f": f"{n}\n"})
+    git = Git(str(repo.path), repo.env)
+    rows = [t for batch in iter_rows(git, ["HEAD"]) for t in batch]
+    assert len(rows) == 5 * len(FIELDS)
+    commits = [LogCommit.from_tokens(rows[i : i + len(FIELDS)]) for i in range(0, len(rows), len(FIELDS))]
+    assert [c.title for c in commits] == [f"Human: {n}" for n in range(4, -1, -1)]
+    assert [c.sha for c in commits] == repo.out("rev-list", "HEAD").split()
+
+
+def test_parse_log_without_changes() -> None:
+    tokens = [b"a" * 40, b"", b"A", b"a@x", b"c@x", b"Human: x", b"Human: x\n", b"\n" + b"b" * 40, b"a" * 40]
+    tokens += [b"B", b"b@x", b"c@x", b"AI: y", b"AI: y\n"]
+    one, two = parse_log(tokens)
+    assert (one.sha, one.parents, one.changes) == ("a" * 40, [], [])
+    assert (two.sha, two.parents, two.subject) == ("b" * 40, ["a" * 40], "AI: y")

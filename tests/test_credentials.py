@@ -1,0 +1,49 @@
+"""Credentials in prompts: what the scanner finds, what it leaves alone, how it redacts."""
+
+from __future__ import annotations
+
+import pytest
+
+from ai_rollback.credentials import find_credentials, redact
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "-----BEGIN RSA PRIVATE KEY-----",
+        "AKIAIOSFODNN7EXAMPLE",
+        "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuv",
+        "glpat-abcdefghijklmnopqrst",
+        "xoxb-123456789012-abcdefghij",
+        "sk-ant-api03-abcdefghijklmnopqrstuvwx",
+        "sk-proj-abcdefghijklmnopqrstuvwxyz012345",
+        "sk_live_abcdefghijklmnop1234",
+        "AIzaSyA1234567890abcdefghijklmnopqrstuv",
+        "set password=hunter2hunter in the config",
+        "api_key = 'c0ffee-c0ffee-c0ffee'",
+        'the config has {"token": "abcd1234efgh"}',
+    ],
+)
+def test_credentials_found(text: str) -> None:
+    assert find_credentials(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Optimize image processing pipeline for memory efficiency",
+        "fix the password reset flow",
+        "read api_key=os.environ['API_KEY'] instead of hardcoding",
+        "password=<your password>",
+        "token = ${TOKEN}",
+        "rename the token parser",
+        "password=****",
+    ],
+)
+def test_no_false_alarm(text: str) -> None:
+    assert find_credentials(text) == []
+
+
+def test_redact() -> None:
+    assert redact("short") == "*****"
+    assert redact("abcdefghijklmnopqrstuvwxyz") == "abcd" + "*" * 12

@@ -1,0 +1,145 @@
+"""``ai-rollback log``: the report's numbers, formats, and how it reads messages."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import Repo, ai_message, tool
+
+
+def independent_counts(repo: Repo, rev_range: str) -> dict[str, object]:
+    """Count with plain git: subjects and git's own trailer parsing, no ai-rollback code."""
+    out = repo.out(
+        "log", "--format=%H%x09%P%x09%s%x09%(trailers:key=Generated-by,valueonly,separator=%x2c)", rev_range
+    )
+    ai = human = merges = 0
+    models: dict[str, int] = {}
+    for line in out.splitlines():
+        _sha, parents, subject, model = line.split("\t")
+        if " " in parents:
+            merges += 1
+        elif subject.startswith("AI:"):
+            ai += 1
+            models[model] = models.get(model, 0) + 1
+        else:
+            human += 1
+    return {"ai_commits": ai, "human_commits": human, "merges": merges, "models": models}
+
+
+def test_log_numbers_match_an_independent_count(releases: Repo) -> None:
+    tool(releases, "tag", "v1.11.0")
+    releases.commit(ai_message("tune", ["app.py"], model="GPT-5"), {"app.py": "app2\n"})
+    done = tool(releases, "log", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    summary = data["summary"]
+    expected = independent_counts(releases, "HEAD")
+    assert {k: summary[k] for k in expected} == expected
+    assert summary["commits"] == int(releases.out("rev-list", "--count", "HEAD"))
+    assert summary["top_ai_files"][0] == {"path": "cache.py", "ai_commits": 2}
+    assert len(data["commits"]) == summary["commits"]
+    ai_commit = next(c for c in data["commits"] if c["kind"] == "ai")
+    assert set(ai_commit) == {"sha", "kind", "model", "subject", "files"}
+    # --lines: the AI share of changed lines, against git's own numstat
+    lines = json.loads(tool(releases, "log", "--format", "json", "--lines").stdout)["summary"]["lines"]
+    numstat = releases.out("log", "--format=", "--numstat", "--no-renames", "HEAD")
+    total = sum(int(a) + int(d) for a, d, _p in (line.split("\t") for line in numstat.splitlines() if line))
+    assert lines["changed"] == total
+    # by release
+    by = json.loads(tool(releases, "log", "--format", "json", "--by", "release").stdout)["summary"][
+        "releases"
+    ]
+    assert [(r["release"], r["ai_commits"]) for r in by] == [("unreleased", 1), ("v1.11.0", 2), ("v1.9.0", 0)]
+    for release in by:
+        if release["release"] == "v1.11.0":
+            assert release["commits"] == int(releases.out("rev-list", "--count", "v1.10.0..v1.11.0"))
+
+
+def test_log_formats_and_bad_ranges(releases: Repo) -> None:
+    table = tool(releases, "log", "v1.10.0..HEAD").stdout
+    assert (
+        "Claude Sonnet 4.5" in table and "2 AI" in table and "files most touched by AI: cache.py (2)" in table
+    )
+    markdown = tool(releases, "log", "v1.10.0..HEAD", "--format", "markdown").stdout
+    assert markdown.startswith("## AI contributions in `v1.10.0..HEAD`") and "### AI commits" in markdown
+    for bad in ("--output=x", "nosuch..HEAD"):
+        done = tool(releases, "log", bad)
+        assert done.returncode == 2 and "Traceback" not in done.stderr
+
+
+def test_other_tools_commits_get_their_files_from_git(repo: Repo) -> None:
+    repo.commit("Human: start", {"a": "a\n"})
+    repo.commit("fix: x\n\nCo-authored-by: Claude <noreply@anthropic.com>\n", {"claude.py": "c\n"})
+    data = json.loads(tool(repo, "log", "--format", "json").stdout)
+    assert data["commits"][0]["kind"] == "ai" and data["commits"][0]["files"] == ["claude.py"]
+
+
+def test_log_reads_messages_as_git_does(repo: Repo) -> None:
+    """Subjects needing escapes, folded and quoted Files, trailers that are not a block."""
+    repo.commit('Human: say "hi" \\ to ünï', {"a": "a\n"})
+    repo.commit('AI: "quoted" ✓\n\nGenerated-by: M\nFiles: a,\n  "b, c"\n', {"a": "b\n", "b, c": "x\n"})
+    repo.commit("AI: prose, not trailers\n\nGenerated-by: M\nthis line is prose\n", {"d": "d\n"})
+    repo.commit("plain: subject\n\nGenerated-by: Other\n", {"e": "e\n"})
+    data = json.loads(tool(repo, "log", "--format", "json").stdout)
+    subjects = repo.out("log", "--format=%s").splitlines()
+    assert [c["subject"] for c in data["commits"]] == subjects
+    by_subject = {c["subject"]: c for c in data["commits"]}
+    assert by_subject['AI: "quoted" ✓']["files"] == ["a", "b, c"]
+    assert by_subject["AI: prose, not trailers"]["model"] is None  # git sees no trailer block
+    assert by_subject["AI: prose, not trailers"]["files"] == ["d"]  # so the files come from git
+    assert by_subject["plain: subject"]["kind"] == "ai" and by_subject["plain: subject"]["model"] == "Other"
+    assert by_subject['Human: say "hi" \\ to ünï']["kind"] == "human"
+    table = tool(repo, "log").stdout
+    assert 'say "hi" \\ to ünï' in table
+
+
+@pytest.mark.parametrize(
+    "pairs",
+    [
+        [("Generated-by", "A"), ("Generated-by", "B")],
+        [("generated-BY", ""), ("Assisted-by", "Claude:opus-4 [tool]")],
+        [("Assisted-by", ""), ("Assisted-by", "aider")],
+        [("Files", "a, b"), ("files", "c")],
+        [],
+    ],
+)
+def test_report_reads_the_model_as_classify_does(pairs: list[tuple[str, str]]) -> None:
+    from ai_rollback import classify, history
+    from ai_rollback.message import Trailer
+
+    trailers = [Trailer(k, v) for k, v in pairs]
+    assert history.ai_facts(trailers)[0] == classify.model_of(trailers)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["log", "--format", "json", "v1.10.0..HEAD"],
+        ["log", "v1.10.0..HEAD", "--format=markdown"],
+        ["log"],
+    ],
+)
+def test_the_walk_started_early_is_the_one_the_report_reads(
+    releases: Repo, argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """entry starts git before click loads; the report must take that process, not start another."""
+    from ai_rollback import entry
+    from ai_rollback.git import run as gitrun
+
+    started: list[list[str]] = []
+    real = gitrun.BatchStream.__init__
+
+    def counting(self: gitrun.BatchStream, git: gitrun.Git, args: list[str]) -> None:
+        started.append(list(args))
+        real(self, git, args)
+
+    monkeypatch.chdir(releases.path)
+    for key, value in releases.env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setattr(gitrun.BatchStream, "__init__", counting)
+    assert entry.main(argv) == 0
+    assert len(started) == 1 and not gitrun._prefetched
+    out = capsys.readouterr().out
+    assert json.loads(out)["summary"]["ai_commits"] == 2 if "json" in argv else "AI" in out
