@@ -143,3 +143,16 @@ def test_the_walk_started_early_is_the_one_the_report_reads(
     assert len(started) == 1 and not gitrun._prefetched
     out = capsys.readouterr().out
     assert json.loads(out)["summary"]["ai_commits"] == 2 if "json" in argv else "AI" in out
+
+
+def test_latin1_messages_are_read_in_their_declared_encoding(repo: Repo) -> None:
+    """Issue 16, break 8: a message git stored as ISO-8859-1 reads as what was written."""
+    repo.git("config", "i18n.commitEncoding", "ISO-8859-1")
+    repo.commit("Human: start", {"a": "a\n"})
+    repo.write("msg", "AI: café naïve\n\nGenerated-by: Modèle\nPrompt: p\nFiles: b\n".encode("latin-1"))
+    repo.write("b", "b\n")
+    repo.git("add", "b")
+    repo.git("commit", "-q", "-F", "msg")
+    assert "encoding ISO-8859-1" in repo.out("cat-file", "commit", "HEAD")
+    data = json.loads(tool(repo, "log", "--format", "json").stdout)
+    assert data["commits"][0]["subject"] == "AI: café naïve" and data["commits"][0]["model"] == "Modèle"

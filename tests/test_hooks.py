@@ -517,3 +517,14 @@ def test_install_force_keeps_and_runs_the_previous_hook(repo: Repo, tmp_path: Pa
     assert repo.git("commit", "-q", "-m", "Human: NOPE", check=False).returncode != 0
     repo.git("commit", "-q", "-m", "Human: fine")
     assert log.read_text().count("ran") == 2
+
+
+def test_a_rejected_message_with_a_nul_byte_is_saved_whole(hooked: Repo) -> None:
+    """Issue 16, break 9: nothing after the NUL is lost."""
+    message = b"Human: nul\n\nimportant paragraph\0 more text\nlast line\n"
+    hooked.write("msg", message)
+    hooked.write("a.py", "a\n")
+    hooked.git("add", "a.py")
+    done = hooked.git("commit", "-q", "-F", "msg", check=False)
+    assert done.returncode != 0 and "message-nul" in done.stderr
+    assert (hooked.path / ".git" / "ai-rollback" / "rejected-message").read_bytes() == message

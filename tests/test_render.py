@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ai_rollback import config as project_config
@@ -61,3 +63,30 @@ def test_editor_commit_uses_the_user_template(repo: Repo) -> None:
     repo.git("add", "-A")
     repo.git("commit", "-q", env={"GIT_EDITOR": "true"})
     assert repo.out("log", "-1", "--format=%s") == "Human: from my template"
+
+
+@pytest.mark.parametrize("where", ["absolute", "dotdot", "symlink"])
+def test_a_repository_template_never_reads_a_file_outside_it(repo: Repo, tmp_path: Path, where: str) -> None:
+    """Issue 16, break 6: a cloned repository's config cannot pull a local file into a commit."""
+    secret = tmp_path / "credentials"
+    secret.write_text("aws_secret_access_key = wJalrXUtnFEMI\n")
+    if where == "symlink":
+        (repo.path / "tmpl.j2").symlink_to(secret)
+        configured = "tmpl.j2"
+    else:
+        configured = str(secret) if where == "absolute" else "../credentials"
+    repo.write(".ai-rollback.toml", f"template = {configured!r}\n".replace("'", '"'))
+    repo.write("a.py", "a\n")
+    repo.git("add", "a.py")
+    repo.install_hooks("prepare-commit-msg")
+    done = repo.git("commit", "-q", env={"GIT_EDITOR": "cat"}, check=False)
+    assert "wJalrXUtnFEMI" not in done.stdout + done.stderr
+    assert done.returncode != 0 and "template" in done.stderr
+    assert repo.git("rev-parse", "-q", "--verify", "HEAD", check=False).returncode != 0
+
+
+def test_a_user_template_cannot_include_other_files(repo: Repo) -> None:
+    (repo.path / "other.txt").write_text("other file\n")
+    repo.write("tmpl.j2", '{% include "other.txt" %}\n')
+    with pytest.raises(ConfigError):
+        render.commit_template(cfg(str(repo.path), "tmpl.j2"), comment="#", files=[], model="", prompt="")

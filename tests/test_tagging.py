@@ -177,3 +177,21 @@ def test_ai_revert_takes_its_range_from_ai_tags(releases: Repo) -> None:
 # ---------------------------------------------------------------------------
 # the report, checked against an independent count
 # ---------------------------------------------------------------------------
+
+
+def test_a_credential_in_a_prompt_never_reaches_the_ai_tag(releases: Repo) -> None:
+    """Issue 16, break 1: the AI tag's message is redacted like check's output."""
+    secret_prompt = "deploy with AKIAIOSFODNN7EXAMPLE and password=SuperSecret123 please"
+    releases.commit(
+        ai_message("use the key", ["key.py"], prompt=secret_prompt), {"key.py": "k\n"}, "--no-verify"
+    )
+    done = tool(releases, "tag", "v1.11.0")
+    assert done.returncode == 0, done.stderr
+    ai_tag = next(
+        line.split()[1] for line in done.stdout.splitlines() if line.startswith("created: v1.11.0-ai")
+    )
+    message = releases.out("for-each-ref", "--format=%(contents)", f"refs/tags/{ai_tag}")
+    assert "prompt: deploy with AKIA************ and password=Supe********** please" in message
+    assert "AKIAIOSFODNN7EXAMPLE" not in message and "SuperSecret123" not in message
+    dry = tool(releases, "tag", "v1.12.0", "--dry-run").stdout
+    assert "SuperSecret123" not in dry

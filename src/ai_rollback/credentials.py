@@ -36,7 +36,13 @@ _HINTS = (
 
 # (name, pattern, group holding the secret)
 _PATTERNS: tuple[tuple[str, str, int], ...] = (
-    ("a private key block", r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----", 0),
+    # The whole block: the header, the key material, the footer (or the end of the text).
+    (
+        "a private key block",
+        r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----"
+        r"(?:.*?-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|.*)",
+        0,
+    ),
     ("an AWS access key id", r"\b((?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16})\b", 1),
     ("a GitHub token", r"\b(gh[pousr]_[A-Za-z0-9]{30,255})\b", 1),
     ("a GitHub token", r"\b(github_pat_[A-Za-z0-9_]{22,255})\b", 1),
@@ -109,7 +115,7 @@ def _scan(text: str) -> list[tuple[str, int, int]]:
     if not _compiled:
         import re
 
-        _compiled.extend((name, re.compile(pattern), group) for name, pattern, group in _PATTERNS)
+        _compiled.extend((name, re.compile(pattern, re.DOTALL), group) for name, pattern, group in _PATTERNS)
     found: list[tuple[str, int, int]] = []
     for name, pattern, group in _compiled:
         for match in pattern.finditer(text):
@@ -122,17 +128,20 @@ def _scan(text: str) -> list[tuple[str, int, int]]:
     return found
 
 
+def _shown(name: str, secret: str) -> str:
+    """What output keeps of a secret: a key block's header line only, else :func:`redact`."""
+    if name == "a private key block":
+        return "-----" + secret.split("-----", 2)[1] + "----- [key material removed]"
+    return redact(secret)
+
+
 def find_credentials(text: str) -> list[tuple[str, str]]:
     """``(what, redacted)`` for each credential-looking thing in ``text``."""
-    return [
-        (name, text[start:end] if name == "a private key block" else redact(text[start:end]))
-        for name, start, end in _scan(text)
-    ]
+    return [(name, _shown(name, text[start:end])) for name, start, end in _scan(text)]
 
 
 def redact_text(text: str) -> str:
-    """``text`` with every credential-looking span redacted (for output)."""
+    """``text`` with every credential-looking span redacted: what everything we write goes through."""
     for name, start, end in sorted(_scan(text), key=lambda f: f[1], reverse=True):
-        if name != "a private key block":
-            text = text[:start] + redact(text[start:end]) + text[end:]
+        text = text[:start] + _shown(name, text[start:end]) + text[end:]
     return text

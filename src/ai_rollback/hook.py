@@ -211,15 +211,19 @@ def amended_changes(ctx: Context) -> list[str] | None:
 
 
 def _rejected_copy(ctx: Context, raw: str) -> str | None:
-    """Save the message as git would store it, for the retry the error suggests."""
+    """Save the message for the retry the error suggests: as git would store it, or whole.
+
+    git's cleanup stops at a NUL byte; a message holding one is saved exactly as
+    written, so that nothing after the NUL is lost.
+    """
     if ctx.state_dir is None:
         return None
-    cleaned = parsed.clean(raw, ctx.settings, uses_editor())
+    text = raw if "\0" in raw else parsed.clean(raw, ctx.settings, uses_editor()).text
     path = os.path.join(ctx.state_dir, "rejected-message")
     try:
         os.makedirs(ctx.state_dir, exist_ok=True)
         with open(path, "wb") as f:
-            f.write(cleaned.text.encode("utf-8", "surrogateescape"))
+            f.write(text.encode("utf-8", "surrogateescape"))
     except OSError:
         return None
     rel = os.path.relpath(path)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ai_rollback.credentials import redact_text
 from ai_rollback.errors import ConfigError
 
 TYPE_CHECKING = False
@@ -48,7 +49,7 @@ def _environment(search: Sequence[str | Path]) -> SandboxedEnvironment:
     from jinja2.sandbox import SandboxedEnvironment
 
     env = SandboxedEnvironment(
-        loader=jinja2.FileSystemLoader([str(p) for p in search]),
+        loader=jinja2.FileSystemLoader([str(p) for p in search]) if search else jinja2.DictLoader({}),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         autoescape=False,
@@ -57,35 +58,63 @@ def _environment(search: Sequence[str | Path]) -> SandboxedEnvironment:
     return env
 
 
-def render_file(name: str, values: Mapping[str, object], user_template: str | None = None) -> str:
-    """Render package template ``name``, or ``user_template`` (a path) instead."""
+def render_file(name: str, values: Mapping[str, object], user_template: Path | None = None) -> str:
+    """Render package template ``name``, or the text of ``user_template`` instead; secrets redacted.
+
+    A user template is rendered from its own text alone: it cannot include or
+    import another file.  Whatever a template produces goes through the same
+    redaction as every other output (a credential in a prompt stays out of tags
+    and commits).
+    """
     import jinja2
 
-    if user_template:
-        path = Path(user_template)
-        if not path.is_file():
+    if user_template is not None:
+        env = _environment([])
+        source = str(user_template)
+        try:
+            template = env.from_string(user_template.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(
-                f"template {user_template!r} does not exist",
+                f"cannot read the template {source!r}: {exc}",
                 hint="fix `template` in the ai-rollback configuration",
-            )
-        env = _environment([path.parent])
-        template_name = path.name
+            ) from None
+        except jinja2.TemplateSyntaxError as exc:
+            raise ConfigError(f"template {source}:{exc.lineno}: {exc.message}") from None
     else:
-        env = _environment([template_dir()])
-        template_name = name
+        source = name
+        try:
+            template = _environment([template_dir()]).get_template(name)
+        except jinja2.TemplateSyntaxError as exc:  # pragma: no cover - our templates are tested
+            raise ConfigError(f"template {exc.filename or name}:{exc.lineno}: {exc.message}") from None
     try:
-        return env.get_template(template_name).render(**values)
-    except jinja2.TemplateSyntaxError as exc:
-        raise ConfigError(f"template {exc.filename or template_name}:{exc.lineno}: {exc.message}") from None
+        text = template.render(**values)
     except jinja2.TemplateError as exc:
-        raise ConfigError(f"template {user_template or template_name}: {exc}") from None
+        raise ConfigError(f"template {source}: {exc}") from None
+    return redact_text(text)
+
+
+def user_template_path(config: Config) -> Path | None:
+    """The configured template, which must be a file inside the repository (symlinks resolved)."""
+    configured = config.template
+    if not configured:
+        return None
+    root = os.path.realpath(config.root or os.getcwd())
+    path = os.path.realpath(os.path.join(root, configured))
+    if os.path.commonpath([root, path]) != root:
+        raise ConfigError(
+            f"template {configured!r} resolves to {path}, outside the repository; "
+            "a repository's configuration may only name a template inside it",
+            hint="put the template in the repository and give its path from the repository root",
+        )
+    if not os.path.isfile(path):
+        raise ConfigError(
+            f"template {configured!r} does not exist", hint="fix `template` in the ai-rollback configuration"
+        )
+    return Path(path)
 
 
 def commit_template(config: Config, *, comment: str, files: Sequence[str], model: str, prompt: str) -> str:
     """The prepare-commit-msg text for an editor commit."""
-    user = config.template
-    if user and config.root and not os.path.isabs(user):
-        user = os.path.join(config.root, user)
     return render_file(
         COMMIT_TEMPLATE,
         {
@@ -97,5 +126,5 @@ def commit_template(config: Config, *, comment: str, files: Sequence[str], model
             "prompt": prompt,
             "required": config.required_trailers,
         },
-        user,
+        user_template_path(config),
     )

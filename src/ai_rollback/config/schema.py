@@ -86,8 +86,16 @@ def _regex_list(where: str, key: str, value: object) -> object:
 
 
 def _optional_path(where: str, key: str, value: object) -> object:
-    if not isinstance(value, str) or not value:
-        raise _fail(where, key, value, "must be a path relative to the repository root")
+    if not isinstance(value, str) or not value or value.startswith(("/", "\\", "~")) or ":" in value[:3]:
+        raise _fail(
+            where,
+            key,
+            value,
+            "must be a path relative to the repository root",
+            "a repository's configuration may only name a file inside the repository",
+        )
+    if ".." in value.replace("\\", "/").split("/"):
+        raise _fail(where, key, value, "must not leave the repository (no '..')")
     return value
 
 

@@ -45,6 +45,11 @@ STABLE_LOG = (
     "--ignore-submodules=none",
 )
 
+#: git re-encodes each message from its ``encoding`` header (``i18n.commitEncoding`` when it
+#: was written) into this; without it, ``i18n.logOutputEncoding`` (default: the commit
+#: encoding) would hand us Latin-1 bytes to read as UTF-8.
+UTF8_LOG = ("-c", "i18n.logOutputEncoding=UTF-8", "log")
+
 Change = tuple[str, "str | None", "str | None"]  # (status, old path or None, new path or None)
 
 
@@ -155,7 +160,7 @@ def parse_log(tokens: Iterable[bytes]) -> Iterator[LogCommit]:
 
 def log_args(revisions: Sequence[str], *options: str) -> list[str]:
     """``git log`` of ``revisions`` (after ``--end-of-options``) in :data:`FORMAT`."""
-    return ["log", "-z", FORMAT, *STABLE_LOG, *options, "--end-of-options", *revisions, "--"]
+    return [*UTF8_LOG, "-z", FORMAT, *STABLE_LOG, *options, "--end-of-options", *revisions, "--"]
 
 
 def iter_rows(git: Git, revisions: Sequence[str]) -> Iterator[list[bytes]]:
@@ -218,7 +223,7 @@ def iter_topo(git: Git, revisions: Sequence[str]) -> Iterator[LogCommit]:
     With renames and copies (``-M``) and, for merges, the diff against the first parent.
     """
     options = ("--name-status", "-M", "--topo-order", "--reverse", "--diff-merges=first-parent")
-    args = ["log", "-z", FORMAT, *STABLE_LOG, *options, *revisions, "--"]
+    args = [*UTF8_LOG, "-z", FORMAT, *STABLE_LOG, *options, *revisions, "--"]
     yield from parse_log(git.stream_records(*args))
 
 

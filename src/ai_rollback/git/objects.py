@@ -59,15 +59,36 @@ class ObjectWriter:
         self.written.append(path)
         return name
 
-    def commit(self, tree: str, parents: Sequence[str], author: str, committer: str, message: str) -> str:
+    def commit(
+        self,
+        tree: str,
+        parents: Sequence[str],
+        author: str,
+        committer: str,
+        message: str,
+        encoding: str | None = None,
+    ) -> str:
+        """A commit object, its message in ``encoding`` (``i18n.commitEncoding``) as git writes it.
+
+        git stores a message in the configured encoding with an ``encoding``
+        header, and without one in UTF-8.  A message the encoding cannot hold
+        is stored in UTF-8, which git reads without a header.
+        """
         lines = [
             f"tree {tree}",
             *[f"parent {p}" for p in parents],
             f"author {author}",
             f"committer {committer}",
         ]
-        body = "\n".join(lines) + "\n\n" + message
-        return self.write("commit", body.encode("utf-8", "surrogateescape"))
+        body = message.encode("utf-8", "surrogateescape")
+        if encoding and encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
+            try:
+                body = message.encode(encoding)
+                lines.append(f"encoding {encoding}")
+            except (LookupError, UnicodeEncodeError):
+                pass
+        head = ("\n".join(lines) + "\n\n").encode("utf-8", "surrogateescape")
+        return self.write("commit", head + body)
 
     def tag(self, obj: str, name: str, tagger: str, message: str, kind: str = "commit") -> str:
         body = f"object {obj}\ntype {kind}\ntag {name}\ntagger {tagger}\n\n{message}"
