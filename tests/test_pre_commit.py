@@ -57,7 +57,7 @@ def user(repo: Repo, hook_repo: tuple[Path, str, Path]) -> Repo:
     repo.env = dict(repo.env, PRE_COMMIT_HOME=str(store), PIP_CACHE_DIR=PIP_CACHE)
     repo.write(
         ".pre-commit-config.yaml",
-        "default_install_hook_types: [pre-commit, commit-msg, prepare-commit-msg, pre-push]\n"
+        "default_install_hook_types: [commit-msg, prepare-commit-msg, pre-push]\n"
         f"repos:\n  - repo: {path}\n    rev: {sha}\n    hooks:\n"
         "      - id: ai-rollback-commit-msg\n      - id: ai-rollback-prepare-commit-msg\n"
         "      - id: ai-rollback-pre-push\n",

@@ -82,6 +82,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     return cli_main(args)
 
 
+def commit_msg() -> None:
+    """The commit-msg hook as the shims and ``.pre-commit-hooks.yaml`` run it (``python -P -c``).
+
+    ``python -m ai_rollback`` would cost the hook ``runpy`` (a third of Python's
+    own start-up), and a console script depends on the pip that wrote it.
+    """
+    sys.exit(main(["check", *sys.argv[1:]]))
+
+
+def prepare_commit_msg() -> None:
+    """The prepare-commit-msg hook, started like :func:`commit_msg`."""
+    sys.exit(main(["prepare-commit-msg", *sys.argv[1:]]))
+
+
 def revert_main(argv: Sequence[str] | None = None) -> int:
     """The ``ai-revert`` console script."""
     from ai_rollback.cli import revert_main as cli_revert

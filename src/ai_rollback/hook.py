@@ -20,9 +20,8 @@ from ai_rollback import config as project_config
 from ai_rollback import gitconfig, message, parsed, report, rules
 from ai_rollback.errors import CHECK_FAILED, OK, GitError, UsageError
 from ai_rollback.filelist import FILES_KEY, quote_path
-from ai_rollback.git.objects import EMPTY_TREE_SHA1, EMPTY_TREE_SHA256
 from ai_rollback.git.repo import read_head
-from ai_rollback.git.run import config_regexp, spawn, staged_paths
+from ai_rollback.git.run import EMPTY_TREE_SHA1, EMPTY_TREE_SHA256, config_regexp, spawn, staged_paths
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ def test_init_fresh_and_idempotent(inside: Repo, capsys: pytest.CaptureFixture[s
     code, out, _ = run(["init"], capsys)
     assert code == 0 and "wrote .ai-rollback.toml" in out and "wrote .pre-commit-config.yaml" in out
     pre_commit = (inside.path / ".pre-commit-config.yaml").read_text()
-    assert "default_install_hook_types: [pre-commit, commit-msg, prepare-commit-msg, pre-push]" in pre_commit
+    assert "default_install_hook_types: [commit-msg, prepare-commit-msg, pre-push]" in pre_commit
     assert "id: ai-rollback-commit-msg" in pre_commit
     first = (inside.path / ".ai-rollback.toml").read_text()
     code, out, _ = run(["init"], capsys)

@@ -19,7 +19,7 @@ from ai_rollback.git.repo import open_repository
 
 REPO_URL = "https://github.com/ai-rollback/ai-rollback"
 HOOK_IDS = ("ai-rollback-commit-msg", "ai-rollback-prepare-commit-msg", "ai-rollback-pre-push")
-HOOK_TYPES = ("pre-commit", "commit-msg", "prepare-commit-msg", "pre-push")
+HOOK_TYPES = ("commit-msg", "prepare-commit-msg", "pre-push")  # no pre-commit stage: none of ours runs there
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 
 

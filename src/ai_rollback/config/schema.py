@@ -6,8 +6,6 @@ On the commit-msg hook path: standard library only.
 
 from __future__ import annotations
 
-import math
-
 from ai_rollback.errors import ConfigError
 from ai_rollback.kinds import DETECTORS, POLICIES
 
@@ -165,7 +163,7 @@ def _ai_tag_pattern(where: str, key: str, value: object) -> object:
 
 def _number(minimum: float) -> Callable[[str, str, object], object]:
     def check(where: str, key: str, value: object) -> object:
-        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        if isinstance(value, bool) or not isinstance(value, int | float) or value != value:  # NaN
             raise _fail(where, key, value, "must be a number")
         if value < minimum:
             raise _fail(where, key, value, f"must be at least {minimum}")

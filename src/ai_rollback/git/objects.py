@@ -11,14 +11,26 @@ from __future__ import annotations
 import os
 
 from ai_rollback.errors import GitError
-from ai_rollback.git.run import Git, decode
+from ai_rollback.git.run import EMPTY_TREE_SHA1, EMPTY_TREE_SHA256, Git, decode
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-EMPTY_TREE_SHA1 = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
-EMPTY_TREE_SHA256 = "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321"
+__all__ = [
+    "EMPTY_TREE_SHA1",
+    "EMPTY_TREE_SHA256",
+    "TREE_MODE",
+    "CatFile",
+    "Entry",
+    "MergeResult",
+    "ObjectWriter",
+    "TreeEditor",
+    "Trees",
+    "merge_tree",
+    "parse_tree",
+    "serialize_tree",
+]
 
 
 class ObjectWriter:
