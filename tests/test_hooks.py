@@ -528,3 +528,29 @@ def test_a_rejected_message_with_a_nul_byte_is_saved_whole(hooked: Repo) -> None
     done = hooked.git("commit", "-q", "-F", "msg", check=False)
     assert done.returncode != 0 and "message-nul" in done.stderr
     assert (hooked.path / ".git" / "ai-rollback" / "rejected-message").read_bytes() == message
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        (["--amend", "--no-edit"], "git commit --amend -e -F {saved}"),
+        (["-c", "HEAD"], "git commit '--author=Ada Author <ada@example.com>' '--date={date}' -e -F {saved}"),
+        (["--fixup=reword:HEAD"], "git commit --allow-empty --only -e -F {saved}"),
+        (["-a", "-m", "AI: x"], "git commit -a -e -F {saved}"),
+        (["-m", "AI: x", "--", "b.py"], "git commit --only -e -F {saved} -- b.py"),
+    ],
+)
+def test_the_retry_hint_repeats_the_commit_s_own_mode(
+    hooked: Repo, command: list[str], expected: str
+) -> None:
+    """Issue 14, item 1: following the hint makes the same kind of commit, not a new one."""
+    hooked.commit("no label", {"a.py": "a\n"}, "--no-verify")
+    hooked.write("b.py", "b\n")
+    hooked.git("add", "b.py")
+    hooked.write("a.py", "a2\n")
+    done = hooked.git("commit", "-q", *command, check=False, env={"GIT_EDITOR": "true"})
+    assert done.returncode != 0, done.stderr
+    saved = ".git/ai-rollback/rejected-message"
+    date = hooked.out("log", "-1", "--format=%ad", "--date=raw")
+    hint = next(line for line in done.stderr.splitlines() if "Retry with:" in line)
+    assert hint.split("Retry with: ")[1].split("  (or fix")[0] == expected.format(saved=saved, date=date)

@@ -17,7 +17,7 @@ import os
 import sys
 
 from ai_rollback import config as project_config
-from ai_rollback import gitconfig, message, parsed, report, rules
+from ai_rollback import gitcommit, gitconfig, message, parsed, report, rules
 from ai_rollback.errors import CHECK_FAILED, OK, GitError, UsageError
 from ai_rollback.filelist import FILES_KEY, quote_path
 from ai_rollback.git.repo import read_head
@@ -258,12 +258,29 @@ def commit_msg(path: str | None, fmt: str = "text") -> int:
     if fmt == "text" and in_commit and path:
         count = len(checked.verdict.violations)
         saved = _rejected_copy(ctx, raw) or path
+        mode, authorship = _commit_mode()
         sys.stderr.write(
             f"ai-rollback: commit rejected ({count} problem{'s' if count != 1 else ''}); "
             f"your message is saved in {saved}.\n"
-            f"  Retry with: git commit -e -F {saved}  (or fix the file and: git commit -F {saved})\n"
+            f"  Retry with: {gitcommit.retry_command(mode, saved, authorship, True)}  "
+            f"(or fix the file and: {gitcommit.retry_command(mode, saved, authorship, False)})\n"
         )
     return CHECK_FAILED
+
+
+def _commit_mode() -> tuple[gitcommit.CommitMode, tuple[str, str] | None]:
+    """What the running ``git commit`` was asked to do, and the authorship ``-c``/``-C`` took over."""
+    argv = gitcommit.commit_argv()
+    mode = gitcommit.parse(argv) if argv is not None else gitcommit.CommitMode()
+    authorship = None
+    if mode.reuse:
+        code, out, _ = spawn(
+            ["log", "-1", "--format=%an <%ae>%x00%ad", "--date=raw", "--end-of-options", mode.reuse, "--"]
+        )
+        fields = out.decode("utf-8", "surrogateescape").strip().split("\0")
+        if code == 0 and len(fields) == 2:
+            authorship = (fields[0], fields[1])
+    return mode, authorship
 
 
 SEQUENCER_ACTIONS = ("rebase", "cherry-pick", "revert")
@@ -286,43 +303,10 @@ def _replaying(paths: RepoPaths, source: str | None) -> bool:
     )
 
 
-def _commit_argv() -> list[str] | None:
-    """The command line of the ``git commit`` running this hook (Linux /proc); None if unknown."""
-    pid = os.getppid()
-    for _ in range(5):
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                argv = [a.decode("utf-8", "surrogateescape") for a in f.read().split(b"\0") if a]
-            with open(f"/proc/{pid}/stat", "rb") as f:
-                stat = f.read()
-        except (OSError, ValueError):
-            return None
-        if argv and os.path.basename(argv[0]) in ("git", "git.exe") and "commit" in argv[1:]:
-            return argv
-        fields = stat[stat.rfind(b")") + 2 :].split()
-        if len(fields) < 2 or int(fields[1]) <= 1:
-            return None
-        pid = int(fields[1])
-    return None
-
-
-def _is_amend(argv: list[str]) -> bool:
-    after = argv[argv.index("commit") + 1 :]
-    amend = False
-    for arg in after:
-        if arg == "--":
-            break
-        if len(arg) >= 4 and "--amend".startswith(arg):
-            amend = True  # git accepts unique prefixes of long options
-        elif arg == "--no-amend":
-            amend = False
-    return amend
-
-
 def _record_commit_kind(ctx: Context, state_dir: str, source: str | None, obj: str | None) -> None:
     """Tell the commit-msg hook whether this commit amends HEAD, and on what base."""
-    argv = _commit_argv()
-    amend = _is_amend(argv) if argv is not None else (source == "commit" and obj == "HEAD")
+    argv = gitcommit.commit_argv()
+    amend = gitcommit.parse(argv).amend if argv is not None else (source == "commit" and obj == "HEAD")
     head = (read_head(ctx.paths) if ctx.paths else None) or "-"
     line = f"new {head}\n" if argv is not None else ""
     if amend:
