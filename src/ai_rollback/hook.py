@@ -116,6 +116,17 @@ def kind_hint(subject: str, trailers: Sequence[message.Trailer], config: Config)
     )
 
 
+def fix_hint(config: Config) -> str:
+    """How to get what ``check --fix`` does, where the user is (pre-commit sets PRE_COMMIT=1)."""
+    if config.fix:
+        return "with fix = true the hook repairs it once nothing else is wrong"
+    if os.environ.get("PRE_COMMIT") == "1":
+        return "`fix = true` in the ai-rollback configuration makes this hook repair it in place"
+    return (
+        "`ai-rollback check --fix FILE` does it (or `fix = true` in the configuration: the hook repairs it)"
+    )
+
+
 def judge_text(
     raw: str,
     ctx: Context,
@@ -140,13 +151,14 @@ def judge_text(
         and kind_hint(msg.subject, msg.trailers, ctx.config)
     ):
         paths = changed()
-    verdict = rules.judge(msg, ctx.config, paths, is_merge=is_merge)
+    hints = rules.Hints(editor, fix_hint(ctx.config))
+    verdict = rules.judge(msg, ctx.config, paths, is_merge=is_merge, hints=hints)
     if amended is not None and any(v.rule == "files-mismatch" for v in verdict.violations):
         # The hook is not told about `commit --amend -m`: judged against HEAD's parent,
         # the message may be right after all.  (Pushes are checked exactly.)
         other = amended()
         if other is not None:
-            retry = rules.judge(msg, ctx.config, other, is_merge=is_merge)
+            retry = rules.judge(msg, ctx.config, other, is_merge=is_merge, hints=hints)
             if not any(v.rule == "files-mismatch" for v in retry.violations):
                 verdict = retry
     verdict.trailers = msg.trailers_in_file()
@@ -252,6 +264,10 @@ def commit_msg(path: str | None, fmt: str = "text") -> int:
         if fmt == "json":
             sys.stdout.write('{"ok": true, "commits": []}\n')
         return OK
+    if not checked.verdict.ok and ctx.config.fix and in_commit and path:
+        repaired = _repair(path, raw, ctx, is_merge)
+        if repaired is not None:
+            checked = repaired
     report.emit([checked], fmt)
     if checked.verdict.ok:
         return OK
@@ -266,6 +282,38 @@ def commit_msg(path: str | None, fmt: str = "text") -> int:
             f"(or fix the file and: {gitcommit.retry_command(mode, saved, authorship, False)})\n"
         )
     return CHECK_FAILED
+
+
+def _repair(path: str, raw: str, ctx: Context, is_merge: bool) -> report.Checked | None:
+    """``fix = true``: rewrite the message file as ``check --fix`` does, if that is all it needs.
+
+    git reads the message file again after the commit-msg hook, so the commit
+    gets the repaired message.  Returns the new verdict, or None (file untouched).
+    """
+    from ai_rollback.fix import fix_trailers
+
+    fixed = fix_trailers(raw, parsed.comment_of(raw, ctx.settings), ctx.settings.separators)
+    if fixed == raw:
+        return None
+    checked = judge_text(
+        fixed,
+        ctx,
+        editor=uses_editor(),
+        is_merge=is_merge,
+        changed=lambda: staged_changes(ctx),
+        amended=lambda: amended_changes(ctx),
+        location=path,
+    )
+    if checked is None or not checked.verdict.ok:
+        return None
+    write_message(path, fixed)
+    before = set(raw.splitlines())
+    changed = [line for line in fixed.splitlines() if line not in before]
+    sys.stderr.write(
+        "ai-rollback: repaired the message's trailers in place (fix = true); git commits it as:\n"
+        + "".join(f"  + {line}\n" for line in changed)
+    )
+    return checked
 
 
 def _commit_mode() -> tuple[gitcommit.CommitMode, tuple[str, str] | None]:

@@ -124,6 +124,12 @@ OPTIONS: dict[str, Option] = {
         "cover (every changed path listed, directly, under a listed 'dir/' or by a glob), off.",
     ),
     "secret-scan": Option(True, _bool, "Reject a Prompt that looks like it carries a credential."),
+    "fix": Option(
+        False,
+        _bool,
+        "commit-msg repairs the message in place when every problem is one `check --fix` repairs "
+        "(trailers glued to the subject, misspelled keys), and says what it changed.",
+    ),
     "exempt-subjects": Option(
         [], _regex_list, "Extra subjects (Python regular expressions) let through unchecked."
     ),
@@ -324,6 +330,10 @@ class Config:
     @property
     def secret_scan(self) -> bool:
         return bool(self.values["secret-scan"])
+
+    @property
+    def fix(self) -> bool:
+        return bool(self.values.get("fix", False))
 
     @property
     def exempt_subjects(self) -> list[str]:

@@ -21,6 +21,7 @@ from ai_rollback.rules.base import (
     MODEL_KEY,
     PROMPT_KEY,
     Facts,
+    Hints,
     Verdict,
     Violation,
     glued,
@@ -49,6 +50,7 @@ __all__ = [
     "MODEL_KEY",
     "PROMPT_KEY",
     "RULES",
+    "Hints",
     "Verdict",
     "Violation",
     "exemption",
@@ -96,7 +98,12 @@ RULES: tuple[tuple[str, Callable[[Facts], list[Violation]]], ...] = (
 
 
 def judge(
-    msg: Parsed, config: Config, changed: Sequence[str] | None = None, *, is_merge: bool = False
+    msg: Parsed,
+    config: Config,
+    changed: Sequence[str] | None = None,
+    *,
+    is_merge: bool = False,
+    hints: Hints | None = None,
 ) -> Verdict:
     """Judge one message as git stores it; ``changed``: the paths the commit changes, if known."""
     subject, lines = msg.subject, msg.lines
@@ -109,7 +116,7 @@ def judge(
         return _judge_amend(msg, config)
     if why:
         return Verdict(kinds.EXEMPT, subject, msg.trailers, [])
-    facts = Facts(msg, config, changed)
+    facts = Facts(msg, config, changed, hints)
     violations = [v for _rule, check in RULES for v in check(facts)]
     violations.sort(key=_report_order)
     return Verdict(facts.kind, subject, msg.trailers, violations)

@@ -11,9 +11,9 @@ from ai_rollback.rules.base import (
     PROMPT_KEY,
     Facts,
     Violation,
-    example,
     filled,
     names_model,
+    what_to_write,
 )
 
 
@@ -76,7 +76,7 @@ def missing_trailer(f: Facts) -> list[Violation]:
             "missing-trailer",
             f'an "{f.config.ai_label}:" commit needs a "{key}:" trailer',
             last_line,
-            f'add "{key}: {example(key)}" to the trailer block at the end of the message',
+            f"add {what_to_write(key, f)} to the trailer block at the end of the message",
             order,
         )
         for order, (key, found) in enumerate(f.required())
@@ -94,7 +94,7 @@ def empty_trailer(f: Facts) -> list[Violation]:
             if not any(t.value for t in found)
             else f'"{key}:" still holds the template\'s placeholder "{found[0].value}"',
             found[0].line,
-            f'write "{key}: {example(key)}"',
+            f"write {what_to_write(key, f)}",
             order,
         )
         for order, (key, found) in enumerate(f.required())

@@ -7,7 +7,7 @@ parse; these rules name our keys written anywhere else.
 from __future__ import annotations
 
 from ai_rollback import kinds
-from ai_rollback.rules.base import Facts, Violation
+from ai_rollback.rules.base import Facts, Violation, bad_key
 
 
 def trailers_glued(f: Facts) -> list[Violation]:
@@ -15,16 +15,17 @@ def trailers_glued(f: Facts) -> list[Violation]:
         return []
     index = f.glued[0][0]
     names = ", ".join(f'"{w}:"' for _, (w, _c) in f.glued)
-    return [
-        Violation(
-            "trailers-glued",
-            f"{names} follow the subject with no blank line, so git reads them as part of "
-            "the subject, not as trailers",
-            index,
-            "put a blank line after the subject and the trailers last; "
-            "`ai-rollback check --fix FILE` does it",
-        )
-    ]
+    misspelled = [(w, c) for _, (w, c) in f.glued if bad_key(w)]
+    problem = (
+        f"{names} follow the subject with no blank line, so git reads them as part of the subject, "
+        "not as trailers"
+    )
+    fix = "put a blank line after the subject and the trailers last"
+    if misspelled:
+        keys = ", ".join(f'"{w}:"' for w, _c in misspelled)
+        problem += f"; and {keys} {'is not a key' if len(misspelled) == 1 else 'are not keys'} git reads"
+        fix += ", written " + ", ".join(f'"{c}:"' for _w, c in misspelled)
+    return [Violation("trailers-glued", problem, index, f"{fix}; {f.hints.fix}")]
 
 
 def trailer_key(f: Facts) -> list[Violation]:
