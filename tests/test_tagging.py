@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from ai_rollback.tagging import derive_slug, slugify, version_key
+from ai_rollback.tagging import AiCommit, derive_slug, merge_branch, slugify, version_key
 from conftest import AI_REVERT, Repo, ai_message, tool
 
 
@@ -95,7 +95,15 @@ def test_slugs() -> None:
     assert slugify("AI: feat(img): Cache the thumbnails!") == "ai-feat-img-cache-the-thumbnails"
     assert slugify("---") == "" and slugify("Ünïcode ✓ only") == "n-code-only"
     assert len(slugify("x" * 100)) <= 40
-    assert derive_slug([], ["Merge pull request #12 from owner/feature/Image-Cache"], "AI") == "image-cache"
+
+    def ai(sha: str, subject: str = "AI: feat(img): Cache the thumbnails") -> AiCommit:
+        return AiCommit(sha, subject, None, None, [])
+
+    branch = {"a": "Image-Cache", "b": "Image-Cache", "c": "coupons"}
+    assert derive_slug([ai("a"), ai("b"), ai("c")], branch, "AI") == "image-cache"  # most of them
+    assert derive_slug([ai("c"), ai("x"), ai("y")], branch, "AI") == "3-commits"  # one of three: neutral
+    assert derive_slug([ai("x")], branch, "AI") == "cache-the-thumbnails"  # one commit: its subject
+    assert merge_branch("Merge pull request #12 from owner/feature/Image-Cache") == "Image-Cache"
     assert version_key("v1.10.0") > version_key("v1.9.0")
 
 
@@ -195,3 +203,31 @@ def test_a_credential_in_a_prompt_never_reaches_the_ai_tag(releases: Repo) -> No
     assert "AKIAIOSFODNN7EXAMPLE" not in message and "SuperSecret123" not in message
     dry = tool(releases, "tag", "v1.12.0", "--dry-run").stdout
     assert "SuperSecret123" not in dry
+
+
+def test_the_slug_names_what_most_ai_commits_share(repo: Repo) -> None:
+    """Issue 14, item 7: one AI commit of eleven from feature/coupons does not name the tag."""
+    repo.commit("Human: start", {"app.py": "app\n"})
+    repo.git("tag", "-a", "v0.9.0", "-m", "base")
+    for n in range(10):
+        repo.commit(ai_message(f"step {n}", [f"s{n}.py"]), {f"s{n}.py": "s\n"})
+    repo.git("checkout", "-q", "-b", "feature/coupons")
+    repo.commit(ai_message("coupons", ["c.py"]), {"c.py": "c\n"})
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--no-ff", "--no-edit", "feature/coupons")
+    done = tool(repo, "tag", "v1.0.0")
+    assert "created: v1.0.0-ai-11-commits" in done.stdout, done.stdout + done.stderr
+
+
+def test_ai_revert_takes_a_release_tag_and_says_which_ai_tag(releases: Repo) -> None:
+    """Issue 14, item 6: as watch does, a release tag stands for its AI tag."""
+    tool(releases, "tag", "v1.11.0")
+    done = releases.run(*AI_REVERT, "--tag", "v1.11.0", "--dry-run", check=False)
+    assert done.returncode == 0, done.stderr
+    assert (
+        "ai-revert: v1.11.0 is a release; using v1.10.0..v1.11.0, the range its AI tag v1.11.0-ai-image-cache"
+        in done.stderr
+    )
+    done = releases.run(*AI_REVERT, "--tag", "v1.10.0", "--dry-run", check=False)
+    assert done.returncode == 2
+    assert "v1.10.0 is a release without an AI tag: it had no AI commits" in done.stderr

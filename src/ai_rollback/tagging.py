@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ai_rollback import classify, kinds
@@ -76,24 +76,67 @@ def slugify(text: str, limit: int = 40) -> str:
 _MERGE_BRANCH = re.compile(r"^Merge (?:branch|pull request #\d+ from) '?([^' ]+)'?")
 
 
-def derive_slug(ai_commits: Sequence[AiCommit], merge_subjects: Sequence[str], ai_label: str) -> str:
-    """From the branch the AI commits came in on, else from their first subject."""
-    for subject in merge_subjects:
-        found = _MERGE_BRANCH.match(subject)
-        if found:
-            branch = found.group(1).rsplit("/", 1)[-1]
-            slug = slugify(branch)
-            if slug:
-                return slug
+def merge_branch(subject: str) -> str | None:
+    """The branch a merge's subject names: ``Merge branch 'x'``, ``Merge pull request #1 from o/x``."""
+    found = _MERGE_BRANCH.match(subject)
+    return found.group(1).rsplit("/", 1)[-1] if found else None
+
+
+def branches_of(
+    parents: Mapping[str, Sequence[str]], tip: str, subjects: Mapping[str, str]
+) -> dict[str, str]:
+    """The branch each commit came in on: the merge on the tip's first-parent line that brought it.
+
+    ``parents`` holds the commits of the range; a commit on the first-parent
+    line itself, or brought by a merge whose subject names no branch, has none.
+    """
+    mainline: list[str] = []
+    current: str | None = tip
+    while current is not None and current in parents:
+        mainline.append(current)
+        current = parents[current][0] if parents[current] else None
+    on_mainline = set(mainline)
+    out: dict[str, str] = {}
+    for merge in mainline:
+        branch = merge_branch(subjects.get(merge, "")) if len(parents[merge]) > 1 else None
+        if branch is None:
+            continue
+        stack = list(parents[merge][1:])
+        while stack:
+            sha = stack.pop()
+            if sha not in parents or sha in on_mainline or sha in out:
+                continue
+            out[sha] = branch
+            stack.extend(parents[sha])
+    return out
+
+
+def derive_slug(ai_commits: Sequence[AiCommit], branches: Mapping[str, str], ai_label: str) -> str:
+    """The AI tag's slug: what most of the release's AI commits share, else a neutral one.
+
+    * the branch that brought more than half of the AI commits (``feature/image-cache``
+      gives ``image-cache``);
+    * else, for a single AI commit, its subject (without label and Conventional Commits type);
+    * else ``N-commits``: no one name would describe them.
+    """
+    counts: dict[str, int] = {}
     for commit in ai_commits:
-        subject = commit.subject
+        branch = branches.get(commit.sha)
+        if branch:
+            counts[branch] = counts.get(branch, 0) + 1
+    for branch, count in sorted(counts.items(), key=lambda item: -item[1]):
+        slug = slugify(branch)
+        if slug and count * 2 > len(ai_commits):
+            return slug
+    if len(ai_commits) == 1:
+        subject = ai_commits[0].subject
         if subject.startswith(ai_label + ":"):
             subject = subject[len(ai_label) + 1 :]
         subject = re.sub(r"^\s*\w+(\([^)]*\))?!?:\s*", "", subject)  # a Conventional Commits type
         slug = slugify(subject, 30)
         if slug:
             return slug
-    return "ai"
+    return f"{len(ai_commits)}-commits" if ai_commits else "ai"
 
 
 def ai_tag_name(pattern: str, version: str, slug: str) -> str:
@@ -171,6 +214,24 @@ class Tagger:
             raise UsageError(f"tag {tag!r} records no AI-Range", hint="pass a RANGE instead")
         return found
 
+    def ai_tag_for(self, tag: str) -> str:
+        """``tag`` when it is an AI tag recording a range, else the AI tag of the release ``tag``."""
+        if self.tag_target(tag) is None:
+            raise UsageError(f"no tag {tag!r} in this repository", hint="list them with: git tag --list")
+        for name in [tag, *self.ai_tags_of(tag)]:
+            try:
+                self.recorded_range(name)
+            except UsageError:
+                continue
+            return name
+        if self.is_release(tag):
+            raise UsageError(
+                f"{tag} is a release without an AI tag: it had no AI commits, "
+                "or was tagged without ai-rollback",
+                hint=f"create it with: ai-rollback tag {tag} (or name a RANGE)",
+            )
+        raise UsageError(f"tag {tag!r} records no AI-Range", hint="pass a RANGE instead")
+
     def newest_ai_tag(self) -> str | None:
         """The AI tag of the newest release (version order)."""
         out = self.git.text("tag", "--list", "--sort=-version:refname", ai_tag_glob(self.ai_pattern))
@@ -210,13 +271,15 @@ class Tagger:
         result = TagPlan(
             version, commit, previous, f"{previous}..{version}", release_exists=existing is not None
         )
-        merges: list[str] = []
+        parents: dict[str, list[str]] = {}
+        merges: dict[str, str] = {}
         detection = classify.detection_from(self.config)
         for rich in iter_topo(
             self.git, [commit, "--not", self._peel(self.git.rev_parse(previous, "release"))]
         ):
+            parents[rich.sha] = rich.parents
             if len(rich.parents) > 1:
-                merges.append(rich.subject)
+                merges[rich.sha] = rich.subject
                 continue
             found, trailers = classify.classify_stored(rich, detection, self.settings)
             if found.kind != kinds.AI:
@@ -230,8 +293,11 @@ class Tagger:
             result.ai_tag_exists = already[0]
             result.ai_tag = already[0]
         elif result.ai_commits:
+            branches = branches_of(parents, commit, merges)
             name = ai_tag_name(
-                self.ai_pattern, version, slug or derive_slug(result.ai_commits, merges, self.config.ai_label)
+                self.ai_pattern,
+                version,
+                slug or derive_slug(result.ai_commits, branches, self.config.ai_label),
             )
             self._check_name(name, "AI tag")
             if self.tag_target(name) is not None:

@@ -99,8 +99,16 @@ def run_revert(
 def default_range(tagger: tagging.Tagger, from_tag: str | None) -> str:
     """--tag TAG: the range TAG records; no RANGE: the newest AI tag's range, through HEAD."""
     if from_tag is not None:
-        recorded = tagger.recorded_range(from_tag)
-        echo(f"ai-revert: using {recorded}, the range {from_tag} records", err=True)
+        ai_tag = tagger.ai_tag_for(from_tag)
+        recorded = tagger.recorded_range(ai_tag)
+        if ai_tag == from_tag:
+            echo(f"ai-revert: using {recorded}, the range {from_tag} records", err=True)
+        else:
+            echo(
+                f"ai-revert: {from_tag} is a release; using {recorded}, "
+                f"the range its AI tag {ai_tag} records",
+                err=True,
+            )
         return recorded
     newest = tagger.newest_ai_tag()
     if newest is None:

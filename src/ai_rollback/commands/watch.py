@@ -54,7 +54,7 @@ def run_watch(
     read_timeout = watch.parse_duration(timeout, "--timeout")
     plan = watch.Plan(
         rollback_command=_command(rollback_command, "--rollback-command"),
-        revert_tag=revert_tag(tagger, tag) if revert else None,
+        revert_tag=_revert_tag(tagger, tag) if revert else None,
         webhook=watch.checked_url(alert_webhook, "--alert-webhook") if alert_webhook is not None else None,
         alert_command=_command(alert_command, "--alert-command"),
         repo_root=tagger.repo.root,
@@ -92,15 +92,12 @@ def _command(text: str | None, what: str) -> list[str] | None:
     return watch.split_command(text, what) if text is not None else None
 
 
-def revert_tag(tagger: tagging.Tagger, tag: str) -> str:
+def _revert_tag(tagger: tagging.Tagger, tag: str) -> str:
     """The AI tag --revert will use: TAG itself, or the AI tag of the release TAG; checked now."""
-    for name in [tag, *tagger.ai_tags_of(tag)]:
-        try:
-            tagger.recorded_range(name)
-        except UsageError:
-            continue
-        return name
-    raise UsageError(
-        f"{tag} has no AI tag recording a range: --revert would have nothing to revert",
-        hint=f"create it with: ai-rollback tag {tag}, or drop --revert",
-    )
+    try:
+        return tagger.ai_tag_for(tag)
+    except UsageError:
+        raise UsageError(
+            f"{tag} has no AI tag recording a range: --revert would have nothing to revert",
+            hint=f"create it with: ai-rollback tag {tag}, or drop --revert",
+        ) from None
