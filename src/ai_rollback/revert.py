@@ -236,56 +236,16 @@ def gather(
     return commits
 
 
-def tracker_for(
-    git: Git, commits: Sequence[plan.Commit]
-) -> Callable[[set[int], dict[tuple[int, str], int]], dict[tuple[int, int], set[str]]]:
+def tracker_for(git: Git, commits: Sequence[plan.Commit]) -> plan.Track:
     """The planner's ``track`` callback: diffs of the commits touching those files, one git call."""
-    index_of = {c.sha: c.index for c in commits}
 
     def track(files: set[int], ids: dict[tuple[int, str], int]) -> dict[tuple[int, int], set[str]]:
-        touching = [
-            c
-            for c in commits
-            if len(c.parents) > 1  # a merge may drop a branch's lines without touching the file
-            or any(ids.get((c.index, p)) in files for _s, o, n in c.paths for p in (o, n) if p is not None)
-        ]
-
-        wanted = {c.sha for c in touching}
-        reverts = {}
-        for c in commits:
-            for target in c.reverts:
-                found = (
-                    index_of.get(target)
-                    if target in index_of
-                    else next((i for s, i in index_of.items() if s.startswith(target)), None)
-                )
-                if found is not None:
-                    reverts[c.index] = found
-        tracker = plan.LineTracker(reverts)
-        children: dict[int, int] = {}
-        for c in commits:
-            for p in c.parents:
-                if p in index_of:
-                    children[index_of[p]] = children.get(index_of[p], 0) + 1
-        tracker.expect_children(children)
-        patches = iter_patches(git, [c.sha for c in touching])
-        for c in commits:
-            parents = [index_of.get(p) for p in c.parents]
-            if c.sha in wanted:
-                sha, lines = next(patches)
-                if sha != c.sha:  # pragma: no cover - git keeps the order we ask for
-                    raise GitError("git log returned commits out of order")
-                diffs = [
-                    d
-                    for d in plan.parse_patch(lines)
-                    if ids.get((c.index, d.new_path or d.old_path or "")) in files
-                ]
-                tracker.commit(c.index, parents, diffs)
-            else:
-                tracker.skip(c.index, parents)
+        needed = plan.diffs_needed(commits, files, ids)
+        patches = iter_patches(git, [c.sha for c in needed])
+        pairs = plan.track_lines(commits, files, ids, needed, patches)
         for _rest in patches:  # pragma: no cover - drain
             pass
-        return tracker.pairs
+        return pairs
 
     return track
 
