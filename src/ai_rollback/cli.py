@@ -750,7 +750,15 @@ def _revert(
         range_ = _default_range(tagging.Tagger(repo, config, settings), from_tag)
     policy = entangled or str(config.table("revert").get("entangled") or "stop")
     options = revert.Options(
-        range_, only, model, paths, policy, dry_run, fmt, squash, no_commit, yes, incident
+        range=range_,
+        only=only,
+        model=model,
+        paths=paths,
+        entangled=policy,
+        dry_run=dry_run,
+        squash=squash,
+        no_commit=no_commit,
+        incident=incident,
     )
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     if not dry_run and not yes and not interactive:
