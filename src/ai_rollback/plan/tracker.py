@@ -1,0 +1,294 @@
+"""The line tracker: who wrote each line of the contested files, and who touched it since.
+
+Reverting commit R is a three-way merge of R's parent over the current tip
+with R as the base.  git reports a conflict when a later change overlaps R's
+change *or touches it* (xdiff treats adjacent changes as conflicting).
+:class:`LineTracker` follows every line of the files that matter through the
+history, remembering which commit wrote it and where a commit deleted lines,
+and records a pair (R, K) whenever a later commit K changes lines R wrote, or
+the lines right next to them, or the place where R deleted lines.  Renames git
+detects carry the lines along; a binary file is one line; lines a merge brings
+in keep the author they had on the merged branch when their text matches.
+
+Pure: it is fed :class:`FileDiff` values (see ``patch.py``), never runs git.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+# A tracked line: (owner, text, deletion points just before it).
+# owner: index of the commit that wrote it (-1: before the tracked history).
+Line = tuple[int, "str | None", tuple[int, ...]]
+
+
+@dataclass(slots=True)
+class Hunk:
+    old_start: int  # 1-based, as in "@@ -a,b +c,d @@"
+    old_count: int
+    new_lines: list[str]
+
+
+@dataclass(slots=True)
+class FileDiff:
+    old_path: str | None  # None: file added
+    new_path: str | None  # None: file deleted
+    hunks: list[Hunk] = field(default_factory=list)
+    binary: bool = False
+    mode_change: bool = False
+
+
+@dataclass(slots=True)
+class FileState:
+    lines: list[Line]
+    eof_gaps: tuple[int, ...] = ()
+    creator: int = -1  # the commit that added the file (-1: before the tracked history)
+    file_owner: int = -1  # the last commit that renamed it or changed its mode
+    deleted_by: int | None = None  # a tombstone: the commit that deleted (or renamed away) the file
+
+
+class LineTracker:
+    """Follows line ownership through commits given oldest first (see module doc)."""
+
+    def __init__(self, reverts: dict[int, int] | None = None) -> None:
+        self.pairs: dict[tuple[int, int], set[str]] = {}
+        self._states: dict[int, dict[str, FileState]] = {}
+        self._pending: dict[int, int] = {}
+        #: revert commit -> the commit it reverts: lines it brings back get their old owner
+        self._reverts = reverts or {}
+        self._removed: dict[int, dict[str, list[int]]] = {}
+        self._parents: dict[int, list[int]] = {}
+        self._ancestors: dict[int, set[int]] = {}
+        self._mainline: set[int] = set()
+
+    def expect_children(self, counts: dict[int, int]) -> None:
+        """How many tracked children each commit has (to free states early)."""
+        self._pending = dict(counts)
+
+    def _parent_state(self, parent: int | None) -> dict[str, FileState]:
+        if parent is None or parent not in self._states:
+            return {}
+        return self._states[parent]
+
+    def _release(self, parent: int | None) -> None:
+        if parent is None or parent not in self._pending:
+            return
+        self._pending[parent] -= 1
+        if self._pending[parent] <= 0:
+            self._states.pop(parent, None)
+
+    def commit(self, index: int, parents: Sequence[int | None], diffs: Iterable[FileDiff]) -> None:
+        """Apply one commit's diffs (against its first parent)."""
+        self._parents[index] = [p for p in parents if p is not None]
+        first = parents[0] if parents else None
+        base = self._parent_state(first)
+        state = dict(base)
+        others = [self._parent_state(p) for p in parents[1:]]
+        self._mainline = (self._ancestors_of(first) | {first}) if others and first is not None else set()
+        for diff in diffs:
+            self._apply(index, state, base, diff, others)
+            if others and diff.new_path is not None and diff.new_path in state:
+                self._concurrent(index, state[diff.new_path], diff.new_path)
+        if others and first is not None:
+            self._dropped(index, first, state, others)
+        self._states[index] = state
+        for parent in parents:
+            self._release(parent)
+
+    def _ancestors_of(self, index: int) -> set[int]:
+        found = self._ancestors.get(index)
+        if found is None:
+            found = set()
+            stack = list(self._parents.get(index, []))
+            while stack:
+                parent = stack.pop()
+                if parent not in found:
+                    found.add(parent)
+                    stack.extend(self._parents.get(parent, []))
+            self._ancestors[index] = found
+        return found
+
+    def _dropped(
+        self, merge: int, first: int, merged: dict[str, FileState], others: list[dict[str, FileState]]
+    ) -> None:
+        """Lines written on a merged branch that the merge did not keep (``-X ours``, a resolution).
+
+        Reverting their commit conflicts: the merge already undid them differently.
+        """
+        mainline = self._ancestors_of(first) | {first}
+        for other in others:
+            for path, side in other.items():
+                if side.deleted_by is not None:
+                    continue
+                kept = merged.get(path)
+                texts = {text for _o, text, _g in kept.lines} if kept is not None else set()
+                for owner, text, _gaps in side.lines:
+                    if owner >= 0 and owner not in mainline and text not in texts:
+                        self._touch(owner, merge, path)
+
+    def _concurrent(self, merge: int, merged: FileState, path: str) -> None:
+        """Lines a merge puts side by side that were written on different branches.
+
+        Neither could be reverted without conflicting with the other: git's
+        merge base for the revert predates the other branch's change.
+        """
+        lines = merged.lines
+        for i in range(len(lines) - 1):
+            a, b = lines[i][0], lines[i + 1][0]
+            if a < 0 or b < 0 or a == b or merge in (a, b):
+                continue
+            if a in self._ancestors_of(b) or b in self._ancestors_of(a):
+                continue
+            self._touch(a, b, path)
+            self._touch(b, a, path)
+
+    def skip(self, index: int, parents: Sequence[int | None]) -> None:
+        """A commit that changes no tracked file: same state as its first parent."""
+        self._parents[index] = [p for p in parents if p is not None]
+        first = parents[0] if parents else None
+        self._states[index] = self._parent_state(first)
+        for parent in parents:
+            self._release(parent)
+
+    def _touch(self, owner: int, toucher: int, path: str) -> None:
+        if owner < 0 or owner == toucher:
+            return
+        self.pairs.setdefault((owner, toucher), set()).add(path)
+
+    def _apply(
+        self,
+        index: int,
+        state: dict[str, FileState],
+        base: dict[str, FileState],
+        diff: FileDiff,
+        others: list[dict[str, FileState]],
+    ) -> None:
+        old_path, new_path = diff.old_path, diff.new_path
+        path = new_path or old_path or ""
+        touch = self._touch
+        if old_path is None:
+            # an added file collides with the deletion of whatever was there before: the
+            # same path, a file where its directory goes, or files under it (file/directory)
+            for where, tomb in self._tombstones_around(base, new_path or ""):
+                touch(tomb.deleted_by if tomb.deleted_by is not None else -1, index, where)
+            current = FileState([], creator=index)
+        else:
+            found = base.get(old_path)
+            current = found if found is not None and found.deleted_by is None else FileState([])
+        renamed = old_path is not None and new_path is not None and old_path != new_path
+        if renamed or diff.mode_change or new_path is None:
+            touch(current.file_owner, index, path)  # rename/rename, rename/delete, mode/mode...
+        if new_path is not None:
+            touch(current.creator, index, path)  # reverting the file's creator deletes it: modify/delete
+        if new_path is None:
+            # deleted: every line collides with it, except for the commit that created the
+            # file (reverting that commit deletes it too: no conflict)
+            for owner, _text, gaps in current.lines:
+                if owner != current.creator:
+                    touch(owner, index, path)
+                for gap in gaps:
+                    touch(gap, index, path)
+            for gap in current.eof_gaps:
+                touch(gap, index, path)
+            state[old_path or ""] = FileState([], creator=current.creator, deleted_by=index)
+            return
+        if renamed:
+            state[old_path or ""] = FileState([], deleted_by=index)
+        file_owner = index if (renamed or diff.mode_change) else current.file_owner
+        if diff.binary:
+            for owner, _text, gaps in current.lines:
+                touch(owner, index, path)
+                for gap in gaps:
+                    touch(gap, index, path)
+            for gap in current.eof_gaps:
+                touch(gap, index, path)
+            state[new_path] = FileState([(index, None, ())], (), current.creator, file_owner)
+            return
+        if not diff.hunks:
+            state[new_path] = FileState(current.lines, current.eof_gaps, current.creator, file_owner)
+            return
+        lines = list(current.lines)
+        eof_gaps = current.eof_gaps
+        merged_from = [o.get(new_path) for o in others]
+        # a merge that deletes lines usually carries a deletion made on the merged branch
+        side_gaps = tuple(
+            g
+            for other in merged_from
+            if other is not None
+            for g in dict.fromkeys([*other.eof_gaps, *(g for _o, _t, gaps in other.lines for g in gaps)])
+            if g not in self._mainline
+        )
+        for hunk in sorted(diff.hunks, key=lambda h: h.old_start, reverse=True):
+            # "-a,0": an insertion after old line a; "-a,b": old lines a..a+b-1
+            start = hunk.old_start if hunk.old_count == 0 else hunk.old_start - 1
+            end = start + hunk.old_count
+            if len(lines) < end:
+                # lines we had not seen yet (the file was there before the tracked history):
+                # what we took for the end of the file was not its end
+                first_new = len(lines)
+                lines.extend((-1, None, ()) for _ in range(end - len(lines)))
+                if eof_gaps:
+                    lines[first_new] = (-1, None, eof_gaps)
+                    eof_gaps = ()
+            # what a revert of an earlier commit would collide with
+            for i in range(max(0, start - 1), min(len(lines), end + 1)):
+                touch(lines[i][0], index, path)
+            for i in range(start, min(len(lines), end + 1)):
+                for gap in lines[i][2]:
+                    touch(gap, index, path)
+            if end >= len(lines):
+                for gap in eof_gaps:
+                    touch(gap, index, path)
+            # apply
+            carried: tuple[int, ...] = tuple(g for i in range(start, end) for g in lines[i][2])
+            removed = self._removed.setdefault(index, {})
+            for owner, text, _gaps in lines[start:end]:
+                if text is not None or owner >= 0:
+                    removed.setdefault(text or "", []).append(owner)
+            restoring = self._removed.get(self._reverts.get(index, -2))
+            new = []
+            for text in hunk.new_lines:
+                author: int | None = None
+                if restoring and restoring.get(text):
+                    author = restoring[text].pop(0)  # a revert brings the line back to its author
+                elif merged_from:
+                    author = self._inherit(text, merged_from)
+                new.append((index if author is None else author, text, ()))
+            if hunk.old_count and not hunk.new_lines:
+                carried = (*carried, index, *side_gaps)
+            lines[start:end] = new
+            if carried:
+                if start < len(lines):
+                    owner, text, gaps = lines[start]
+                    lines[start] = (owner, text, tuple(dict.fromkeys(gaps + carried)))
+                else:
+                    eof_gaps = tuple(dict.fromkeys(eof_gaps + carried))
+        state[new_path] = FileState(lines, eof_gaps, current.creator, file_owner)
+
+    @staticmethod
+    def _tombstones_around(state: dict[str, FileState], path: str) -> Iterator[tuple[str, FileState]]:
+        """Deleted files at ``path``, at a parent of it, or under it."""
+        tomb = state.get(path)
+        if tomb is not None and tomb.deleted_by is not None:
+            yield path, tomb
+        parts = path.split("/")
+        for i in range(1, len(parts)):
+            parent = state.get("/".join(parts[:i]))
+            if parent is not None and parent.deleted_by is not None:
+                yield path, parent
+        prefix = path + "/"
+        for other, tomb in state.items():
+            if tomb.deleted_by is not None and other.startswith(prefix):
+                yield other, tomb
+
+    @staticmethod
+    def _inherit(text: str, merged: list[FileState | None]) -> int | None:
+        """Owner of a line a merge brings in: who wrote the same text on the merged branch."""
+        for other in merged:
+            if other is None:
+                continue
+            for owner, other_text, _gaps in other.lines:
+                if other_text == text and owner >= 0:
+                    return owner
+        return None

@@ -1,0 +1,131 @@
+"""Gathering: the range, its commits as the planner sees them, and the diffs it asks for.
+
+* :func:`resolve_range`: the commits of the range and its boundary, refusing
+  ranges off the current branch or past the edge of a shallow clone.
+* :func:`gather`: one streamed ``git log`` of the range and everything after
+  it up to HEAD: classification, changed paths with renames, reverts.
+* :func:`path_selection`: the commits ``--path`` selects.
+* :func:`tracker_for`: the planner's ``track`` callback; it reads the ``-U0``
+  diffs the planner needs in one git call and feeds them to the pure walk in
+  ``ai_rollback.plan.diffs``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from ai_rollback import classify, plan
+from ai_rollback.config import Config
+from ai_rollback.errors import UsageError
+from ai_rollback.git.log import STABLE_LOG, iter_patches, iter_topo
+from ai_rollback.git.run import Git, check_rev_arg
+from ai_rollback.gitconfig import GitSettings
+from ai_rollback.revert.errors import Refused
+
+
+def resolve_range(git: Git, range_text: str, head: str) -> tuple[list[str], list[str]]:
+    """Commits of the range (newest first) and its boundary commits.
+
+    Every revision form ``git rev-list`` accepts; nothing starting with '-' is an option.
+    """
+    check_rev_arg(range_text, "range")
+    code, out, _ = git.run_full(
+        "rev-list", "--boundary", "--end-of-options", *range_text.split(), "--", check=False
+    )
+    if code != 0:
+        if git.text("rev-parse", "--is-shallow-repository") == "true":
+            raise Refused(
+                f"{range_text!r} names history this shallow clone does not have (or no revision at all)",
+                hint="fetch the missing history: git fetch --unshallow (or --deepen=N)",
+            )
+        raise UsageError(
+            f"unknown revision or range {range_text!r}",
+            hint="check the names with `git log --oneline -5 <name>`",
+        )
+    commits: list[str] = []
+    boundary: list[str] = []
+    for line in out.decode().split():
+        (boundary if line.startswith("-") else commits).append(line.lstrip("-"))
+    if not commits:
+        raise UsageError(
+            f"the range {range_text!r} is empty: no commits to look at",
+            hint="a range names its older end first, e.g. v2.1.0..HEAD",
+        )
+    outside = git.run("rev-list", "--max-count=1", "--end-of-options", *range_text.split(), f"^{head}", "--")
+    if outside.strip():
+        raise UsageError(
+            f"{range_text!r} has commits that are not on the current branch",
+            hint="revert on the branch that holds them, or name a range that ends at HEAD",
+        )
+    shallow_file = git.git_path("shallow")
+    if os.path.isfile(shallow_file):
+        with open(shallow_file) as f:
+            grafts = set(f.read().split())
+        if grafts & set(commits):
+            raise Refused(
+                f"{range_text!r} reaches the edge of this shallow clone; its base is missing",
+                hint="fetch the missing history: git fetch --unshallow (or --deepen=N)",
+            )
+    return commits, boundary
+
+
+def gather(
+    git: Git,
+    in_range: set[str],
+    head: str,
+    boundary: Sequence[str],
+    config: Config,
+    settings: GitSettings,
+) -> list[plan.Commit]:
+    detection = classify.detection_from(config)
+    commits: list[plan.Commit] = []
+    revs = [head, "--not", *boundary] if boundary else [head]
+    for index, stored in enumerate(iter_topo(git, revs)):
+        found, trailers = classify.classify_stored(stored, detection, settings)
+        reverts = classify.reverted_targets(stored.message, trailers)
+        commits.append(
+            plan.Commit(
+                index=index,
+                sha=stored.sha,
+                parents=stored.parents,
+                subject=stored.subject,
+                kind=found.kind,
+                reason=found.reason,
+                model=found.model,
+                in_range=stored.sha in in_range,
+                paths=stored.changes,
+                reverts=reverts,
+            )
+        )
+    return commits
+
+
+def tracker_for(git: Git, commits: Sequence[plan.Commit]) -> plan.Track:
+    """The planner's ``track`` callback: diffs of the commits touching those files, one git call."""
+
+    def track(files: set[int], ids: dict[tuple[int, str], int]) -> dict[tuple[int, int], set[str]]:
+        needed = plan.diffs_needed(commits, files, ids)
+        patches = iter_patches(git, [c.sha for c in needed])
+        pairs = plan.track_lines(commits, files, ids, needed, patches)
+        for _rest in patches:  # pragma: no cover - drain
+            pass
+        return pairs
+
+    return track
+
+
+def path_selection(git: Git, range_text: str, paths: Sequence[str]) -> set[str] | None:
+    if not paths:
+        return None
+    out = git.run(
+        "log",
+        "--format=%H",
+        *STABLE_LOG,
+        "--no-renames",
+        "--end-of-options",
+        *range_text.split(),
+        "--",
+        *paths,
+    )
+    return set(out.decode().split())
