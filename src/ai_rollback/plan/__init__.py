@@ -20,7 +20,6 @@ from ai_rollback.plan.diffs import child_counts, diffs_needed, revert_targets, t
 from ai_rollback.plan.history import already_reverted, blocked, contested, file_identities, side_commits
 from ai_rollback.plan.model import (
     KEEP,
-    POLICIES,
     REVERT,
     SKIP,
     Commit,
@@ -34,7 +33,6 @@ from ai_rollback.plan.tracker import FileDiff, FileState, Hunk, Line, LineTracke
 
 __all__ = [
     "KEEP",
-    "POLICIES",
     "REVERT",
     "SKIP",
     "Commit",

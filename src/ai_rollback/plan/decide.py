@@ -15,6 +15,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from ai_rollback import kinds
 from ai_rollback.plan.history import already_reverted, blocked, contested, file_identities
 from ai_rollback.plan.model import KEEP, REVERT, SKIP, Commit, Decision, Entangled, Plan, Track
 
@@ -50,11 +51,11 @@ def select(
     for c in commits:
         if not c.in_range:
             continue
-        if c.kind == "merge":
+        if c.kind == kinds.MERGE:
             decisions[c.sha] = Decision(SKIP, c.reason)
             continue
         if c.kind != only:
-            other = "AI" if c.kind == "ai" else "human"
+            other = "AI" if c.kind == kinds.AI else "human"
             decisions[c.sha] = Decision(KEEP, sys.intern(f"{other} ({c.reason})"))
             continue
         if c.sha in cancelled:
@@ -73,7 +74,7 @@ def select(
         if path_selected is not None and c.sha not in path_selected:
             decisions[c.sha] = Decision(KEEP, "changes nothing under --path")
             continue
-        label = "AI" if c.kind == "ai" else "human"
+        label = "AI" if c.kind == kinds.AI else "human"
         decisions[c.sha] = Decision(REVERT, sys.intern(f"{label} ({c.reason})"))
         revert.add(c.index)
     return Selection(decisions, revert, cancelled)
@@ -129,7 +130,7 @@ def entangle(
         changed = False
         for target, blockers in sorted(found.items()):
             if policy == "include" and all(
-                commits[k].in_range and commits[k].kind != "merge" for k in blockers
+                commits[k].in_range and commits[k].kind != kinds.MERGE for k in blockers
             ):
                 for k in blockers:
                     revert.add(k)

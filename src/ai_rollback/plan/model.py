@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-REVERT = "revert"
-KEEP = "keep"
-SKIP = "skip"
+from ai_rollback.kinds import KEEP, REVERT, SKIP
 
-POLICIES = ("stop", "skip", "include")
+if TYPE_CHECKING:
+    from ai_rollback.kinds import Action, Kind
+
+__all__ = ["KEEP", "REVERT", "SKIP", "Commit", "Decision", "Entangled", "Plan", "Track"]
 
 #: The line tracker as the planner calls it: ``track(file_ids, ids)`` -> the
 #: entangled pairs ``(earlier commit, later commit) -> paths``.
@@ -29,7 +31,7 @@ class Commit:
     sha: str
     parents: list[str]
     subject: str
-    kind: str  # ai | human | merge
+    kind: Kind
     reason: str
     model: str | None = None
     in_range: bool = True
@@ -39,7 +41,7 @@ class Commit:
 
 @dataclass(slots=True)
 class Decision:
-    action: str
+    action: Action
     reason: str
 
 
