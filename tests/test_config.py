@@ -132,3 +132,21 @@ def test_config_that_is_not_utf8(tmp_path: Path) -> None:
     (tmp_path / ".ai-rollback.toml").write_bytes(b'ai-label = "\xff"\n')
     with pytest.raises(ConfigError, match="not UTF-8"):
         project_config.load(str(tmp_path))
+
+
+def test_config_prints_what_the_file_in_use_accepts(tmp_path: Path) -> None:
+    """Issue 14, item 8: .ai-rollback.toml has no [tool.ai-rollback] header; the output pastes back."""
+    import tomllib
+
+    (tmp_path / ".ai-rollback.toml").write_text('[tag]\nrelease-pattern = "release-*"\n')
+    config = project_config.load(str(tmp_path))
+    rendered = config_toml.render(config)
+    assert "[tool.ai-rollback" not in rendered and "\n[tag]\n" in rendered
+    (tmp_path / ".ai-rollback.toml").write_text(rendered.replace("# template = (unset)\n", ""))
+    assert project_config.load(str(tmp_path)).tag.release_pattern == "release-*"
+    assert config.section("tag") == "[tag]"
+    tomllib.loads(rendered)
+    (tmp_path / ".ai-rollback.toml").write_text("tag = 3\n")
+    with pytest.raises(ConfigError) as caught:
+        project_config.load(str(tmp_path))
+    assert caught.value.hint == "write it as [tag]"

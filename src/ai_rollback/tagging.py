@@ -243,7 +243,7 @@ class Tagger:
         if not self.is_release(version):
             raise UsageError(
                 f"{version!r} does not look like a release tag (pattern {self.release_pattern!r})",
-                hint="name the release like v2.3.0, or set [tool.ai-rollback.tag] release-pattern",
+                hint=f"name the release like v2.3.0, or set release-pattern in {self.config.section('tag')}",
             )
         if slug is not None and slugify(slug) != slug:
             raise UsageError(

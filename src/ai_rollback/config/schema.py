@@ -21,6 +21,13 @@ TABLE = "tool.ai-rollback"
 FILES_MATCH_MODES = ("exact", "cover", "off")
 
 
+def section(name: str, source: str | None) -> str:
+    """How the file ``source`` spells the table ``name``: ``[tag]`` in .ai-rollback.toml, else under tool."""
+    if source is not None and source.startswith(CONFIG_FILE):
+        return f"[{name}]" if name else "the top level"
+    return f"[{TABLE}.{name}]" if name else f"[{TABLE}]"
+
+
 def _fail(where: str, key: str, value: object, problem: str, hint: str | None = None) -> ConfigError:
     return ConfigError(f"{where}: {key} = {value!r}: {problem}", hint=hint)
 
@@ -198,7 +205,9 @@ WATCH_QUERIES = {
 
 def _queries(where: str, key: str, value: object) -> object:
     if not isinstance(value, dict):
-        raise _fail(where, key, value, "must be a table of PromQL queries", f"write it as [{TABLE}.{key}]")
+        raise _fail(
+            where, key, value, "must be a table of PromQL queries", f"write it as {section(key, where)}"
+        )
     out = dict(WATCH_QUERIES)
     for metric, query in value.items():
         if metric not in WATCH_METRICS:
@@ -294,6 +303,10 @@ class Config:
         table = self.values.get(name)
         return dict(table) if isinstance(table, dict) else {}
 
+    def section(self, name: str = "") -> str:
+        """The table ``name`` as this configuration's file writes it (for hints)."""
+        return section(name, self.source)
+
     @property
     def revert(self) -> RevertSettings:
         return RevertSettings(self.table("revert"))
@@ -369,7 +382,7 @@ def validate(data: Mapping[str, object], where: str) -> dict[str, object]:
             values[key] = OPTIONS[key].validate(where, key, value)
         elif key in TABLES:
             if not isinstance(value, dict):
-                raise _fail(where, key, value, "must be a table", f"write it as [{TABLE}.{key}]")
+                raise _fail(where, key, value, "must be a table", f"write it as {section(key, where)}")
             sub = values[key]
             if not isinstance(sub, dict):  # pragma: no cover - defaults() always makes one
                 raise TypeError(key)

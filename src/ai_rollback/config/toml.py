@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ai_rollback.config.schema import OPTIONS, TABLE, TABLES, Config
+from ai_rollback.config.schema import CONFIG_FILE, OPTIONS, TABLE, TABLES, Config
 
 
 def toml_value(value: object) -> str:
@@ -25,14 +25,17 @@ def _toml_key(key: str) -> str:
 
 
 def render(config: Config) -> str:
-    """The effective configuration as TOML, ready for pyproject.toml."""
-    lines = [f"# source: {config.source or 'defaults (no configuration file)'}", f"[{TABLE}]"]
+    """The effective configuration as TOML, in the form of the file in use (pyproject.toml by default)."""
+    own = config.source == CONFIG_FILE
+    lines = [f"# source: {config.source or 'defaults (no configuration file)'}"]
+    if not own:
+        lines.append(f"[{TABLE}]")
     for key in OPTIONS:
         value = config.values[key]
         lines.append(f"{key} = {toml_value(value)}" if value is not None else f"# {key} = (unset)")
     for name, options in TABLES.items():
         lines.append("")
-        lines.append(f"[{TABLE}.{name}]")
+        lines.append(f"[{name}]" if own else f"[{TABLE}.{name}]")
         table = config.table(name)
         for key in options:
             value = table.get(key)
