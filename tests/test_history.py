@@ -156,3 +156,44 @@ def test_latin1_messages_are_read_in_their_declared_encoding(repo: Repo) -> None
     assert "encoding ISO-8859-1" in repo.out("cat-file", "commit", "HEAD")
     data = json.loads(tool(repo, "log", "--format", "json").stdout)
     assert data["commits"][0]["subject"] == "AI: café naïve" and data["commits"][0]["model"] == "Modèle"
+
+
+def test_every_format_counts_the_same_and_says_how(releases: Repo) -> None:
+    """One definition of "commits" (merges included) in table, markdown and JSON; singular plurals."""
+    summary = json.loads(tool(releases, "log", "--format", "json").stdout)["summary"]
+    total = int(releases.out("rev-list", "--count", "HEAD"))
+    merges = int(releases.out("rev-list", "--count", "--merges", "HEAD"))
+    assert (summary["commits"], summary["merges"]) == (total, merges) == (5, 1)
+    table = tool(releases, "log").stdout
+    assert f"HEAD: {total} commits (1 merge): 2 AI, 2 human; AI share 50.0% of 4 non-merge commits" in table
+    assert "merges included" in table and "1 merges" not in table
+    markdown = tool(releases, "log", "--format", "markdown").stdout
+    assert "| all | 5 | 1 | 2 | 2 | 50.0% |" in markdown and "merges included" in markdown
+    one = tool(releases, "log", "HEAD~1..HEAD").stdout  # the merge and the branch's two AI commits
+    assert "1 merge)" in one and "1 merges" not in one
+
+
+def test_the_table_by_release_names_each_commits_release(releases: Repo) -> None:
+    tool(releases, "tag", "v1.11.0")
+    releases.commit("Human: after", {"app.py": "later\n"})
+    lines = tool(releases, "log", "--by", "release").stdout.splitlines()
+    assert lines[0].split() == ["commit", "kind", "model", "release", "subject"]
+    start = lines[0].index("release")  # fixed columns: a model may hold spaces
+    subject = lines[0].index("subject")
+    rows = {line[subject:]: line[start:subject].strip() for line in lines[1:] if line[10:12] == "  "}
+    assert rows.get("Human: after") == "unreleased"
+    assert rows.get("AI: cache images") == "v1.11.0"
+    assert rows.get("Human: start") == "v1.9.0"
+
+
+def test_the_json_report_has_one_style(releases: Repo) -> None:
+    tool(releases, "tag", "v1.11.0")
+    text = tool(releases, "log", "--format", "json", "--by", "release").stdout
+    lines = text.splitlines()
+    assert lines[0] == "{" and lines[-1] == "}"
+    # every object of a list is one line; every key of an object is one line
+    for line in lines:
+        stripped = line.strip().rstrip(",")
+        if stripped.startswith("{") and stripped != "{":
+            assert stripped.endswith("}"), line
+    json.loads(text)

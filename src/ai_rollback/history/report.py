@@ -41,7 +41,8 @@ class _Output:
         if self.fmt == "json":
             return _entry_json(entry)
         model = (entry.model or "-")[:24]
-        return f"{entry.sha[:10]}  {entry.kind:6} {model:24} {entry.subject}\n"
+        release = f"{entry.release or '-':{RELEASE_WIDTH}} " if self.segmented else ""
+        return f"{entry.sha[:10]}  {entry.kind:6} {model:24} {release}{entry.subject}\n"
 
     def add(self, item: str | Entry) -> None:
         if isinstance(item, Entry):
@@ -87,6 +88,24 @@ def _entry_json(entry: Entry) -> str:
     return text + "}"
 
 
+#: Width of the release column of a table split by release.
+RELEASE_WIDTH = 12
+
+
+def _json_object(value: dict[str, object], indent: str) -> str:
+    """The report's one JSON style: a key per line; a list of objects, an object per line."""
+    inner = indent + "  "
+    parts = []
+    for key, item in value.items():
+        if isinstance(item, list) and item and all(isinstance(i, dict) for i in item):
+            rows = f",\n{inner}  ".join(json.dumps(i, ensure_ascii=False) for i in item)
+            text = f"[\n{inner}  {rows}\n{inner}]"
+        else:
+            text = json.dumps(item, ensure_ascii=False)
+        parts.append(f"{inner}{json.dumps(key)}: {text}")
+    return "{\n" + ",\n".join(parts) + f"\n{indent}}}"
+
+
 def _quote(text: str) -> str:
     return encode_basestring(text.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
 
@@ -124,7 +143,10 @@ def _scan(
         human_line = head + b'%s, "files": []' + tail  # the subject escaped
         plain_line = head + b'"%s", "files": []' + tail  # the subject as git wrote it
     else:
-        human_line = plain_line = b"%.10s  human  " + b"-".ljust(24) + b" %s\n"
+        column = f"{release or '-':{RELEASE_WIDTH}} ".encode() if output.segmented else b""
+        human_line = plain_line = (
+            b"%.10s  human  " + b"-".ljust(24) + b" " + column.replace(b"%", b"%%") + b"%s\n"
+        )
     append = lines.append
     for tokens in iter_rows(reader.git, revisions):
         for i, sha, parents, subject in zip(
@@ -169,7 +191,12 @@ def _scan(
                         )
                     else:
                         entry = Entry(
-                            sha.decode(), kinds.AI, model, subject.decode("utf-8", "replace"), files
+                            sha.decode(),
+                            kinds.AI,
+                            model,
+                            subject.decode("utf-8", "replace"),
+                            files,
+                            release=release,
                         )
                         lines.append(output.render(entry).encode("utf-8", "surrogateescape"))
                     if len(lines) >= 2048:
@@ -202,7 +229,8 @@ def write_report(
     if fmt == "json":
         out.write("{\n  " + json.dumps("range") + ": " + json.dumps(range_text) + ',\n  "commits": [')
     elif fmt == "table":
-        out.write(f"{'commit':10}  {'kind':6} {'model':24} subject\n")
+        heading = f"{'release':{RELEASE_WIDTH}} " if segmented else ""
+        out.write(f"{'commit':10}  {'kind':6} {'model':24} {heading}subject\n")
     totals = Totals()
     for part in parts:
         seg = Totals()
@@ -225,8 +253,7 @@ def write_report(
         summary["releases"] = [{"release": name, **t.as_json(with_lines)} for name, t in per_release]
     summary["top_ai_files"] = [{"path": p, "ai_commits": n} for p, n in totals.files.most_common(top)]
     if fmt == "json":
-        body = json.dumps(summary, indent=2, ensure_ascii=False).replace("\n", "\n  ")
-        out.write('\n  ],\n  "summary": ' + body + "\n}\n")
+        out.write('\n  ],\n  "summary": ' + _json_object(summary, "  ") + "\n}\n")
     elif fmt == "table":
         out.write(summary_text(range_text, totals, per_release, summary, with_lines))
     else:

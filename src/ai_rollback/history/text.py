@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+from ai_rollback.console import plural
 from ai_rollback.history.read import Entry, Totals
+
+#: What the counts mean, the same in every format (and said in each).
+DEFINITION = (
+    "commits counts every commit of the range, merges included; the AI share is of the non-merge commits"
+)
 
 
 def _pct(share: float) -> str:
     return f"{share * 100:.1f}%"
+
+
+def counts(t: Totals) -> str:
+    """``27 commits (2 merges): 11 AI, 14 human; AI share 44.0% of 25 non-merge commits``."""
+    return (
+        f"{plural(t.commits, 'commit')} ({plural(t.merges, 'merge')}): {t.ai} AI, {t.human} human; "
+        f"AI share {_pct(t.share())} of {plural(t.commits - t.merges, 'non-merge commit')}"
+    )
 
 
 def summary_text(
@@ -16,11 +30,7 @@ def summary_text(
     summary: dict[str, object],
     with_lines: bool,
 ) -> str:
-    lines = [
-        "",
-        f"{range_text}: {totals.commits} commits, {totals.ai} AI ({_pct(totals.share())} of "
-        f"{totals.commits - totals.merges} non-merge commits), {totals.human} human, {totals.merges} merges",
-    ]
+    lines = ["", f"{range_text}: {counts(totals)}", f"({DEFINITION})"]
     if with_lines and totals.lines:
         lines.append(
             f"changed lines: {totals.lines}, by AI {totals.ai_lines} ({_pct(totals.ai_lines / totals.lines)})"
@@ -28,7 +38,7 @@ def summary_text(
     if totals.models:
         lines.append("models: " + ", ".join(f"{m} ({n})" for m, n in totals.models.most_common()))
     for name, t in per_release:
-        lines.append(f"  {name}: {t.commits} commits, {t.ai} AI ({_pct(t.share())})")
+        lines.append(f"  {name}: {counts(t)}")
     top = summary.get("top_ai_files")
     if isinstance(top, list) and top:
         lines.append(
@@ -48,11 +58,15 @@ def markdown(
     md = [
         f"## AI contributions in `{range_text}`",
         "",
-        "| | commits | AI | AI share |",
-        "| --- | ---: | ---: | ---: |",
-        f"| all | {totals.commits - totals.merges} | {totals.ai} | {_pct(totals.share())} |",
+        f"_{DEFINITION[0].upper()}{DEFINITION[1:]}._",
+        "",
+        "| | commits | merges | AI | human | AI share |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
-    md += [f"| {name} | {t.commits - t.merges} | {t.ai} | {_pct(t.share())} |" for name, t in per_release]
+    md += [
+        f"| {name} | {t.commits} | {t.merges} | {t.ai} | {t.human} | {_pct(t.share())} |"
+        for name, t in [("all", totals), *per_release]
+    ]
     if with_lines and totals.lines:
         md += [
             "",
