@@ -47,3 +47,15 @@ def test_no_false_alarm(text: str) -> None:
 def test_redact() -> None:
     assert redact("short") == "*****"
     assert redact("abcdefghijklmnopqrstuvwxyz") == "abcd" + "*" * 12
+
+
+def test_every_kind_has_a_sample_and_each_is_found() -> None:
+    from ai_rollback import credentials
+    from credential_samples import SAMPLES
+
+    kinds = {name for name, _pattern, _group in credentials._PATTERNS}
+    assert {kind for kind, _text, _secret in SAMPLES} == kinds
+    for kind, text, secret in SAMPLES:
+        assert kind in [name for name, _shown in find_credentials(text)], text
+        assert secret not in credentials.redact_text(text)
+        assert secret.encode() not in credentials.redact_bytes(text.encode())

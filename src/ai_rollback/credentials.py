@@ -140,6 +140,19 @@ def find_credentials(text: str) -> list[tuple[str, str]]:
     return [(name, _shown(name, text[start:end])) for name, start, end in _scan(text)]
 
 
+_HINT_BYTES = tuple(h.encode() for h in _HINTS)
+
+
+def redact_bytes(data: bytes) -> bytes:
+    """:func:`redact_text` for UTF-8 bytes; returns ``data`` itself when nothing looks like a key."""
+    low = data.lower()
+    if not any(h in low for h in _HINT_BYTES):
+        return data
+    text = data.decode("utf-8", "surrogateescape")
+    clean = redact_text(text)
+    return data if clean == text else clean.encode("utf-8", "surrogateescape")
+
+
 def redact_text(text: str) -> str:
     """``text`` with every credential-looking span redacted: what everything we write goes through."""
     for name, start, end in sorted(_scan(text), key=lambda f: f[1], reverse=True):

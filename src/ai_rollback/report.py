@@ -49,12 +49,13 @@ class Checked:
         return {
             "sha": self.sha,
             "kind": v.kind,
-            "subject": v.subject,
+            # redacted before JSON escapes them (an escaped quote hides a password="..." from the scan)
+            "subject": redact_text(v.subject),
             "trailers": [{"key": t.key, "value": redact_text(t.value)} for t in v.trailers],
             "violations": [
                 {
                     "rule": x.rule,
-                    "message": x.message + (f"; fix: {x.fix}" if x.fix else ""),
+                    "message": redact_text(x.message + (f"; fix: {x.fix}" if x.fix else "")),
                     "line": None if x.line is None else self.line_of(x.line),
                 }
                 for x in v.violations
@@ -84,7 +85,7 @@ def render_text(items: Sequence[Checked], color: bool = False) -> str:
             if x.fix:
                 text += f"; {_paint('fix', '1', color)}: {x.fix}"
             out.append(text)
-    return "\n".join(out) + ("\n" if out else "")
+    return redact_text("\n".join(out) + ("\n" if out else ""))
 
 
 def render_json(items: Sequence[Checked]) -> str:

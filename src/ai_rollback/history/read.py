@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ai_rollback import classify, kinds
+from ai_rollback.credentials import redact_text
 from ai_rollback.filelist import listed_files
 from ai_rollback.git.log import LogCommit, iter_listed, iter_log
 from ai_rollback.git.run import Git
@@ -121,7 +122,7 @@ class Reader:
         self._human = detection.human_label + ":"
 
     def classify(self, commit: LogCommit) -> Entry:
-        subject = commit.title
+        subject = redact_text(commit.title)  # a report is shared: no key copied into it
         if commit.is_merge:
             return Entry(commit.sha, kinds.MERGE, None, subject, [])
         if "convention" in self.detection.enabled and subject.startswith(self._human):
@@ -130,7 +131,8 @@ class Reader:
         files = None
         if found.kind == kinds.AI:
             files = ai_facts(trailers)[1] or None
-        return Entry(commit.sha, found.kind, found.model, subject, files)
+        model = redact_text(found.model) if found.model else found.model
+        return Entry(commit.sha, found.kind, model, subject, files)
 
     def trailers(self, body: str) -> list[Trailer]:
         """The trailers of a stored message, read as ai-revert reads them."""

@@ -18,6 +18,7 @@ from json.encoder import encode_basestring
 from typing import IO
 
 from ai_rollback import kinds
+from ai_rollback.credentials import redact_bytes, redact_text
 from ai_rollback.git.log import MESSAGE, NFIELDS, PARENTS, SHA, TITLE, LogCommit, iter_rows
 from ai_rollback.history.read import Entry, Reader, Segment, Totals, ai_facts, resolve_files
 from ai_rollback.history.text import markdown, summary_text
@@ -156,6 +157,7 @@ def _scan(
             tokens[TITLE::NFIELDS],
             strict=True,
         ):
+            subject = redact_bytes(subject)
             if convention and subject.startswith(human) and b" " not in parents:
                 humans += 1
                 if fmt == "markdown":
@@ -171,6 +173,7 @@ def _scan(
                 model, files = ai_facts(
                     reader.trailers(tokens[i + MESSAGE].decode("utf-8", "surrogateescape"))
                 )
+                model = redact_text(model) if model else model
                 if files:  # the common case: our convention, Files listed; no object needed
                     seg.commits += 1
                     seg.ai += 1
