@@ -42,6 +42,12 @@ class AiRollbackError(Exception):
         return text
 
 
+class Interrupted(AiRollbackError):
+    """Ctrl-C after something was done: the message says what stands."""
+
+    exit_code = INTERRUPTED
+
+
 class CheckFailed(AiRollbackError):
     """The convention is broken; the details were already printed."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -23,6 +24,9 @@ def release(repo: Repo) -> Repo:
         ("untracked-overlap", 3, "overlap"),
         ("detached", 3, "detached"),
         ("rebase", 3, "rebase"),
+        ("rebase-detached", 3, "a rebase is in progress"),
+        ("ignored-overlap", 3, "build.log overlap"),
+        ("another-run", 3, "another ai-revert (process"),
         ("merge", 3, "merge"),
         ("no-terminal", 2, "--yes"),
     ],
@@ -42,6 +46,20 @@ def test_refusals_change_nothing(release: Repo, setup: str, code: int, needle: s
         release.git("checkout", "-q", "--detach")
     elif setup == "rebase":
         (release.path / ".git" / "rebase-merge").mkdir()
+    elif setup == "rebase-detached":  # as a rebase stopped on a commit leaves it: named as a rebase
+        release.git("checkout", "-q", "--detach")
+        (release.path / ".git" / "rebase-merge").mkdir()
+    elif setup == "ignored-overlap":  # git would overwrite an ignored file; we keep it
+        release.commit("Human: ignore logs", {".gitignore": "build.log\n"})
+        release.write("build.log", "tracked log\n")
+        release.git("add", "-f", "build.log")
+        release.git("commit", "-q", "-m", "Human: track a log")
+        release.git("rm", "-q", "--cached", "build.log")
+        release.git("commit", "-q", "-m", ai_message("untrack the log", ["build.log"]))
+        release.write("build.log", "my data, ignored by git\n")
+    elif setup == "another-run":  # a live ai-revert holds the lock
+        (release.path / ".git" / "ai-rollback").mkdir()
+        (release.path / ".git" / "ai-rollback" / "lock").write_text(str(os.getpid()))
     elif setup == "merge":
         release.write(".git/MERGE_HEAD", release.head() + "\n")
     elif setup == "no-terminal":

@@ -13,7 +13,7 @@ import sys
 from ai_rollback import revert, tagging
 from ai_rollback.commands.common import open_project
 from ai_rollback.console import echo
-from ai_rollback.errors import CHECK_FAILED, OK, UsageError
+from ai_rollback.errors import CHECK_FAILED, OK, Interrupted, UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -64,7 +64,20 @@ def run_revert(
         project.settings,
         confirm=None if dry_run else confirm,
         progress=revert.progress_printer(),
+        notice=lambda text: echo(f"ai-revert: {text}", err=True),
     )
+    try:
+        return _run_and_print(runner, options, fmt, dry_run, no_commit)
+    except KeyboardInterrupt:
+        done = runner.applier.done if runner.applier is not None else None
+        if done is None:
+            raise
+        raise Interrupted(f"interrupted after the revert was done: {done}") from None
+
+
+def _run_and_print(
+    runner: revert.Runner, options: revert.Options, fmt: str, dry_run: bool, no_commit: bool
+) -> int:
     try:
         outcome = runner.run(options)
     except revert.Entanglement:
@@ -73,8 +86,6 @@ def run_revert(
         else:
             echo(revert.plan_text(runner.last_plan), err=True, nl=False)
         raise
-    if outcome.recovered:
-        echo(f"ai-revert: {outcome.recovered}", err=True)
     if fmt == "json":
         extra: dict[str, object] = {}
         if not dry_run:

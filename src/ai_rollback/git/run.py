@@ -27,9 +27,6 @@ if TYPE_CHECKING:
 EMPTY_TREE_SHA1 = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 EMPTY_TREE_SHA256 = "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321"
 
-EMPTY_TREE_SHA1 = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
-EMPTY_TREE_SHA256 = "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321"
-
 _git_path: list[str] = []
 
 
@@ -211,7 +208,9 @@ class Git:
             raise self.error(args, done.returncode, done.stderr)
         return done.returncode, done.stdout, done.stderr
 
-    def run_shielded(self, *args: str, input: bytes | None = None) -> tuple[int, bytes, bytes]:
+    def run_shielded(
+        self, *args: str, input: bytes | None = None, env: Mapping[str, str] | None = None
+    ) -> tuple[int, bytes, bytes]:
         """Run git in its own process group, so the terminal's Ctrl-C cannot stop it half-way.
 
         For the steps of an apply (ref transaction, work-tree update) that must
@@ -223,7 +222,7 @@ class Git:
             done = subprocess.run(
                 self._argv(args),
                 cwd=self.cwd,
-                env=self.env,
+                env=dict(env) if env is not None else self.env,
                 input=input,
                 capture_output=True,
                 check=False,

@@ -26,15 +26,18 @@ from ai_rollback.git.run import Git
 from ai_rollback.revert.build import Built, object_writer
 from ai_rollback.revert.errors import Refused
 from ai_rollback.revert.journal import (
+    ROLLING_BACK,
+    Record,
     drop_journal,
     finish_work_tree,
+    index_tree,
+    prepare,
     ref_value,
+    restore_index,
+    set_orig_head,
     sync_work_tree,
     write_journal,
 )
-
-#: What the index and the rewritten files' times were before an apply (for a roll back).
-Saved = tuple[bytes | None, dict[str, tuple[int, int]]]
 
 
 @dataclass
@@ -74,6 +77,18 @@ def check_refname(git: Git, ref: str) -> None:
         )
 
 
+def _work_tree_refused(exc: GitError) -> Refused:
+    """The work tree could not take the revert (a file appeared in the way meanwhile): all put back."""
+    import re
+
+    paths = sorted(set(re.findall(r"'(.+?)'", exc.stderr or exc.message)))
+    what = f"{', '.join(paths[:8])} appeared in the way" if paths else "the work tree could not be updated"
+    return Refused(
+        f"{what} while ai-revert worked; it was kept, and everything was put back: nothing was changed",
+        hint="move it away (or commit it), then run ai-revert again",
+    )
+
+
 def _no_crash_point(name: str) -> None:
     """Where a test may kill the run (see ``runner._crash_point``); nothing by default."""
 
@@ -91,6 +106,8 @@ class Applier:
         self.git = repo.git
         self.render = render
         self.crash_point = crash_point
+        self.applied: Applied | None = None  # set once the branch moved for good
+        self.done: str | None = None  # what was done, once it stands
 
     def idents(self) -> tuple[str, str]:
         out = self.git.run("var", "-l").decode("utf-8", "surrogateescape")
@@ -139,26 +156,20 @@ class Applier:
             "on",
             "1",
         )
+        encoding = self.git.config_get("i18n.commitEncoding")  # as git commit writes a message
         applied = Applied(old)
         tip = old
         for tree, text in zip(trees, messages, strict=True):
-            if signing:
+            if signing:  # git commit-tree adds the encoding header itself; it wants the bytes in it
+                try:
+                    data = text.encode(encoding or "utf-8")
+                except (LookupError, UnicodeEncodeError):
+                    data = text.encode("utf-8", "surrogateescape")
                 tip = (
-                    self.git.run(
-                        "commit-tree",
-                        "-S",
-                        tree,
-                        "-p",
-                        tip,
-                        "-F",
-                        "-",
-                        input=text.encode("utf-8", "surrogateescape"),
-                    )
-                    .decode()
-                    .strip()
+                    self.git.run("commit-tree", "-S", tree, "-p", tip, "-F", "-", input=data).decode().strip()
                 )
             else:
-                tip = writer.commit(tree, [tip], author, committer, text)
+                tip = writer.commit(tree, [tip], author, committer, text, encoding=encoding)
             applied.created.append(tip)
         applied.new = tip
         tag_line = ""
@@ -180,23 +191,14 @@ class Applier:
             tag_line = f"create refs/tags/{applied.incident_tag} {tag_object}\n"
         count = len(built.reverted)
         reflog = f"ai-revert: revert {count} commit{'s' if count != 1 else ''} of {range_text}"
-        previous_orig = ref_value(self.git, "ORIG_HEAD")
         saved = self.save_state(old, tip)
         transaction = f"update {branch} {tip} {old}\n{tag_line}".encode()
-        write_journal(
-            self.repo,
-            {
-                "ref": branch,
-                "old": old,
-                "new": tip,
-                "mode": "commit",
-                "tag": applied.incident_tag,
-                "range": range_text,
-                "time": time.time(),
-            },
+        record = prepare(
+            self.repo, branch, old, tip, "commit", tag=applied.incident_tag, range_text=range_text
         )
-        self.crash_point("after-journal")
         with interrupts_deferred() as interrupted:
+            write_journal(self.repo, record)
+            self.crash_point("after-journal")
             code, _, err = self.git.run_shielded("update-ref", "-m", reflog, "--stdin", input=transaction)
             if code != 0:
                 drop_journal(self.repo)
@@ -208,25 +210,23 @@ class Applier:
             self.crash_point("after-update-ref")
             try:
                 sync_work_tree(self.git, old, tip)
-            except GitError:
-                self.roll_back(branch, old, tip, applied.incident_tag, previous_orig, saved)
-                raise
+            except GitError as exc:
+                self.roll_back(record, saved)
+                raise _work_tree_refused(exc) from None
             self.crash_point("after-work-tree")
+            if interrupted[0]:
+                self.roll_back(record, saved)
+                raise KeyboardInterrupt
             self.git.run_shielded("update-ref", "--no-deref", "ORIG_HEAD", old)
             drop_journal(self.repo)
-            if interrupted[0]:
-                self.roll_back(branch, old, tip, applied.incident_tag, previous_orig, saved)
-                raise KeyboardInterrupt
+            # from here on, an interrupt no longer means "nothing changed"
+            self.applied = applied
+            name = branch.removeprefix("refs/heads/")
+            self.done = f"{name} is at {tip[:10]}; undo with: git reset --keep {old[:10]}"
         return applied
 
-    def save_state(self, old: str, new: str) -> Saved:
-        """The index as it is and the times of the files the revert rewrites (for a roll back)."""
-        index = os.path.join(self.repo.git_dir, "index")
-        try:
-            with open(index, "rb") as f:
-                data: bytes | None = f.read()
-        except FileNotFoundError:
-            data = None
+    def save_state(self, old: str, new: str) -> dict[str, tuple[int, int]]:
+        """The times of the files the revert rewrites (for a roll back)."""
         times: dict[str, tuple[int, int]] = {}
         for raw in self.git.run(
             "diff", "--name-only", "-z", "--no-renames", "--ignore-submodules=none", old, new, "--"
@@ -238,58 +238,33 @@ class Applier:
                 except OSError:
                     continue
                 times[path] = (st.st_atime_ns, st.st_mtime_ns)
-        return data, times
+        return times
 
-    def roll_back(
-        self,
-        branch: str,
-        old: str,
-        tip: str,
-        incident_tag: str | None,
-        previous_orig: str | None,
-        saved: Saved,
-    ) -> None:
+    def roll_back(self, record: Record, times: dict[str, tuple[int, int]]) -> None:
         """Undo a half-done apply: branch, tag, index, work tree, ORIG_HEAD exactly as they were."""
-        write_journal(
-            self.repo,
-            {
-                "ref": branch,
-                "old": old,
-                "new": tip,
-                "mode": "commit",
-                "phase": "rolling-back",
-                "orig_head": previous_orig or "",
-            },
-        )
-        tag = f"delete refs/tags/{incident_tag}\n" if incident_tag else ""
+        record.phase = ROLLING_BACK
+        write_journal(self.repo, record)
+        tag = f"delete refs/tags/{record.tag}\n" if record.tag else ""
         self.git.run_shielded(
             "update-ref",
             "-m",
             "ai-revert: roll back",
             "--stdin",
-            input=f"update {branch} {old} {tip}\n{tag}".encode(),
+            input=f"update {record.ref} {record.old} {record.new}\n{tag}".encode(),
         )
         self.crash_point("rolling-back")
-        try:
-            sync_work_tree(self.git, tip, old)
-        except GitError:
-            finish_work_tree(self.git, tip, old, self.repo.root)
-        index_bytes, times = saved
+        if index_tree(self.repo) != record.index_before:
+            try:
+                sync_work_tree(self.git, record.new, record.old)
+            except GitError:
+                finish_work_tree(self.repo, record.new, record.old)
         for path, (atime, mtime) in times.items():
             try:
                 os.utime(path, ns=(atime, mtime), follow_symlinks=False)
             except OSError:
                 pass
-        if index_bytes is not None:
-            index = os.path.join(self.repo.git_dir, "index")
-            lock = index + ".lock"
-            with open(lock, "xb") as f:  # git's own lock: nobody else writes the index meanwhile
-                f.write(index_bytes)
-            os.replace(lock, index)
-        if previous_orig:
-            self.git.run("update-ref", "--no-deref", "ORIG_HEAD", previous_orig)
-        else:
-            self.git.run("update-ref", "-d", "--no-deref", "ORIG_HEAD", check=False)
+        restore_index(self.repo)
+        set_orig_head(self.git, record.orig_head)
         drop_journal(self.repo)
 
     def stage(self, branch: str, old: str, built: Built, final_tree: str, range_text: str) -> None:
@@ -303,19 +278,25 @@ class Applier:
         writer = object_writer(self.repo)
         author, committer = self.idents()
         staged = writer.commit(final_tree, [old], author, committer, message)
-        write_journal(
-            self.repo,
-            {"ref": branch, "old": old, "new": staged, "mode": "no-commit"},
-        )
+        record = prepare(self.repo, branch, old, staged, "no-commit", range_text=range_text, message=message)
+        merge_msg = os.path.join(self.repo.git_dir, "MERGE_MSG")
         with interrupts_deferred() as interrupted:
-            sync_work_tree(self.git, old, staged)
-            with open(os.path.join(self.repo.git_dir, "MERGE_MSG"), "w", encoding="utf-8") as f:
-                f.write(message)
-            drop_journal(self.repo)
+            write_journal(self.repo, record)
+            try:
+                sync_work_tree(self.git, old, staged)
+            except GitError as exc:
+                drop_journal(self.repo)
+                raise _work_tree_refused(exc) from None
+            self.crash_point("after-work-tree")
             if interrupted[0]:
                 sync_work_tree(self.git, staged, old)
-                os.unlink(os.path.join(self.repo.git_dir, "MERGE_MSG"))
+                restore_index(self.repo)
+                drop_journal(self.repo)
                 raise KeyboardInterrupt
+            with open(merge_msg, "w", encoding="utf-8") as f:
+                f.write(message)
+            drop_journal(self.repo)
+            self.done = "the revert is staged; git commit makes it, git reset --merge drops it"
 
     def incident_name(self, pattern: str) -> str:
         """The incident tag's name: ``pattern`` (strftime, UTC), with -2, -3... if it is taken."""

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from ai_rollback import classify, plan
 from ai_rollback.config import Config
+from ai_rollback.credentials import redact_text
 from ai_rollback.errors import UsageError
 from ai_rollback.git.log import STABLE_LOG, iter_patches, iter_topo
 from ai_rollback.git.run import Git, check_rev_arg
@@ -89,10 +90,11 @@ def gather(
                 index=index,
                 sha=stored.sha,
                 parents=stored.parents,
-                subject=stored.subject,
+                # what ai-revert writes (plans, JSON, revert messages, tags) holds no key
+                subject=redact_text(stored.subject),
                 kind=found.kind,
                 reason=found.reason,
-                model=found.model,
+                model=redact_text(found.model) if found.model else found.model,
                 in_range=stored.sha in in_range,
                 paths=stored.changes,
                 reverts=reverts,

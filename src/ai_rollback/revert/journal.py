@@ -1,18 +1,32 @@
-"""Recording an apply: the journal, moving index and work tree, and recovery.
+"""Recording an apply: the run lock, the journal, moving index and work tree, and recovery.
 
 Before the branch moves, a journal (``.git/ai-rollback/journal.json``) names
-the ref, its old and new tip and the mode.  A process killed at any instant
-leaves the old state, the new state, or that journal; :func:`recover` (run
-first by the next ``ai-revert``) finishes the job, or drops it if the branch
-never moved, and says which.  :func:`sync_work_tree` is the one update of
-index and work tree (``git read-tree -m -u``, which keeps unrelated local
-changes); :func:`finish_work_tree` completes one that was cut short.
+the ref, its old and new tip, the mode, and the states ai-revert expects to
+find: the tree of the index before the apply, the tree it has once the apply
+moved it (unrelated staged changes included), and a copy of the index file
+itself.  A process killed at any instant leaves the old state, the new state,
+or that journal with a state between the two; :func:`recover` (run first by
+the next ``ai-revert``) finishes the job or finishes rolling it back, but only
+where it finds exactly what it wrote.  When the branch, HEAD or the index
+moved on since (a ``git switch``, a commit, a ``git add``), it touches
+nothing and says what it found.
+
+:func:`sync_work_tree` is the one update of index and work tree
+(``git read-tree -m -u``, which keeps unrelated local changes);
+:func:`finish_work_tree` completes one that was cut short, recognising the
+files git was half-way through writing.  :func:`run_lock` keeps a second
+ai-revert out while one runs.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
 
 from ai_rollback.errors import GitError
 from ai_rollback.git.repo import Repository
@@ -20,39 +34,86 @@ from ai_rollback.git.run import Git
 from ai_rollback.revert.errors import Refused
 
 JOURNAL = "journal.json"
+SAVED_INDEX = "index.before"
+LOCK = "lock"
+
+APPLYING = "applying"
+ROLLING_BACK = "rolling-back"
+
+
+@dataclass
+class Record:
+    """What an apply in progress wrote down before it changed anything."""
+
+    ref: str  # the branch, refs/heads/...
+    old: str  # its tip before
+    new: str  # its tip after (--no-commit: the commit whose tree is staged)
+    mode: str  # "commit" or "no-commit"
+    index_before: str = ""  # the tree of the index before the apply
+    index_after: str = ""  # the tree of the index once the apply moved it
+    orig_head: str = ""  # ORIG_HEAD before the apply ("" when there was none)
+    tag: str | None = None  # the incident tag it creates
+    range: str = ""
+    message: str = ""  # --no-commit: the prepared MERGE_MSG
+    phase: str = APPLYING
+    pid: int = field(default_factory=os.getpid)
+    time: float = field(default_factory=time.time)
+
+    @property
+    def branch(self) -> str:
+        return self.ref.removeprefix("refs/heads/")
+
+
+def _dir(repo: Repository) -> str:
+    return os.path.join(repo.git_dir, "ai-rollback")
 
 
 def journal_path(repo: Repository) -> str:
-    return os.path.join(repo.git_dir, "ai-rollback", JOURNAL)
+    return os.path.join(_dir(repo), JOURNAL)
 
 
-def write_journal(repo: Repository, data: dict[str, object]) -> None:
-    path = journal_path(repo)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
+def saved_index_path(repo: Repository) -> str:
+    return os.path.join(_dir(repo), SAVED_INDEX)
+
+
+def _fsync_write(path: str, data: bytes) -> None:
     tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(data, f)
+    with open(tmp, "wb") as f:
+        f.write(data)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
 
 
-def read_journal(repo: Repository) -> dict[str, object] | None:
+def write_journal(repo: Repository, record: Record) -> None:
+    os.makedirs(_dir(repo), exist_ok=True)
+    _fsync_write(journal_path(repo), json.dumps(asdict(record)).encode())
+
+
+def read_journal(repo: Repository) -> Record | None:
+    path = journal_path(repo)
     try:
-        with open(journal_path(repo), encoding="utf-8") as f:
+        with open(path, encoding="utf-8") as f:
             data = json.load(f)
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        known = {k: v for k, v in data.items() if k in Record.__dataclass_fields__}
+        return Record(**known)
     except FileNotFoundError:
         return None
-    except (OSError, ValueError) as exc:
-        raise Refused(f"cannot read the ai-revert journal {journal_path(repo)}: {exc}") from None
-    return data if isinstance(data, dict) else None
+    except (OSError, ValueError, TypeError) as exc:
+        raise Refused(
+            f"cannot read the ai-revert journal {path}: {exc}",
+            hint=f"if no ai-revert was interrupted here, move it away: mv {path} {path}.bad",
+        ) from None
 
 
 def drop_journal(repo: Repository) -> None:
-    try:
-        os.unlink(journal_path(repo))
-    except FileNotFoundError:
-        pass
+    for path in (journal_path(repo), saved_index_path(repo)):
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
 
 
 def ref_value(git: Git, ref: str) -> str | None:
@@ -60,13 +121,106 @@ def ref_value(git: Git, ref: str) -> str | None:
     return out.decode().strip() if code == 0 else None
 
 
+def head_ref(git: Git) -> str | None:
+    """The branch HEAD points at, or None (detached)."""
+    code, out, _ = git.run_full("symbolic-ref", "-q", "HEAD", check=False)
+    return out.decode().strip() if code == 0 else None
+
+
 def tree_of(git: Git, commit: str) -> str:
     return git.text("rev-parse", f"{commit}^{{tree}}")
 
 
-def index_tree(git: Git) -> str | None:
-    code, out, _ = git.run_full("write-tree", check=False)
+def index_tree(repo: Repository) -> str | None:
+    """The tree the index would commit, or None (unmerged entries).
+
+    Read through a copy: ``write-tree`` would rewrite the index's cache, and
+    ai-revert leaves the index byte for byte as it was unless it moves it.
+    """
+    with scratch_index(repo, "index.read") as env:
+        code, out, _ = repo.git.run_full("write-tree", check=False, env=env)
     return out.decode().strip() if code == 0 else None
+
+
+def index_file(repo: Repository) -> str:
+    return os.path.join(repo.git_dir, "index")
+
+
+@contextmanager
+def scratch_index(repo: Repository, name: str) -> Iterator[dict[str, str]]:
+    """An environment whose index is a throw-away copy of the real one."""
+    os.makedirs(_dir(repo), exist_ok=True)
+    path = os.path.join(_dir(repo), name)
+    try:
+        shutil.copyfile(index_file(repo), path)
+    except FileNotFoundError:
+        pass
+    try:
+        yield dict(repo.git.env, GIT_INDEX_FILE=path)
+    finally:
+        for leftover in (path, path + ".lock"):
+            try:
+                os.unlink(leftover)
+            except FileNotFoundError:
+                pass
+
+
+def prepare(
+    repo: Repository,
+    ref: str,
+    old: str,
+    new: str,
+    mode: str,
+    *,
+    tag: str | None = None,
+    range_text: str = "",
+    message: str = "",
+) -> Record:
+    """Write down the states an apply from ``old`` to ``new`` goes through, and save the index."""
+    git = repo.git
+    try:
+        with open(index_file(repo), "rb") as f:
+            _fsync_write(saved_index_path(repo), f.read())
+    except FileNotFoundError:
+        pass
+    # as `git status` does: a file only touched (same content, new time) is no local change
+    git.run_shielded("update-index", "-q", "--refresh")
+    before = index_tree(repo)
+    if before is None:
+        raise Refused(
+            "the index has unmerged entries; nothing was changed",
+            hint="resolve them (git status shows them), then run ai-revert again",
+        )
+    with scratch_index(repo, "index.plan") as env:
+        code, _, err = git.run_full("read-tree", "-m", old, new, check=False, env=env)
+        if code == 0:
+            code, out, err = git.run_full("write-tree", check=False, env=env)
+    if code != 0:
+        raise Refused(f"cannot move the index to the revert: {err.decode(errors='replace').strip()}")
+    after = out.decode().strip()
+    orig = ref_value(git, "ORIG_HEAD") or ""
+    return Record(
+        ref, old, new, mode, before, after, orig_head=orig, tag=tag, range=range_text, message=message
+    )
+
+
+def restore_index(repo: Repository, refresh: bool = False) -> bool:
+    """Put the saved index back (under git's own lock); False if there is none.
+
+    ``refresh``: the files' times were not restored, so refresh its stat data.
+    """
+    try:
+        with open(saved_index_path(repo), "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        return False
+    lock = index_file(repo) + ".lock"
+    with open(lock, "xb") as f:  # git's own lock: nobody else writes the index meanwhile
+        f.write(data)
+    os.replace(lock, index_file(repo))
+    if refresh:
+        repo.git.run("update-index", "-q", "--refresh", check=False)
+    return True
 
 
 def sync_work_tree(git: Git, old: str, new: str) -> None:
@@ -80,46 +234,100 @@ def sync_work_tree(git: Git, old: str, new: str) -> None:
         raise git.error(["read-tree"], code, err)
 
 
-def finish_work_tree(git: Git, old: str, new: str, work_tree: str) -> None:
-    """Bring index and work tree to ``new`` after a run died while moving them.
+def changed_entries(git: Git, old: str, new: str) -> list[tuple[str, str, str, str, str]]:
+    """``(path, old mode, new mode, old blob, new blob)`` of every path ``old..new`` changes."""
+    raw = git.run(
+        "diff-tree", "-r", "-z", "--no-renames", "--ignore-submodules=none", "--no-abbrev", old, new
+    )
+    tokens = raw.split(b"\0")
+    entries = []
+    for k in range(0, len(tokens) - 1, 2):
+        fields = tokens[k].decode().lstrip(":").split()
+        if len(fields) >= 4:
+            path = tokens[k + 1].decode("utf-8", "surrogateescape")
+            entries.append((path, fields[0], fields[1], fields[2], fields[3]))
+    return entries
 
-    A changed path may hold its old or its new content; it is set to the new
-    one.  Anything else is a change of the user's: refuse, touch nothing.
+
+def work_tree_blobs(repo: Repository, paths: list[str]) -> dict[str, tuple[str, str]]:
+    """``path -> (mode, blob)`` of the work tree's files as git would stage them (absent: missing).
+
+    Hashes through a scratch index, so symlinks, the executable bit, filters
+    and line endings count exactly as ``git add`` counts them.
     """
+    if not paths:
+        return {}
+    git = repo.git
+    with scratch_index(repo, "index.probe") as env:
+        listed = "".join(p + "\0" for p in paths).encode("utf-8", "surrogateescape")
+        code, _, _ = git.run_full(
+            "update-index", "--add", "--remove", "-z", "--stdin", input=listed, check=False, env=env
+        )
+        if code != 0:
+            return {}
+        out = git.run("ls-files", "-s", "-z", "--", *paths, env=env)
+    blobs = {}
+    for record in out.split(b"\0"):
+        if b"\t" in record:
+            meta, path = record.split(b"\t", 1)
+            mode, blob, _stage = meta.decode().split()
+            blobs[path.decode("utf-8", "surrogateescape")] = (mode, blob)
+    return blobs
+
+
+def _half_written(git: Git, path: str, blob: str) -> bool:
+    """A regular file holding the start of ``blob``: one git was writing when it was killed."""
+    if os.path.islink(path) or not os.path.isfile(path):
+        return False
+    with open(path, "rb") as f:
+        data = f.read()
+    return git.run("cat-file", "blob", blob).startswith(data)
+
+
+def foreign_paths(repo: Repository, old: str, new: str) -> list[str]:
+    """The paths ``old..new`` changes whose work-tree file holds neither side (nor half of ``new``)."""
+    entries = changed_entries(repo.git, old, new)
+    blobs = work_tree_blobs(repo, [e[0] for e in entries])
+    if entries and not blobs and any(os.path.lexists(os.path.join(repo.root, e[0])) for e in entries):
+        return [e[0] for e in entries]  # could not hash them: claim nothing
+    foreign = []
+    for path, old_mode, new_mode, old_blob, new_blob in entries:
+        have = blobs.get(path)
+        if have in ((old_mode, old_blob), (new_mode, new_blob)):
+            continue
+        if have is None and (not old_blob.strip("0") or not new_blob.strip("0")):
+            continue  # missing where one side has no file
+        if new_blob.strip("0") and _half_written(repo.git, os.path.join(repo.root, path), new_blob):
+            continue
+        if have is None and new_blob.strip("0"):
+            continue  # git had removed the old file and not yet written the new one
+        foreign.append(path)
+    return foreign
+
+
+def finish_work_tree(repo: Repository, old: str, new: str) -> None:
+    """Bring index and work tree to ``new`` after a run died while moving them from ``old``.
+
+    A changed path may hold its old content, its new content, or the start
+    of its new content (git was writing it): it is set to the new one.
+    Anything else is a change of the user's: refuse, touch nothing.
+    """
+    git = repo.git
     try:
         sync_work_tree(git, old, new)
         return
     except GitError:
         pass
-    raw = git.run(
-        "diff", "--raw", "-z", "--no-renames", "--ignore-submodules=none", "--no-abbrev", old, new, "--"
-    )
-    tokens = raw.split(b"\0")
-    entries: list[tuple[str, str, str]] = []  # path, old blob, new blob
-    for k in range(0, len(tokens) - 1, 2):
-        meta, path = tokens[k].decode(), tokens[k + 1].decode("utf-8", "surrogateescape")
-        fields = meta.lstrip(":").split()
-        if len(fields) >= 4:
-            entries.append((path, fields[2], fields[3]))
-    zero = "0" * 40
-    present = [p for p, _o, _n in entries if os.path.lexists(os.path.join(work_tree, p))]
-    hashes: dict[str, str] = {}
-    if present:
-        out = git.run("hash-object", "--stdin-paths", input="".join(p + "\n" for p in present).encode())
-        hashes = dict(zip(present, out.decode().split(), strict=False))
-    unsafe = [
-        p
-        for p, o, n in entries
-        if hashes.get(p, zero if len(o) == 40 else "0" * 64).strip("0") not in (o.strip("0"), n.strip("0"))
-    ]
-    if unsafe:
+    foreign = foreign_paths(repo, old, new)
+    if foreign:
         raise Refused(
-            f"an interrupted ai-revert left {', '.join(unsafe[:5])} changed, and they now hold changes "
+            f"an interrupted ai-revert left {', '.join(foreign[:5])} changed, and they now hold changes "
             "of yours: not touching them",
             hint=f"save your changes, then: git reset --keep {new[:10]} (or {old[:10]} to roll back)",
         )
-    keep = [p for p, _o, n in entries if n.strip("0")]
-    gone = [p for p, _o, n in entries if not n.strip("0")]
+    entries = changed_entries(git, old, new)
+    keep = [e[0] for e in entries if e[4].strip("0")]
+    gone = [e[0] for e in entries if not e[4].strip("0")]
     if keep:
         code, _, err = git.run_shielded("checkout", new, "--", *keep)
         if code != 0:
@@ -127,56 +335,196 @@ def finish_work_tree(git: Git, old: str, new: str, work_tree: str) -> None:
     if gone:
         git.run_shielded("rm", "-q", "--cached", "--ignore-unmatch", "--", *gone)
         for path in gone:
+            full = os.path.join(repo.root, path)
+            if os.path.islink(full) or os.path.isfile(full):
+                os.unlink(full)
+
+
+def set_orig_head(git: Git, value: str) -> None:
+    if value:
+        git.run_shielded("update-ref", "--no-deref", "ORIG_HEAD", value)
+    else:
+        git.run_shielded("update-ref", "-d", "--no-deref", "ORIG_HEAD")
+
+
+# --- the run lock --------------------------------------------------------------------------------
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextmanager
+def run_lock(repo: Repository) -> Iterator[None]:
+    """One ai-revert at a time in a repository; a lock whose process is gone is taken over."""
+    os.makedirs(_dir(repo), exist_ok=True)
+    path = os.path.join(_dir(repo), LOCK)
+    for _attempt in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
             try:
-                os.unlink(os.path.join(work_tree, path))
-            except OSError:
+                with open(path, encoding="ascii") as f:
+                    pid = int(f.read().strip() or 0)
+            except (OSError, ValueError):
+                pid = 0
+            if pid and pid != os.getpid() and _alive(pid):
+                raise Refused(
+                    f"another ai-revert (process {pid}) is running in this repository; nothing was changed",
+                    hint="wait for it to finish, then run ai-revert again",
+                ) from None
+            try:
+                os.unlink(path)  # its process is gone: a kill left it
+            except FileNotFoundError:
                 pass
+            continue
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(str(os.getpid()))
+        break
+    else:  # pragma: no cover - a third run raced us twice
+        raise Refused("another ai-revert is starting in this repository; nothing was changed")
+    try:
+        yield
+    finally:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+
+
+# --- recovery ------------------------------------------------------------------------------------
 
 
 def recover(repo: Repository) -> str | None:
-    """Finish or roll back an ai-revert that was interrupted; returns what was done."""
-    data = read_journal(repo)
-    if data is None:
+    """Finish, or finish rolling back, an ai-revert that was interrupted; returns what was done."""
+    record = read_journal(repo)
+    if record is None:
         return None
+    lock = index_file(repo) + ".lock"
+    if os.path.exists(lock):
+        raise Refused(
+            f"an interrupted ai-revert (process {record.pid}) was killed while git wrote the index, "
+            f"and left {lock} behind; nothing was changed",
+            hint=f"if no git command is running in this repository now, remove it (rm {lock}), "
+            "then run ai-revert again: it finishes the interrupted one",
+        )
+    if record.phase == ROLLING_BACK:
+        return _finish_roll_back(repo, record)
+    if record.mode == "no-commit":
+        return _finish_staging(repo, record)
+    return _finish_commit(repo, record)
+
+
+def _moved_on(repo: Repository, record: Record, what: str, hint: str) -> str:
+    drop_journal(repo)
+    return f"an interrupted ai-revert of {record.branch} found {what}; it touched nothing. {hint}"
+
+
+def _finish_commit(repo: Repository, record: Record) -> str:
     git = repo.git
-    ref, old, new = str(data["ref"]), str(data["old"]), str(data["new"])
-    mode = str(data.get("mode", "commit"))
-    tag = data.get("tag")
-    current = ref_value(git, ref)
-    work_tree = repo.root
-    if data.get("phase") == "rolling-back":
-        if current == new:
-            git.run_shielded("update-ref", "-m", "ai-revert: roll back", ref, old, new)
-        if index_tree(git) == tree_of(git, new):
-            finish_work_tree(git, new, old, work_tree)
-        previous = data.get("orig_head")
-        if isinstance(previous, str) and previous:
-            git.run_shielded("update-ref", "--no-deref", "ORIG_HEAD", previous)
+    current = ref_value(git, record.ref)
+    old, new = record.old[:10], record.new[:10]
+    if current == record.old:
         drop_journal(repo)
-        return "finished rolling back an interrupted ai-revert: everything is as it was before it"
-    if mode == "no-commit":
-        if index_tree(git) == tree_of(git, new):
-            drop_journal(repo)
-            return "an interrupted `ai-revert --no-commit` had finished; its changes are staged"
-        finish_work_tree(git, old, new, work_tree)
-        drop_journal(repo)
-        return "finished an interrupted `ai-revert --no-commit`: its changes are now staged"
-    if current == old:
-        drop_journal(repo)
-        branch = ref.removeprefix("refs/heads/")
-        return f"rolled back an interrupted ai-revert: {branch} had not moved, nothing had changed"
-    if current != new:
+        return f"rolled back an interrupted ai-revert: {record.branch} had not moved, nothing had changed"
+    if current != record.new:
         drop_journal(repo)
         return (
-            f"dropped the journal of an interrupted ai-revert: {ref.removeprefix('refs/heads/')} "
-            f"has moved on since ({old[:10]} -> {current and current[:10]}); nothing changed"
+            f"dropped the journal of an interrupted ai-revert: {record.branch} "
+            f"has moved on since ({old} -> {current and current[:10]}); nothing changed"
         )
-    if index_tree(git) != tree_of(git, new):
-        finish_work_tree(git, old, new, work_tree)
-    git.run_shielded("update-ref", "--no-deref", "ORIG_HEAD", old)
+    undo = f"Its revert commits stand on {record.branch}; undo them with: git branch -f {record.branch} {old}"
+    head = head_ref(git)
+    if head != record.ref:
+        where = head.removeprefix("refs/heads/") if head else "a detached HEAD"
+        return _moved_on(
+            repo,
+            record,
+            f"{record.branch} at {new} but HEAD on {where} since; the index and work tree are yours",
+            undo,
+        )
+    index = index_tree(repo)
+    if index == record.index_before:
+        finish_work_tree(repo, record.old, record.new)
+    elif index != record.index_after:
+        return _moved_on(
+            repo,
+            record,
+            f"{record.branch} at {new} but the index changed since",
+            f"To finish it: git checkout {new} -- <the files it changed>; to undo it: git reset --soft {old}",
+        )
+    set_orig_head(git, record.old)
     drop_journal(repo)
-    extra = f" and tag {tag}" if tag else ""
+    extra = f" and tag {record.tag}" if record.tag else ""
     return (
-        f"finished an interrupted ai-revert: {ref.removeprefix('refs/heads/')} is at {new[:10]}{extra}; "
-        f"undo with: git reset --keep {old[:10]}"
+        f"finished an interrupted ai-revert: {record.branch} is at {new}{extra}; "
+        f"undo with: git reset --keep {old}"
     )
+
+
+def _finish_staging(repo: Repository, record: Record) -> str:
+    git = repo.git
+    head = head_ref(git)
+    if head != record.ref or ref_value(git, record.ref) != record.old:
+        return _moved_on(
+            repo,
+            record,
+            "that HEAD or its branch moved since (it stages on an unmoved branch)",
+            "The index and work tree are as you left them.",
+        )
+    index = index_tree(repo)
+    if index == record.index_before:
+        finish_work_tree(repo, record.old, record.new)
+        done = "finished an interrupted `ai-revert --no-commit`: its changes are now staged"
+    elif index == record.index_after:
+        done = "an interrupted `ai-revert --no-commit` had finished; its changes are staged"
+    else:
+        return _moved_on(
+            repo, record, "the index changed since", "Nothing of it is staged unless you staged it."
+        )
+    merge_msg = os.path.join(repo.git_dir, "MERGE_MSG")
+    if record.message and not os.path.exists(merge_msg):
+        with open(merge_msg, "w", encoding="utf-8") as f:
+            f.write(record.message)
+    drop_journal(repo)
+    return done
+
+
+def _finish_roll_back(repo: Repository, record: Record) -> str:
+    git = repo.git
+    left: list[str] = []
+    current = ref_value(git, record.ref)
+    if current == record.new:
+        tag = f"delete refs/tags/{record.tag}\n" if record.tag else ""
+        git.run_shielded(
+            "update-ref",
+            "-m",
+            "ai-revert: roll back",
+            "--stdin",
+            input=f"update {record.ref} {record.old} {record.new}\n{tag}".encode(),
+        )
+    elif current != record.old:
+        left.append(f"{record.branch} moved on since (it is at {current and current[:10]})")
+    head = head_ref(git)
+    if head != record.ref:
+        left.append("HEAD is on another branch now, so the index and work tree were left as they are")
+    else:
+        index = index_tree(repo)
+        if index == record.index_after:
+            finish_work_tree(repo, record.new, record.old)
+            index = index_tree(repo)
+        if index == record.index_before:
+            restore_index(repo, refresh=True)
+        else:
+            left.append("the index changed since, so it and the work tree were left as they are")
+    set_orig_head(git, record.orig_head)
+    drop_journal(repo)
+    if left:
+        return "finished rolling back an interrupted ai-revert as far as it could: " + "; ".join(left)
+    return "finished rolling back an interrupted ai-revert: everything is as it was before it"

@@ -23,7 +23,7 @@ from ai_rollback.revert import gather
 from ai_rollback.revert.apply import Applier
 from ai_rollback.revert.build import build, object_writer
 from ai_rollback.revert.errors import Entanglement, Refused
-from ai_rollback.revert.journal import recover, tree_of
+from ai_rollback.revert.journal import recover, run_lock, scratch_index, tree_of
 from ai_rollback.revert.state import check_idle, current_branch, local_overlap
 
 CRASH_ENV = "AI_ROLLBACK_TEST_CRASH_AT"  # tests only: die (SIGKILL) at a named point
@@ -56,6 +56,10 @@ class Outcome:
 
 def _crash_point(name: str) -> None:
     """Tests only: ``AI_ROLLBACK_TEST_CRASH_AT=<point>`` kills us there (``:interrupt``: Ctrl-C)."""
+    create = os.environ.get(CRASH_ENV.replace("CRASH", "CREATE"), "")  # POINT=PATH: a file appears
+    if create.partition("=")[0] == name:
+        with open(create.partition("=")[2], "w", encoding="utf-8") as f:
+            f.write("appeared meanwhile\n")
     wanted = os.environ.get(CRASH_ENV)
     if wanted == name:
         os.kill(os.getpid(), signal.SIGKILL)
@@ -80,6 +84,7 @@ class Runner:
         confirm: Callable[[plan.Plan], bool] | None = None,
         progress: Callable[[int, int], None] | None = None,
         render: Callable[[str, dict[str, object]], str] | None = None,
+        notice: Callable[[str], None] | None = None,
     ) -> None:
         self.repo = repo
         self.git = repo.git
@@ -88,12 +93,13 @@ class Runner:
         self.confirm = confirm
         self.progress = progress
         self.render = render or _default_render
+        self.notice = notice  # told at once what recovery did, before anything can fail
 
     last_plan: plan.Plan
 
     def plan(self, options: Options) -> tuple[plan.Plan, str, str]:
+        check_idle(self.repo)  # first: a rebase in progress is that, not "HEAD is detached"
         ref, head = current_branch(self.repo)
-        check_idle(self.repo)
         in_range, boundary = gather.resolve_range(self.git, options.range, head)
         commits = gather.gather(self.git, set(in_range), head, boundary, self.config, self.settings)
         selected = gather.path_selection(self.git, options.range, options.paths)
@@ -109,8 +115,18 @@ class Runner:
         self.last_plan = result
         return result, ref, head
 
+    applier: Applier | None = None
+
     def run(self, options: Options) -> Outcome:
+        if options.dry_run:
+            return self._run(options)
+        with run_lock(self.repo):
+            return self._run(options)
+
+    def _run(self, options: Options) -> Outcome:
         recovered = None if options.dry_run else recover(self.repo)
+        if recovered and self.notice is not None:
+            self.notice(recovered)
         the_plan, ref, old = self.plan(options)
         outcome = Outcome(the_plan, old=old, branch=ref, recovered=recovered)
         if options.dry_run:
@@ -142,19 +158,25 @@ class Runner:
         outcome.skipped_empty = [c.sha for c in built.empty]
         for c in built.empty:
             the_plan.decisions[c.sha] = plan.Decision(
-                plan.SKIP, "its changes are already undone by later commits"
+                plan.SKIP,
+                "it is empty: it changes no file"
+                if not c.paths
+                else "its changes are already undone by later commits",
             )
         if not built.reverted:
             return outcome
         final_tree = built.trees[-1]
-        overlap = local_overlap(self.git, old, final_tree, self.repo.root)
+        with scratch_index(self.repo, "index.check") as env:
+            # as `git status` does: a file only touched (same content, new time) is no local change
+            self.git.run("update-index", "-q", "--refresh", check=False, env=env)
+            overlap = local_overlap(self.git, old, final_tree, self.repo.root, env)
         if overlap:
             raise Refused(
-                f"local changes in {', '.join(overlap[:8])}{' and more' if len(overlap) > 8 else ''} "
-                "overlap what the revert changes; nothing was changed",
+                f"{', '.join(overlap[:8])}{' and more' if len(overlap) > 8 else ''} overlap what the "
+                "revert changes (local changes, or untracked files, ignored ones too); nothing was changed",
                 hint="commit or stash them first (git stash -u), then run ai-revert again",
             )
-        applier = Applier(self.repo, self.render, _crash_point)
+        applier = self.applier = Applier(self.repo, self.render, _crash_point)
         if options.no_commit:
             applier.stage(outcome.branch, outcome.old, built, final_tree, outcome.plan.range)
             return outcome
@@ -169,6 +191,7 @@ class Runner:
             squash=options.squash,
             incident_pattern=pattern if options.incident else None,
         )
+        _crash_point("after-apply")
         outcome.new, outcome.created = applied.new, applied.created
         outcome.incident_tag = applied.incident_tag
         return outcome

@@ -56,7 +56,9 @@ def check_idle(repo: Repository) -> None:
         )
 
 
-def local_overlap(git: Git, old: str, new: str, work_tree: str) -> list[str]:
+def local_overlap(
+    git: Git, old: str, new: str, work_tree: str, env: dict[str, str] | None = None
+) -> list[str]:
     """What git itself would refuse to overwrite when moving index and work tree to ``new``.
 
     A dry run (``read-tree -m -u -n``) of the very update the apply makes: local
@@ -65,10 +67,34 @@ def local_overlap(git: Git, old: str, new: str, work_tree: str) -> list[str]:
     """
     import re
 
-    env = dict(git.env, GIT_OPTIONAL_LOCKS="0")
+    env = dict(env or git.env, GIT_OPTIONAL_LOCKS="0")
     code, _, err = git.run_full("read-tree", "-m", "-u", "-n", old, new, check=False, env=env)
-    if code == 0:
+    if code != 0:
+        text = err.decode("utf-8", "replace")
+        paths = sorted({m.group(1) for m in re.finditer(r"'(.+?)'", text)})
+        return paths or [line.removeprefix("error: ") for line in text.splitlines() if line.strip()][:3]
+    return in_the_way(git, old, new, work_tree)
+
+
+def in_the_way(git: Git, old: str, new: str, work_tree: str) -> list[str]:
+    """Files the revert creates that already exist untracked, ignored ones included.
+
+    ``read-tree`` treats an ignored file as expendable and overwrites it; we
+    promise that nothing is lost, so an ignored ``build.log`` in the way is
+    refused like any untracked file.
+    """
+    raw = git.run("diff-tree", "-r", "-z", "--no-renames", "--diff-filter=A", "--name-only", old, new)
+    created = [p.decode("utf-8", "surrogateescape") for p in raw.split(b"\0") if p]
+    if not created:
         return []
-    text = err.decode("utf-8", "replace")
-    paths = sorted({m.group(1) for m in re.finditer(r"'(.+?)'", text)})
-    return paths or [line.removeprefix("error: ") for line in text.splitlines() if line.strip()][:3]
+    # read-tree passed, so none of them is in the index: any file there is untracked,
+    # but for a directory the revert turns back into a file (read-tree checks what is in it)
+    found = []
+    for path in created:
+        full = os.path.join(work_tree, path)
+        if not os.path.lexists(full):
+            continue
+        if os.path.isdir(full) and not os.path.islink(full) and git.run("ls-tree", old, "--", path).strip():
+            continue
+        found.append(path)
+    return found
