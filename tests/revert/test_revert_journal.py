@@ -213,3 +213,69 @@ def test_a_latin1_history_gets_latin1_reverts(release: Repo) -> None:
     assert release.out("-c", "i18n.logOutputEncoding=UTF-8", "log", "-1", "--format=%s") == (
         'Revert "AI: café naïve"'
     )
+
+
+#: (kill, state) -> the one line the next run says, and what it leaves.  "before": exactly the
+#: user's state before the run; "reverted": the revert made, the user's changes kept; "untouched":
+#: exactly the state the user had made after the crash.
+MATRIX = {
+    ("after-journal", "plain"): ("main had not moved, nothing had changed", "before"),
+    ("after-journal", "staged"): ("main had not moved, nothing had changed", "before"),
+    ("after-journal", "switched"): ("main had not moved, nothing had changed", "untouched"),
+    ("after-update-ref", "plain"): ("finished an interrupted ai-revert: main is at {new}", "reverted"),
+    ("after-update-ref", "staged"): ("finished an interrupted ai-revert: main is at {new}", "reverted"),
+    ("after-update-ref", "switched"): (
+        "but HEAD on feature since; the index and work tree are yours",
+        "untouched",
+    ),
+    ("after-work-tree", "plain"): ("finished an interrupted ai-revert: main is at {new}", "reverted"),
+    ("after-work-tree", "staged"): ("finished an interrupted ai-revert: main is at {new}", "reverted"),
+    ("after-work-tree", "switched"): (
+        "but HEAD on feature since; the index and work tree are yours",
+        "untouched",
+    ),
+    ("rolling-back", "plain"): ("everything is as it was before it", "before"),
+    ("rolling-back", "staged"): ("everything is as it was before it", "before"),
+    ("rolling-back", "switched"): (
+        "as far as it could: HEAD is on another branch now, so the index and work tree were left as they are",
+        "untouched",
+    ),
+}
+
+
+@pytest.mark.parametrize(("point", "state"), list(MATRIX), ids=[f"{p}-{s}" for p, s in MATRIX])
+def test_every_crash_point_with_every_state(release: Repo, make_repo, point: str, state: str) -> None:  # type: ignore[no-untyped-def]
+    twin = make_repo("twin", init=False)
+    release.run("git", "clone", "-q", str(release.path), str(twin.path))
+    twin.git("tag", "-f", "v2.1.0", release.out("rev-parse", "v2.1.0"))
+    assert ai_revert(twin, "v2.1.0..HEAD", "--yes").returncode == 0
+    reverted_tree = twin.out("rev-parse", "HEAD^{tree}")
+    release.git("branch", "feature", "HEAD~1")
+    if state == "staged":
+        release.write("staged.txt", "mine\n")
+        release.git("add", "staged.txt")
+    before = visible(release)
+    env = {CRASH: point} if point != "rolling-back" else {INTERRUPT: "after-update-ref", CRASH: point}
+    assert ai_revert(release, "v2.1.0..HEAD", "--yes", env=env).returncode == -9
+    new = str(journal(release)["new"])
+    if state == "switched":
+        release.git("switch", "-q", "feature")
+    after_crash = visible(release)
+    done = ai_revert(release, "v2.1.0..HEAD", "--model", "nobody", "--yes")
+    assert done.returncode == 0, done.stderr
+    line, outcome = MATRIX[point, state]
+    recovery = done.stderr.splitlines()[0]
+    assert recovery.startswith("ai-revert: ") and line.format(new=new[:10]) in recovery
+    assert not release.path.joinpath(*JOURNAL).exists()
+    if outcome == "before":
+        assert visible(release) == before
+    elif outcome == "untouched":
+        assert {k: v for k, v in visible(release).items() if k != "refs"} == {
+            k: v for k, v in after_crash.items() if k != "refs"
+        }
+    else:
+        assert release.out("rev-parse", "HEAD") == new
+        assert release.out("rev-parse", "HEAD^{tree}") == reverted_tree
+        assert release.out("diff", "--cached", "--name-only") == ("staged.txt" if state == "staged" else "")
+        assert release.out("status", "--porcelain") == ("A  staged.txt" if state == "staged" else "")
+        assert release.out("rev-parse", "ORIG_HEAD") == release.out("rev-parse", "HEAD~3")

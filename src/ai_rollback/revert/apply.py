@@ -264,7 +264,8 @@ class Applier:
             except OSError:
                 pass
         restore_index(self.repo)
-        set_orig_head(self.git, record.orig_head)
+        if ref_value(self.git, "ORIG_HEAD") == record.old != record.orig_head:
+            set_orig_head(self.git, record.orig_head)
         drop_journal(self.repo)
 
     def stage(self, branch: str, old: str, built: Built, final_tree: str, range_text: str) -> None:

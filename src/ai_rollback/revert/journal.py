@@ -523,7 +523,8 @@ def _finish_roll_back(repo: Repository, record: Record) -> str:
             restore_index(repo, refresh=True)
         else:
             left.append("the index changed since, so it and the work tree were left as they are")
-    set_orig_head(git, record.orig_head)
+    if ref_value(git, "ORIG_HEAD") == record.old != record.orig_head:  # ours: put the user's back
+        set_orig_head(git, record.orig_head)
     drop_journal(repo)
     if left:
         return "finished rolling back an interrupted ai-revert as far as it could: " + "; ".join(left)
