@@ -82,17 +82,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     return cli_main(args)
 
 
-def commit_msg() -> None:
-    """The commit-msg hook as the shims and ``.pre-commit-hooks.yaml`` run it (``python -P -c``).
+def _under_coverage() -> None:
+    """Started with ``-S`` (see :func:`commit_msg`), Python ran no ``.pth`` file; coverage's
+    subprocess measurement starts from one, so when it is asked for, run them now."""
+    if sys.flags.no_site and (
+        os.environ.get("COVERAGE_PROCESS_START") or os.environ.get("COVERAGE_PROCESS_CONFIG")
+    ):
+        import site
 
-    ``python -m ai_rollback`` would cost the hook ``runpy`` (a third of Python's
-    own start-up), and a console script depends on the pip that wrote it.
+        site.main()
+
+
+def commit_msg() -> None:
+    """The commit-msg hook as the shims and ``.pre-commit-hooks.yaml`` run it.
+
+    ``python -S -P -c``, with the directory that holds ``ai_rollback`` put on
+    ``sys.path`` by the caller: ``-S`` skips the ``site`` module (its ``.pth``
+    files alone cost a third of Python's start-up), ``-P`` keeps the work tree
+    off the path, and ``-c`` costs no ``runpy`` (``python -m``) nor a wrapper
+    of pip's (a console script).  Where that directory cannot be known, the
+    caller runs ``site`` after all: slower, never wrong.
     """
+    _under_coverage()
     sys.exit(main(["check", *sys.argv[1:]]))
 
 
 def prepare_commit_msg() -> None:
-    """The prepare-commit-msg hook, started like :func:`commit_msg`."""
+    """The prepare-commit-msg hook, started like :func:`commit_msg` but with ``site``: an editor
+    commit renders its template with jinja2, which lives in site-packages."""
     sys.exit(main(["prepare-commit-msg", *sys.argv[1:]]))
 
 

@@ -128,6 +128,39 @@ class RepoPaths:
         return f"RepoPaths({self.git_dir!r}, {self.common_dir!r}, {self.work_tree!r})"
 
 
+def read_head(paths: RepoPaths) -> str | None:
+    """HEAD's commit name from git's files (no git call: the hook path); None when unknown or unborn."""
+    try:
+        with open(os.path.join(paths.git_dir, "HEAD"), "rb") as f:
+            head = f.read(4096).decode("utf-8", "surrogateescape").strip()
+    except OSError:
+        return None
+    if not head.startswith("ref: "):
+        return head if is_hex(head) else None
+    ref = head[5:].strip()
+    for base in (paths.git_dir, paths.common_dir):
+        try:
+            with open(os.path.join(base, ref), "rb") as f:
+                value = f.read(256).decode("utf-8", "surrogateescape").strip()
+            if is_hex(value):
+                return value
+        except OSError:
+            continue
+    try:
+        with open(os.path.join(paths.common_dir, "packed-refs"), "rb") as f:
+            for line in f.read().decode("utf-8", "surrogateescape").splitlines():
+                sha, _, name = line.partition(" ")
+                if name == ref and is_hex(sha):
+                    return sha
+    except OSError:
+        pass
+    return None
+
+
+def is_hex(value: str) -> bool:
+    return len(value) in (40, 64) and all(c in "0123456789abcdef" for c in value)
+
+
 def _read_gitfile(path: str) -> str | None:
     try:
         with open(path, "rb") as f:

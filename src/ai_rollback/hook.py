@@ -17,18 +17,19 @@ import os
 import sys
 
 from ai_rollback import config as project_config
-from ai_rollback import gitcommit, gitconfig, message, parsed, report, rules
+from ai_rollback import gitconfig, message, parsed, rules
 from ai_rollback.errors import CHECK_FAILED, OK, GitError, UsageError
 from ai_rollback.filelist import FILES_KEY, quote_path
-from ai_rollback.git.repo import read_head
 from ai_rollback.git.run import EMPTY_TREE_SHA1, EMPTY_TREE_SHA256, config_regexp, spawn, staged_paths
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from ai_rollback import gitcommit
     from ai_rollback.config import Config
     from ai_rollback.gitconfig import GitSettings, RepoPaths
+    from ai_rollback.rules import Checked
 
 MESSAGE_FILES = ("COMMIT_EDITMSG", "MERGE_MSG")
 AMEND_FILE = "amend-base"
@@ -136,7 +137,7 @@ def judge_text(
     changed: Callable[[], list[str]] | None = None,
     amended: Callable[[], list[str] | None] | None = None,
     location: str = "<message>",
-) -> report.Checked | None:
+) -> Checked | None:
     """Judge a message file's text; None when it is empty after cleanup (git aborts)."""
     msg = parsed.from_file(raw, ctx.settings, editor)
     if msg.is_empty():
@@ -162,7 +163,7 @@ def judge_text(
             if not any(v.rule == "files-mismatch" for v in retry.violations):
                 verdict = retry
     verdict.trailers = msg.trailers_in_file()
-    return report.Checked(verdict, location, None, msg.raw_line)
+    return rules.Checked(verdict, location, None, msg.raw_line)
 
 
 class CommitKind:
@@ -192,7 +193,7 @@ def commit_kind(ctx: Context) -> CommitKind:
         return CommitKind()
     if len(fields) < 2:
         return CommitKind()
-    current = read_head(ctx.paths) or "-"
+    current = gitconfig.read_head(ctx.paths) or "-"
     if fields[1] != current:
         return CommitKind()  # left over from a commit that did not happen
     if fields[0] == "amend" and len(fields) >= 3:
@@ -215,7 +216,7 @@ def amended_changes(ctx: Context) -> list[str] | None:
     try:
         return staged_paths("HEAD~1")
     except GitError:
-        head = read_head(ctx.paths) if ctx.paths else None
+        head = gitconfig.read_head(ctx.paths) if ctx.paths else None
         if head is None:
             return None
         return staged_paths(EMPTY_TREE_SHA256 if len(head) == 64 else EMPTY_TREE_SHA1)
@@ -268,6 +269,10 @@ def commit_msg(path: str | None, fmt: str = "text") -> int:
         repaired = _repair(path, raw, ctx, is_merge)
         if repaired is not None:
             checked = repaired
+    if checked.verdict.ok and fmt == "text":
+        return OK  # nothing to print: the passing path never loads the report
+    from ai_rollback import report
+
     report.emit([checked], fmt)
     if checked.verdict.ok:
         return OK
@@ -275,6 +280,8 @@ def commit_msg(path: str | None, fmt: str = "text") -> int:
         count = len(checked.verdict.violations)
         saved = _rejected_copy(ctx, raw) or path
         mode, authorship = _commit_mode()
+        from ai_rollback import gitcommit
+
         sys.stderr.write(
             f"ai-rollback: commit rejected ({count} problem{'s' if count != 1 else ''}); "
             f"your message is saved in {saved}.\n"
@@ -284,7 +291,7 @@ def commit_msg(path: str | None, fmt: str = "text") -> int:
     return CHECK_FAILED
 
 
-def _repair(path: str, raw: str, ctx: Context, is_merge: bool) -> report.Checked | None:
+def _repair(path: str, raw: str, ctx: Context, is_merge: bool) -> Checked | None:
     """``fix = true``: rewrite the message file as ``check --fix`` does, if that is all it needs.
 
     git reads the message file again after the commit-msg hook, so the commit
@@ -317,6 +324,8 @@ def _repair(path: str, raw: str, ctx: Context, is_merge: bool) -> report.Checked
 
 
 def _commit_mode() -> tuple[gitcommit.CommitMode, tuple[str, str] | None]:
+    from ai_rollback import gitcommit
+
     """What the running ``git commit`` was asked to do, and the authorship ``-c``/``-C`` took over."""
     argv = gitcommit.commit_argv()
     mode = gitcommit.parse(argv) if argv is not None else gitcommit.CommitMode()
@@ -353,9 +362,11 @@ def _replaying(paths: RepoPaths, source: str | None) -> bool:
 
 def _record_commit_kind(ctx: Context, state_dir: str, source: str | None, obj: str | None) -> None:
     """Tell the commit-msg hook whether this commit amends HEAD, and on what base."""
+    from ai_rollback import gitcommit  # prepare-commit-msg only
+
     argv = gitcommit.commit_argv()
     amend = gitcommit.parse(argv).amend if argv is not None else (source == "commit" and obj == "HEAD")
-    head = (read_head(ctx.paths) if ctx.paths else None) or "-"
+    head = (gitconfig.read_head(ctx.paths) if ctx.paths else None) or "-"
     line = f"new {head}\n" if argv is not None else ""
     if amend:
         code, out, _ = spawn(["log", "-1", "--format=%H %P", "HEAD", "--"])

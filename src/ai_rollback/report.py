@@ -18,49 +18,34 @@ import os
 import sys
 
 from ai_rollback.credentials import redact_text
+from ai_rollback.rules.base import Checked
+
+__all__ = ["Checked", "checked_json", "emit", "printable", "render_json", "render_text", "use_color"]
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Sequence
     from typing import IO
 
-    from ai_rollback.rules import Verdict
 
-
-class Checked:
-    """One judged message, with where it came from and how to map its lines."""
-
-    __slots__ = ("line_of", "location", "sha", "verdict")
-
-    def __init__(
-        self,
-        verdict: Verdict,
-        location: str,
-        sha: str | None = None,
-        line_of: Callable[[int], int | None] | None = None,
-    ) -> None:
-        self.verdict = verdict
-        self.location = location
-        self.sha = sha
-        self.line_of = line_of or (lambda index: index + 1)
-
-    def as_json(self) -> dict[str, object]:
-        v = self.verdict
-        return {
-            "sha": self.sha,
-            "kind": v.kind,
-            # redacted before JSON escapes them (an escaped quote hides a password="..." from the scan)
-            "subject": redact_text(v.subject),
-            "trailers": [{"key": t.key, "value": redact_text(t.value)} for t in v.trailers],
-            "violations": [
-                {
-                    "rule": x.rule,
-                    "message": redact_text(x.message + (f"; fix: {x.fix}" if x.fix else "")),
-                    "line": None if x.line is None else self.line_of(x.line),
-                }
-                for x in v.violations
-            ],
-        }
+def checked_json(item: Checked) -> dict[str, object]:
+    """One judged message as JSON; text redacted before JSON escapes it."""
+    v = item.verdict
+    return {
+        "sha": item.sha,
+        "kind": v.kind,
+        # redacted before JSON escapes them (an escaped quote hides a password="..." from the scan)
+        "subject": redact_text(v.subject),
+        "trailers": [{"key": t.key, "value": redact_text(t.value)} for t in v.trailers],
+        "violations": [
+            {
+                "rule": x.rule,
+                "message": redact_text(x.message + (f"; fix: {x.fix}" if x.fix else "")),
+                "line": None if x.line is None else item.line_of(x.line),
+            }
+            for x in v.violations
+        ],
+    }
 
 
 def use_color(stream: IO[str]) -> bool:
@@ -93,7 +78,7 @@ def render_json(items: Sequence[Checked]) -> str:
 
     return (
         json.dumps(
-            {"ok": all(i.verdict.ok for i in items), "commits": [i.as_json() for i in items]},
+            {"ok": all(i.verdict.ok for i in items), "commits": [checked_json(i) for i in items]},
             ensure_ascii=False,
             indent=2,
         )

@@ -57,7 +57,9 @@ def shim_text(name: str, python: str | None = None) -> str:
     python = python or sys.executable
     # The shim quotes it in '...': make any quote in the path safe.
     quoted = shlex.quote(python)
-    return text.replace("'@PYTHON@'", quoted)
+    # where this ai_rollback lives: the hook puts it on sys.path itself and skips `site`
+    site_dir = str(Path(__file__).resolve().parent.parent.parent)
+    return text.replace("'@PYTHON@'", quoted).replace("'@SITE@'", shlex.quote(site_dir))
 
 
 def is_ours(path: Path) -> bool:

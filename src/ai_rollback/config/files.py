@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 from ai_rollback import __version__
-from ai_rollback.config.schema import CONFIG_FILE, PYPROJECT, TABLE, Config, defaults, validate
+from ai_rollback.config.model import CONFIG_FILE, PYPROJECT, TABLE, Config
 from ai_rollback.errors import ConfigError
 
 
@@ -51,6 +51,8 @@ def pyproject_table(path: str) -> dict[str, object] | None:
 
 
 def _read(root: str) -> tuple[dict[str, object], str | None]:
+    from ai_rollback.config.schema import defaults, validate  # a file changed: validate it
+
     own = os.path.join(root, CONFIG_FILE)
     pyproject = os.path.join(root, PYPROJECT)
     own_exists = os.path.isfile(own)
@@ -81,6 +83,8 @@ def load(root: str | None, cache_dir: str | None = None) -> Config:
     With ``cache_dir`` the validated result is cached there.
     """
     if root is None:
+        from ai_rollback.config.schema import defaults
+
         return Config(defaults(), None, None)
     key = (
         __version__,
@@ -88,8 +92,6 @@ def load(root: str | None, cache_dir: str | None = None) -> Config:
         _stat_key(os.path.join(root, CONFIG_FILE)),
         _stat_key(os.path.join(root, PYPROJECT)),
     )
-    if key[2] is None and key[3] is None:
-        return Config(defaults(), None, root)
     cache = os.path.join(cache_dir, "config.cache") if cache_dir else None
     if cache:
         cached = _read_cache(cache, key)

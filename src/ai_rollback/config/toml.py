@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ai_rollback.config.schema import CONFIG_FILE, OPTIONS, TABLE, TABLES, Config
+from ai_rollback.config.model import CONFIG_FILE, TABLE, Config
+from ai_rollback.config.schema import OPTIONS, TABLES
 
 
 def toml_value(value: object) -> str:

@@ -1,8 +1,8 @@
 """Opening a repository: where it lives, and a :class:`Git` that runs commands in it.
 
 :func:`open_repository_fast` spends one ``git rev-parse``; :func:`open_repository`
-uses GitPython, off every hot path.  :func:`read_head` reads HEAD from git's own
-files because the commit-msg hook cannot afford a git call for it.
+uses GitPython, off every hot path.  (HEAD read from git's own files, for the
+commit-msg hook that cannot afford a git call for it: ``gitconfig.read_head``.)
 """
 
 from __future__ import annotations
@@ -84,36 +84,3 @@ def open_repository(path: str | None = None) -> Repository:
     finally:
         repo.close()
     return Repository(work_tree, git_dir, common_dir)
-
-
-def read_head(paths: RepoPaths) -> str | None:
-    """HEAD's commit name from the files (no git call); None when unknown or unborn."""
-    try:
-        with open(os.path.join(paths.git_dir, "HEAD"), "rb") as f:
-            head = decode(f.read(4096)).strip()
-    except OSError:
-        return None
-    if not head.startswith("ref: "):
-        return head if is_hex(head) else None
-    ref = head[5:].strip()
-    for base in (paths.git_dir, paths.common_dir):
-        try:
-            with open(os.path.join(base, ref), "rb") as f:
-                value = decode(f.read(256)).strip()
-            if is_hex(value):
-                return value
-        except OSError:
-            continue
-    try:
-        with open(os.path.join(paths.common_dir, "packed-refs"), "rb") as f:
-            for line in decode(f.read()).splitlines():
-                sha, _, name = line.partition(" ")
-                if name == ref and is_hex(sha):
-                    return sha
-    except OSError:
-        pass
-    return None
-
-
-def is_hex(value: str) -> bool:
-    return len(value) in (40, 64) and all(c in "0123456789abcdef" for c in value)

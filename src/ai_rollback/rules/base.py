@@ -13,7 +13,7 @@ from ai_rollback.message import SPACE, Trailer, find_separator
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from ai_rollback.config import Config
     from ai_rollback.parsed import Parsed
@@ -71,6 +71,24 @@ class Verdict:
     @property
     def ok(self) -> bool:
         return not self.violations
+
+
+class Checked:
+    """One judged message, with where it came from and how to map its lines."""
+
+    __slots__ = ("line_of", "location", "sha", "verdict")
+
+    def __init__(
+        self,
+        verdict: Verdict,
+        location: str,
+        sha: str | None = None,
+        line_of: Callable[[int], int | None] | None = None,
+    ) -> None:
+        self.verdict = verdict
+        self.location = location
+        self.sha = sha
+        self.line_of = line_of or (lambda index: index + 1)
 
 
 def _trailer_value(trailers: Sequence[Trailer], key: str) -> list[Trailer]:
