@@ -77,6 +77,63 @@ def test_breach_that_holds_rolls_back_and_alerts(
     assert json.loads(str(sent["stdin"])) == alert
 
 
+def test_the_alert_names_every_confirmed_breach(
+    released: Repo,
+    prometheus,
+    webhook: Webhook,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    """Issue 14, item 11: two metrics breach together; the third breaches once, unconfirmed."""
+    prom = prometheus(errors=[0.2, 0.3], memory=[0.9, 0.95], latency=[120, 2500])
+    command, _ = recorder(tmp_path, "rollback")
+    alert_cmd, alerts = recorder(tmp_path, "alerts", 0, "--stdin")
+    done = watch(
+        released, "v1.1.0", *FAST, "--prometheus", prom.url, "--rollback-command", command,
+        "--alert-webhook", webhook.url, "--alert-command", alert_cmd,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    both = "error-rate 0.3 above 0.05 and memory-usage 0.95 above 0.85 for 2 polls in a row"
+    assert (
+        "poll 2: confirmed: error-rate 0.3 > 0.05 (2/2), response-time-ms 2500 > 2000 (1/2), "
+        "memory-usage 0.95 > 0.85 (2/2)" in done.stdout
+    )
+    assert f"breach confirmed ({both}); rolled back (exit 1)" in done.stdout
+    (alert,) = webhook.alerts
+    assert alert["text"] == f"ai-rollback watch v1.1.0: {both}; ran {Path(PYTHON).name}"
+    assert alert["breaches"] == [
+        {"metric": "error-rate", "value": 0.3, "threshold": 0.05, "streak": 2},
+        {"metric": "memory-usage", "value": 0.95, "threshold": 0.85, "streak": 2},
+    ]
+    assert (alert["metric"], alert["value"], alert["threshold"]) == ("error-rate", 0.3, 0.05)
+    (sent,) = records(alerts)
+    assert json.loads(str(sent["stdin"])) == alert
+
+
+def test_the_alert_names_every_confirmed_breach_from_a_metrics_command(
+    released: Repo, tmp_path: Path
+) -> None:
+    script = tmp_path / "health.py"
+    script.write_text(
+        'import json; print(json.dumps({"error-rate": 0.5, "response-time-ms": 9000, "memory-usage": 0.1}))\n'
+    )
+    alert_cmd, alerts = recorder(tmp_path, "alerts", 0, "--stdin")
+    done = watch(
+        released, "v1.1.0", *FAST, "--breaches", "1", "--metrics-command", shlex.join([PYTHON, str(script)]),
+        "--alert-command", alert_cmd,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    (sent,) = records(alerts)
+    alert = json.loads(str(sent["stdin"]))
+    assert [(b["metric"], b["value"], b["threshold"]) for b in alert["breaches"]] == [
+        ("error-rate", 0.5, 0.05),
+        ("response-time-ms", 9000, 2000),
+    ]
+    assert alert["text"] == (
+        "ai-rollback watch v1.1.0: error-rate 0.5 above 0.05 and response-time-ms 9000 above 2000 "
+        "for 1 poll in a row; no rollback action is configured"
+    )
+
+
 def test_failed_rollback_exits_4_and_says_so(
     released: Repo,
     prometheus,

@@ -55,6 +55,21 @@ def test_watchdog_rules() -> None:
     assert dog.observe(None, "down").status == BLIND
 
 
+def test_every_breach_confirmed_in_the_confirming_poll_is_named() -> None:
+    """Issue 14, item 11: two metrics confirmed together are both named; one still building up is not."""
+    dog = Watchdog(THRESHOLDS, breaches=2, blind_after=2)
+    dog.observe({**LOW, "error-rate": 0.2, "memory-usage": 0.9})
+    verdict = dog.observe({**LOW, "error-rate": 0.3, "memory-usage": 0.95, "response-time-ms": 2500.0})
+    assert verdict.status == CONFIRMED
+    assert [(b.metric, b.value, b.threshold, b.streak) for b in verdict.confirmed_breaches] == [
+        ("error-rate", 0.3, 0.05, 2),
+        ("memory-usage", 0.95, 0.85, 2),
+    ]
+    assert [b.metric for b in verdict.breaches] == ["error-rate", "response-time-ms", "memory-usage"]
+    assert verdict.confirmed is not None and verdict.confirmed.metric == "error-rate"
+    assert dog.observe(None, "down").confirmed_breaches == []
+
+
 POLL = st.one_of(
     st.none(),
     st.fixed_dictionaries(

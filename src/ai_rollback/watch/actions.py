@@ -17,7 +17,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ai_rollback.watch.machine import Verdict
+from ai_rollback.watch.machine import Breach, Verdict
 from ai_rollback.watch.sources import RunError, SourceError, _http, _last_line, capped_run, redact_url
 
 
@@ -124,18 +124,20 @@ def send_alerts(plan: Plan, alert: Mapping[str, object]) -> list[Outcome]:
 def alert_for(
     tag: str, status: str, verdict: Verdict, outcomes: Sequence[Outcome], polls: int
 ) -> dict[str, object]:
-    """The alert: Slack-compatible ``text``, and the facts as fields."""
+    """The alert: Slack-compatible ``text``, and the facts as fields.
+
+    ``breaches`` lists every confirmed breach; ``metric``, ``value`` and
+    ``threshold`` repeat the first with the longest streak.
+    """
     done = "; ".join(o.detail for o in outcomes) or "no rollback action is configured"
-    breach = verdict.confirmed
-    if breach is None:  # blind: no breach, no rollback
+    held = verdict.confirmed_breaches
+    if not held:  # blind: no breach, no rollback
         text = (
             f"ai-rollback watch {tag}: cannot read the metrics for {verdict.unreadable} polls in a row "
             f"({verdict.error}); nothing was rolled back"
         )
     else:
-        what = (
-            f"{breach.metric} {breach.value:g} above {breach.threshold:g} for {breach.streak} polls in a row"
-        )
+        what = breaches_text(held)
         if status == "rollback-failed":
             failed = "; ".join(o.detail for o in outcomes if not o.ok)
             text = f"Rollback failed: {failed}. ai-rollback watch {tag}: {what}; {done}"
@@ -145,9 +147,32 @@ def alert_for(
         else:
             text = f"ai-rollback watch {tag}: {what}; {done}"
     alert: dict[str, object] = {"text": text, "tag": tag, "status": status, "polls": polls}
+    breach = verdict.confirmed
     if breach is not None:
         alert.update(metric=breach.metric, value=breach.value, threshold=breach.threshold)
+        alert["breaches"] = [
+            {"metric": b.metric, "value": b.value, "threshold": b.threshold, "streak": b.streak} for b in held
+        ]
     alert["actions"] = [
         {"action": o.action, "ok": o.ok, "detail": o.detail, "done": o.done} for o in outcomes
     ]
     return alert
+
+
+def breaches_text(held: Sequence[Breach]) -> str:
+    """``error-rate 0.3 above 0.05 and memory-usage 0.95 above 0.85 for 2 polls in a row``."""
+    groups: list[list[Breach]] = []  # breaches of the same streak, in metric order
+    for b in held:
+        if groups and groups[-1][0].streak == b.streak:
+            groups[-1].append(b)
+        else:
+            groups.append([b])
+    return ", ".join(
+        _and([f"{b.metric} {b.value:g} above {b.threshold:g}" for b in group])
+        + f" for {group[0].streak} poll{'s' if group[0].streak != 1 else ''} in a row"
+        for group in groups
+    )
+
+
+def _and(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

@@ -17,7 +17,15 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ai_rollback.errors import CHECK_FAILED, ENVIRONMENT, INTERRUPTED, OK, ROLLBACK_FAILED
-from ai_rollback.watch.actions import Outcome, Plan, _finite, alert_for, run_rollback, send_alerts
+from ai_rollback.watch.actions import (
+    Outcome,
+    Plan,
+    _finite,
+    alert_for,
+    breaches_text,
+    run_rollback,
+    send_alerts,
+)
 from ai_rollback.watch.machine import (
     BLIND,
     CONFIRMED,
@@ -118,7 +126,7 @@ def _act(options: Options, verdict: Verdict, polls: int, report: _Reporter, done
         status = "dry-run"
     outcomes = done + send_alerts(plan, alert_for(options.tag, status, verdict, done, polls))
     code = ROLLBACK_FAILED if failed else CHECK_FAILED
-    report.finish(status, code, polls, outcomes)
+    report.finish(status, code, polls, outcomes, last=verdict)
     return code
 
 
@@ -209,11 +217,14 @@ class _Reporter:
             self.emit(f"interrupted after {polls} polls, while rolling back: what finished is listed above")
         elif status == BLIND:
             self.emit(f"gave up: the metrics could not be read; nothing was rolled back (exit {code})")
-        elif status == "dry-run":
-            self.emit(f"breach confirmed; dry run: nothing was done (exit {code})")
-        elif status == "breach":
-            self.emit(f"breach confirmed; no rollback action is configured (exit {code})")
-        elif status == "rolled-back":
-            self.emit(f"breach confirmed; rolled back (exit {code})")
         else:
-            self.emit(f"breach confirmed; the rollback FAILED (exit {code})")
+            held = last.confirmed_breaches if last is not None else []
+            named = " (" + breaches_text(held) + ")" if held else ""
+            if status == "dry-run":
+                self.emit(f"breach confirmed{named}; dry run: nothing was done (exit {code})")
+            elif status == "breach":
+                self.emit(f"breach confirmed{named}; no rollback action is configured (exit {code})")
+            elif status == "rolled-back":
+                self.emit(f"breach confirmed{named}; rolled back (exit {code})")
+            else:
+                self.emit(f"breach confirmed{named}; the rollback FAILED (exit {code})")

@@ -8,7 +8,8 @@ Rules:
 
 * A metric breaches when its value is **above** its threshold.  A breach is
   confirmed when the same metric breaches in ``breaches`` consecutive polls:
-  one noisy sample never rolls anything back.
+  one noisy sample never rolls anything back.  Every metric confirmed in the
+  confirming poll is named (:attr:`Verdict.confirmed_breaches`).
 * A poll that cannot be read resets every streak (no evidence is not
   evidence), and ``blind_after`` unreadable polls in a row end the watch
   (exit 3) with an alert and **no** rollback: a blind watchdog does not act.
@@ -85,13 +86,19 @@ class Verdict:
     breaches: list[Breach] = field(default_factory=list)  # every metric above its threshold
     error: str | None = None  # why the poll could not be read
     unreadable: int = 0  # unreadable polls in a row
+    needed: int = 1  # the streak that confirms a breach
+
+    @property
+    def confirmed_breaches(self) -> list[Breach]:
+        """Every breach that held long enough in this poll, in metric order (none unless CONFIRMED)."""
+        if self.status != CONFIRMED:
+            return []
+        return [b for b in self.breaches if b.streak >= self.needed]
 
     @property
     def confirmed(self) -> Breach | None:
-        """The breach that held long enough (the longest streak, then the first metric)."""
-        if self.status != CONFIRMED:
-            return None
-        return max(self.breaches, key=lambda b: b.streak)
+        """The first of the confirmed breaches with the longest streak."""
+        return max(self.confirmed_breaches, key=lambda b: b.streak, default=None)
 
 
 class Watchdog:
@@ -114,7 +121,7 @@ class Watchdog:
             self.unreadable += 1
             status = BLIND if self.unreadable >= self.blind_after else UNREADABLE
             reason = error or "the sample holds none of " + ", ".join(self.thresholds)
-            return Verdict(status, known, error=reason, unreadable=self.unreadable)
+            return Verdict(status, known, error=reason, unreadable=self.unreadable, needed=self.needed)
         self.unreadable = 0
         breaches = []
         for metric, threshold in self.thresholds.items():
@@ -125,8 +132,8 @@ class Watchdog:
             else:
                 self.streaks[metric] = 0
         if any(b.streak >= self.needed for b in breaches):
-            return Verdict(CONFIRMED, known, breaches)
-        return Verdict(BREACHING if breaches else HEALTHY, known, breaches)
+            return Verdict(CONFIRMED, known, breaches, needed=self.needed)
+        return Verdict(BREACHING if breaches else HEALTHY, known, breaches, needed=self.needed)
 
 
 # --------------------------------------------------------------------------
