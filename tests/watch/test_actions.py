@@ -15,6 +15,8 @@ import pytest
 from watch_helpers import (
     FAST,
     Webhook,
+    every_credential,
+    leaking_watches,
     prometheus_maker,
     recorder,
     records,
@@ -261,3 +263,66 @@ def test_a_failing_alert_is_reported_and_changes_nothing_else(
     assert done.returncode == 1, done.stdout + done.stderr
     assert "alert-webhook: FAILED: alert not delivered" in done.stdout and "HTTP 501" in done.stdout
     assert len(records(record)) == 1 and len(records(alerts)) == 1  # the other actions still ran
+
+
+# ---------------------------------------------------------------------------
+# issue 16, item 1: no credential leaves in an alert
+# ---------------------------------------------------------------------------
+
+
+def test_the_webhook_alert_is_credential_redacted(webhook: Webhook, tmp_path: Path) -> None:
+    for text, secret, shown in every_credential():
+        webhook.alerts.clear()
+        leaking_watches(tmp_path, text, webhook=webhook.url)
+        breach, blind = webhook.alerts
+        assert breach["status"] == "rollback-failed" and blind["status"] == "blind"
+        sent = json.dumps(webhook.alerts)
+        assert secret not in sent and shown in str(breach["tag"]), text
+        assert shown in str(breach["text"]) and shown in str(blind["text"]), breach["text"]
+
+
+def test_the_alert_command_input_is_credential_redacted(tmp_path: Path) -> None:
+    for n, (text, secret, shown) in enumerate(every_credential()):
+        alert_cmd, alerts = recorder(tmp_path, f"alerts{n}", 0, "--stdin")
+        leaking_watches(tmp_path, text, alert=shlex.split(alert_cmd))
+        breach, blind = (json.loads(str(r["stdin"])) for r in records(alerts))
+        assert secret not in json.dumps([breach, blind]), text
+        assert shown in breach["text"] and shown in blind["text"] and shown in breach["actions"][0]["detail"]
+
+
+def test_no_credential_from_a_tag_a_rollback_command_or_a_query_reaches_an_alert(
+    released: Repo,
+    prometheus,
+    webhook: Webhook,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    """The examples of issue 16: a release name, a rollback command's output, a PromQL query."""
+    released.git("tag", "rel-AKIAIOSFODNN7EXAMPLE")
+    pyproject = released.path / "pyproject.toml"
+    query = 'errors{password="SuperSecret123"}'
+    pyproject.write_text(pyproject.read_text().replace('error-rate = "errors"', f"error-rate = '{query}'"))
+    script = tmp_path / "undo.py"
+    script.write_text("import sys\nsys.exit('undo failed: api_key=SuperSecret123')\n")
+    alert_cmd, alerts = recorder(tmp_path, "alerts", 0, "--stdin")
+    prom = prometheus(**{query: [0.5]})
+    done = watch(
+        released, "rel-AKIAIOSFODNN7EXAMPLE", *FAST, "--prometheus", prom.url, "--breaches", "1",
+        "--rollback-command", shlex.join([PYTHON, str(script)]),
+        "--alert-webhook", webhook.url, "--alert-command", alert_cmd,
+    )  # fmt: skip
+    assert done.returncode == 4, done.stdout + done.stderr
+    prom = prometheus(**{query: ["echo"]})
+    done_blind = watch(
+        released, "rel-AKIAIOSFODNN7EXAMPLE", *FAST, "--prometheus", prom.url, "--blind-after", "1",
+        "--alert-webhook", webhook.url, "--alert-command", alert_cmd,
+    )  # fmt: skip
+    assert done_blind.returncode == 3, done_blind.stdout + done_blind.stderr
+    breach, blind = webhook.alerts
+    assert [json.loads(str(r["stdin"])) for r in records(alerts)] == [breach, blind]
+    assert "undo failed: api_key=Supe" in str(breach["text"]) and "rel-AKIA****" in str(breach["text"])
+    assert "parse error in errors{password=" in str(blind["text"])
+    everything = (
+        json.dumps(webhook.alerts) + done.stdout + done.stderr + done_blind.stdout + done_blind.stderr
+    )
+    assert "AKIAIOSFODNN7EXAMPLE" not in everything
+    assert "SuperSecret123" not in everything

@@ -15,6 +15,8 @@ from watch_helpers import (
     LOW,
     THRESHOLDS,
     Webhook,
+    every_credential,
+    leaking_watches,
     prometheus_maker,
     recorder,
     records,
@@ -238,3 +240,22 @@ def test_a_slow_poll_skips_slots_instead_of_polling_back_to_back() -> None:
     code, at, _ = fake_run(600, 60, [high], [150.0, 0.0], breaches=3)
     assert at[:3] == [0, 180, 240]  # the slots at 60 and 120 passed during the slow poll
     assert code == 1
+
+
+def test_printed_lines_are_credential_redacted(tmp_path: Path) -> None:
+    """Issue 16, item 1: the tag, a rollback command's and a metrics command's errors, as printed."""
+    for text, secret, shown in every_credential():
+        lines = leaking_watches(tmp_path, text)
+        out = "\n".join(lines)
+        assert secret not in out, text
+        assert shown in lines[0] and "rollback-command: FAILED" in out, out
+        assert sum(shown in line for line in lines) >= 4, out  # start, action, start, poll
+
+
+def test_json_lines_are_credential_redacted(tmp_path: Path) -> None:
+    for text, secret, shown in every_credential():
+        lines = leaking_watches(tmp_path, text, fmt="json")
+        events = [json.loads(line) for line in lines]  # still JSON: each string is redacted alone
+        assert secret not in "\n".join(lines), text
+        assert [e["event"] for e in events] == ["start", "poll", "action", "end", "start", "poll", "end"]
+        assert shown in events[0]["tag"] and shown in events[2]["detail"] and shown in events[5]["error"]

@@ -18,6 +18,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from ai_rollback.credentials import KINDS, find_credentials
+from ai_rollback.errors import ENVIRONMENT, ROLLBACK_FAILED
+from ai_rollback.watch import CommandSource, Options, Plan, run
 from conftest import PYTHON, Repo, ai_message
 
 #: The PromQL the tests configure, one per metric, so the server knows what is asked.
@@ -28,8 +31,8 @@ HEALTHY_VALUES = {"errors": 0.01, "latency": 120.0, "memory": 0.5}
 class Prometheus:
     """Answers /api/v1/query like Prometheus: each query's n-th request gets its n-th value.
 
-    A value is a number, None (an empty vector), "error" (status error), or
-    "http500".  After the list ends, its last value repeats.
+    A value is a number, None (an empty vector), "error" (status error),
+    "echo" (status error quoting the query), or "http500".  After the list ends, its last value repeats.
     """
 
     def __init__(self, series: dict[str, list[object]]) -> None:
@@ -56,6 +59,8 @@ class Prometheus:
                     return None
                 if value == "slow":
                     time.sleep(2)
+                if value == "echo":  # an error that quotes the query
+                    return self._send(200, {"status": "error", "error": f"parse error in {query}"})
                 if value == "error":
                     return self._send(
                         200, {"status": "error", "errorType": "bad_data", "error": "parse error"}
@@ -180,3 +185,84 @@ FAST = ("--for", "3s", "--every", "0.05s")
 THRESHOLDS = {"error-rate": 0.05, "response-time-ms": 2000.0, "memory-usage": 0.85}
 HIGH = {"error-rate": 0.5, "response-time-ms": 5000.0, "memory-usage": 0.99}
 LOW = {"error-rate": 0.0, "response-time-ms": 100.0, "memory-usage": 0.1}
+
+#: One credential of each pattern the scanner knows: (kind, text, what no output may hold).
+CREDENTIALS = [
+    (
+        "a private key block",
+        "-----BEGIN RSA PRIVATE KEY-----MIIEpAIBAAKCAQEA7bq9xyz-----END RSA PRIVATE KEY-----",
+        "MIIEpAIBAAKCAQEA7bq9xyz",
+    ),
+    ("an AWS access key id", "AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE"),
+    (
+        "a GitHub token",
+        "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+        "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+    ),
+    (
+        "a GitHub token",
+        "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuv",
+        "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuv",
+    ),
+    ("a GitLab token", "glpat-abcdefghijklmnopqrst", "glpat-abcdefghijklmnopqrst"),
+    ("a Slack token", "xoxb-123456789012-abcdefghij", "xoxb-123456789012-abcdefghij"),
+    (
+        "an Anthropic API key",
+        "sk-ant-api03-abcdefghijklmnopqrstuvwx",
+        "sk-ant-api03-abcdefghijklmnopqrstuvwx",
+    ),
+    (
+        "an OpenAI API key",
+        "sk-proj-abcdefghijklmnopqrstuvwxyz012345",
+        "sk-proj-abcdefghijklmnopqrstuvwxyz012345",
+    ),
+    ("a Stripe key", "sk_live_abcdefghijklmnop1234", "sk_live_abcdefghijklmnop1234"),
+    (
+        "a Google API key",
+        "AIzaSyA1234567890abcdefghijklmnopqrstuv",
+        "AIzaSyA1234567890abcdefghijklmnopqrstuv",
+    ),
+    ("a credential assignment", "password=SuperSecret123", "SuperSecret123"),
+]
+
+
+def every_credential() -> list[tuple[str, str, str]]:
+    """:data:`CREDENTIALS`, checked to cover every kind the scanner knows: (text, secret, shown)."""
+    assert sorted({kind for kind, _, _ in CREDENTIALS}) == sorted(KINDS)
+    out = []
+    for kind, text, secret in CREDENTIALS:
+        ((found, shown),) = find_credentials(text)
+        assert found == kind and secret not in shown, text
+        out.append((text, secret, shown))
+    return out
+
+
+LEAK = """\
+import json, sys
+if sys.argv[1] == "breach":
+    print(json.dumps({"error-rate": 0.5}))
+else:
+    sys.stderr.write("it went wrong: " + sys.argv[2] + "\\n")
+    sys.exit(1)
+"""
+
+
+def leaking_watches(
+    tmp_path: Path, text: str, fmt: str = "text", webhook: str | None = None, alert: list[str] | None = None
+) -> list[str]:
+    """Two watches, in this process, where ``text`` is in the tag and in what the commands say.
+
+    A breach whose rollback command fails with ``text`` in its last line of
+    errors, then a blind watch whose metrics command does.  The lines printed.
+    """
+    script = tmp_path / "leak.py"
+    script.write_text(LEAK)
+    lines: list[str] = []
+    rollback = [PYTHON, str(script), "fail", text]
+    plan = Plan(rollback_command=rollback, webhook=webhook, alert_command=alert)
+    options = Options(f"v1.1.0+{text}", 1.0, 0.5, dict(THRESHOLDS), 1, 1, plan, fmt)
+    source = CommandSource([PYTHON, str(script), "breach"], 10.0)
+    assert run(options, source, lines.append) == ROLLBACK_FAILED, lines
+    options.plan = Plan(webhook=webhook, alert_command=alert)
+    assert run(options, CommandSource(rollback, 10.0), lines.append) == ENVIRONMENT, lines
+    return lines

@@ -4,8 +4,10 @@
 --incident``; every action runs even when an earlier one failed, and a
 rollback command is shown by its program name only (its arguments may carry
 credentials).  :func:`alert_for` writes the alert, :func:`send_alerts` POSTs
-it to the webhook and gives it to the alert command on standard input.  Each
-action ends as an :class:`Outcome`.
+it to the webhook and gives it to the alert command on standard input, every
+string in it passed through :func:`~ai_rollback.credentials.redact_text`
+first (a tag, a command's last line of errors, a source's error can hold a
+credential).  Each action ends as an :class:`Outcome`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from ai_rollback.credentials import redact_text
 from ai_rollback.watch.machine import Breach, Verdict
 from ai_rollback.watch.sources import RunError, SourceError, _http, _last_line, capped_run, redact_url
 
@@ -88,19 +91,25 @@ def _run(
     return Outcome(action, True, f"ran {shown}")
 
 
-def _finite(data: object) -> object:
-    """JSON has no Infinity or NaN: such values are written as strings ("inf")."""
+def _jsonable(data: object) -> object:
+    """``data`` as written out: every string credential-redacted, Infinity and NaN as strings ("inf").
+
+    Each string is redacted on its own, before it is serialised, so a redacted
+    span never swallows the JSON around it.
+    """
+    if isinstance(data, str):
+        return redact_text(data)
     if isinstance(data, float) and not math.isfinite(data):
         return str(data)
     if isinstance(data, dict):
-        return {k: _finite(v) for k, v in data.items()}
+        return {k: _jsonable(v) for k, v in data.items()}
     if isinstance(data, list):
-        return [_finite(v) for v in data]
+        return [_jsonable(v) for v in data]
     return data
 
 
 def send_alerts(plan: Plan, alert: Mapping[str, object]) -> list[Outcome]:
-    payload = json.dumps(_finite(dict(alert))).encode()
+    payload = json.dumps(_jsonable(dict(alert))).encode()  # the webhook's and the command's
     out = []
     if plan.webhook:
         where = redact_url(plan.webhook)

@@ -4,8 +4,8 @@
 :func:`~ai_rollback.watch.machine.next_poll`, feeds the
 :class:`~ai_rollback.watch.machine.Watchdog`, and on a confirmed breach runs
 the actions (on blindness only the alerts).  ``_Reporter`` prints a line per
-poll and per action, or JSON lines.  The clock and ``sleep`` are parameters,
-so tests run it on a fake clock.
+poll and per action, or JSON lines, credentials redacted.  The clock and
+``sleep`` are parameters, so tests run it on a fake clock.
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from ai_rollback.credentials import redact_text
 from ai_rollback.errors import CHECK_FAILED, ENVIRONMENT, INTERRUPTED, OK, ROLLBACK_FAILED
 from ai_rollback.watch.actions import (
     Outcome,
     Plan,
-    _finite,
+    _jsonable,
     alert_for,
     breaches_text,
     run_rollback,
@@ -135,11 +136,16 @@ class _Reporter:
 
     def __init__(self, options: Options, emit: Callable[[str], None]) -> None:
         self.options = options
-        self.emit = emit
+        self._write = emit
         self.json = options.fmt == "json"
 
+    def emit(self, line: str) -> None:
+        """A text line, credentials redacted."""
+        self._write(redact_text(line))
+
     def _event(self, **fields: object) -> None:
-        self.emit(json.dumps(_finite(fields), ensure_ascii=False))
+        """A JSON line, each string in it credentials redacted."""
+        self._write(json.dumps(_jsonable(fields), ensure_ascii=False))
 
     def start(self, source: Source) -> None:
         o = self.options
