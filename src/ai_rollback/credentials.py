@@ -61,6 +61,9 @@ _PATTERNS: tuple[tuple[str, str, int], ...] = (
     ),
 )
 
+#: Every kind of credential the scanner knows, in the order it looks for them.
+KINDS = tuple(dict.fromkeys(name for name, _pattern, _group in _PATTERNS))
+
 _PLACEHOLDER_STARTS = (
     "$",
     "<",

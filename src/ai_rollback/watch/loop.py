@@ -1,0 +1,236 @@
+"""``watch``'s loop: poll on the clock, judge each sample, act once, report every step.
+
+:func:`run` polls a :class:`Source` on the schedule of
+:func:`~ai_rollback.watch.machine.next_poll`, feeds the
+:class:`~ai_rollback.watch.machine.Watchdog`, and on a confirmed breach runs
+the actions (on blindness only the alerts).  ``_Reporter`` prints a line per
+poll and per action, or JSON lines, credentials redacted.  The clock and
+``sleep`` are parameters, so tests run it on a fake clock.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from ai_rollback.credentials import redact_text
+from ai_rollback.errors import CHECK_FAILED, ENVIRONMENT, INTERRUPTED, OK, ROLLBACK_FAILED
+from ai_rollback.watch.actions import (
+    Outcome,
+    Plan,
+    _jsonable,
+    alert_for,
+    breaches_text,
+    run_rollback,
+    send_alerts,
+)
+from ai_rollback.watch.machine import (
+    BLIND,
+    CONFIRMED,
+    HEALTHY,
+    UNREADABLE,
+    Verdict,
+    Watchdog,
+    format_duration,
+    next_poll,
+)
+from ai_rollback.watch.sources import SourceError
+
+
+class Source(Protocol):
+    """What :func:`run` needs of a source."""
+
+    def describe(self) -> str: ...
+
+    def read(self) -> dict[str, float]: ...
+
+
+@dataclass
+class Options:
+    tag: str
+    duration: float
+    interval: float
+    thresholds: dict[str, float]
+    breaches: int
+    blind_after: int
+    plan: Plan
+    fmt: str = "text"
+
+
+def run(
+    options: Options,
+    source: Source,
+    emit: Callable[[str], None],
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """Watch until the period ends (0), a breach is confirmed (1, or 4 if the rollback failed),
+    or the source stays unreadable (3).  Ctrl-C stops it cleanly (130)."""
+    dog = Watchdog(options.thresholds, options.breaches, options.blind_after)
+    report = _Reporter(options, emit)
+    report.start(source)
+    start = clock()
+    polls = slot = 0
+    verdict: Verdict | None = None
+    done: list[Outcome] | None = None  # the actions that ran, once acting started
+    try:
+        while True:
+            polls += 1
+            try:
+                values: dict[str, float] | None = source.read()
+                error = None
+            except SourceError as exc:
+                values, error = None, str(exc)
+            verdict = dog.observe(values, error)
+            report.poll(polls, clock() - start, verdict)
+            if verdict.status == CONFIRMED:
+                done = []
+                return _act(options, verdict, polls, report, done)
+            if verdict.status == BLIND:
+                return _blind(options, verdict, polls, report)
+            following = next_poll(clock() - start, slot, options.interval, options.duration)
+            if following is None:
+                break
+            slot, due = following
+            sleep(max(0.0, start + due - clock()))
+    except KeyboardInterrupt:
+        if done is None or verdict is None:
+            report.finish("interrupted", INTERRUPTED, polls, [])
+        else:
+            alert = alert_for(options.tag, "interrupted", verdict, done, polls)
+            report.finish(
+                "interrupted while acting", INTERRUPTED, polls, done + send_alerts(options.plan, alert)
+            )
+        return INTERRUPTED
+    if verdict is not None and verdict.status == UNREADABLE:
+        return _blind(options, verdict, polls, report)  # no evidence at the end: not "healthy"
+    report.finish(HEALTHY, OK, polls, [], last=verdict)
+    return OK
+
+
+def _blind(options: Options, verdict: Verdict, polls: int, report: _Reporter) -> int:
+    outcomes = send_alerts(options.plan, alert_for(options.tag, BLIND, verdict, [], polls))
+    report.finish(BLIND, ENVIRONMENT, polls, outcomes)
+    return ENVIRONMENT
+
+
+def _act(options: Options, verdict: Verdict, polls: int, report: _Reporter, done: list[Outcome]) -> int:
+    """The actions; ``done`` fills as they complete (what Ctrl-C leaves behind is known)."""
+    plan = options.plan
+    run_rollback(plan, done)
+    failed = any(not o.ok for o in done)
+    status = "rollback-failed" if failed else ("rolled-back" if plan.rolls_back else "breach")
+    if plan.dry_run:
+        status = "dry-run"
+    outcomes = done + send_alerts(plan, alert_for(options.tag, status, verdict, done, polls))
+    code = ROLLBACK_FAILED if failed else CHECK_FAILED
+    report.finish(status, code, polls, outcomes, last=verdict)
+    return code
+
+
+class _Reporter:
+    """A line per poll and per action: text, or JSON lines with ``--format json``."""
+
+    def __init__(self, options: Options, emit: Callable[[str], None]) -> None:
+        self.options = options
+        self._write = emit
+        self.json = options.fmt == "json"
+
+    def emit(self, line: str) -> None:
+        """A text line, credentials redacted."""
+        self._write(redact_text(line))
+
+    def _event(self, **fields: object) -> None:
+        """A JSON line, each string in it credentials redacted."""
+        self._write(json.dumps(_jsonable(fields), ensure_ascii=False))
+
+    def start(self, source: Source) -> None:
+        o = self.options
+        if self.json:
+            self._event(
+                event="start",
+                tag=o.tag,
+                source=source.describe(),
+                duration=o.duration,
+                interval=o.interval,
+                thresholds=o.thresholds,
+                breaches=o.breaches,
+                dry_run=o.plan.dry_run,
+            )
+            return
+        limits = ", ".join(f"{m} > {t:g}" for m, t in o.thresholds.items())
+        self.emit(
+            f"watching {o.tag} for {format_duration(o.duration)}, every {format_duration(o.interval)}, "
+            f"through {source.describe()}; acting when {limits} holds for {o.breaches} polls"
+            + (" (dry run: nothing will be done)" if o.plan.dry_run else "")
+        )
+
+    def poll(self, number: int, elapsed: float, verdict: Verdict) -> None:
+        if self.json:
+            self._event(
+                event="poll",
+                poll=number,
+                elapsed=round(elapsed, 3),
+                status=verdict.status,
+                values=verdict.values,
+                breaches=[
+                    {"metric": b.metric, "value": b.value, "threshold": b.threshold, "streak": b.streak}
+                    for b in verdict.breaches
+                ],
+                error=verdict.error,
+            )
+            return
+        if verdict.error is not None:
+            detail = (
+                f"cannot read the metrics: {verdict.error} ({verdict.unreadable}/{self.options.blind_after})"
+            )
+        else:
+            over = {b.metric: b for b in verdict.breaches}
+            parts = []
+            for metric, value in verdict.values.items():
+                b = over.get(metric)
+                limit = self.options.thresholds[metric]
+                parts.append(
+                    f"{metric} {value:g} > {limit:g} ({b.streak}/{self.options.breaches})"
+                    if b
+                    else f"{metric} {value:g}"
+                )
+            detail = ", ".join(parts)
+        self.emit(f"[{elapsed:7.1f}s] poll {number}: {verdict.status}: {detail}")
+
+    def finish(
+        self, status: str, code: int, polls: int, outcomes: Sequence[Outcome], last: Verdict | None = None
+    ) -> None:
+        o = self.options
+        if self.json:
+            for outcome in outcomes:
+                self._event(event="action", action=outcome.action, ok=outcome.ok, detail=outcome.detail)
+            self._event(event="end", status=status, exit=code, polls=polls)
+            return
+        for outcome in outcomes:
+            self.emit(f"  {outcome.action}: {'ok' if outcome.ok else 'FAILED'}: {outcome.detail}")
+        if status == HEALTHY:
+            tail = ""
+            if last is not None and last.breaches:
+                tail = "; the last poll was breaching, not yet confirmed"
+            self.emit(f"{o.tag} stayed healthy for {format_duration(o.duration)} ({polls} polls){tail}")
+        elif status == "interrupted":
+            self.emit(f"stopped after {polls} polls; nothing was done")
+        elif status == "interrupted while acting":
+            self.emit(f"interrupted after {polls} polls, while rolling back: what finished is listed above")
+        elif status == BLIND:
+            self.emit(f"gave up: the metrics could not be read; nothing was rolled back (exit {code})")
+        else:
+            held = last.confirmed_breaches if last is not None else []
+            named = " (" + breaches_text(held) + ")" if held else ""
+            if status == "dry-run":
+                self.emit(f"breach confirmed{named}; dry run: nothing was done (exit {code})")
+            elif status == "breach":
+                self.emit(f"breach confirmed{named}; no rollback action is configured (exit {code})")
+            elif status == "rolled-back":
+                self.emit(f"breach confirmed{named}; rolled back (exit {code})")
+            else:
+                self.emit(f"breach confirmed{named}; the rollback FAILED (exit {code})")
