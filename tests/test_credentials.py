@@ -59,3 +59,11 @@ def test_every_kind_has_a_sample_and_each_is_found() -> None:
         assert kind in [name for name, _shown in find_credentials(text)], text
         assert secret not in credentials.redact_text(text)
         assert secret.encode() not in credentials.redact_bytes(text.encode())
+
+
+def test_overlapping_finds_are_redacted_whole() -> None:
+    from ai_rollback.credentials import redact_text
+
+    text = "password=SuperSecret123-AKIAIOSFODNN7EXAMPLE"
+    clean = redact_text(text)
+    assert "SuperSecret123" not in clean and "AKIAIOSFODNN7EXAMPLE" not in clean

@@ -123,11 +123,14 @@ def _scan(text: str) -> list[tuple[str, int, int]]:
     for name, pattern, group in _compiled:
         for match in pattern.finditer(text):
             start, end = match.span(group)
-            if any(s <= start < e or start <= s < end for _n, s, e in found):
-                continue
             if group and _placeholder(match.group(group)):
                 continue
-            found.append((name, start, end))
+            for k, (other, s, e) in enumerate(found):
+                if s < end and start < e:  # overlapping finds: redact their union, not just one
+                    found[k] = (other, min(s, start), max(e, end))
+                    break
+            else:
+                found.append((name, start, end))
     return found
 
 
