@@ -377,6 +377,7 @@ def test_raw_hook_without_the_tool_blocks_with_a_message(repo: Repo) -> None:
     repo.git("add", "a")
     done = repo.git("commit", "-q", "-m", "Human: x", check=False, env={"PATH": "/usr/bin:/bin"})
     assert done.returncode != 0 and "ai-rollback: not found" in done.stderr
+    assert "pip install /path/to/ai-rollback" in done.stderr  # issue 14, item 13: no such distribution yet
 
 
 # ---------------------------------------------------------------------------
