@@ -377,6 +377,7 @@ def test_raw_hook_without_the_tool_blocks_with_a_message(repo: Repo) -> None:
     repo.git("add", "a")
     done = repo.git("commit", "-q", "-m", "Human: x", check=False, env={"PATH": "/usr/bin:/bin"})
     assert done.returncode != 0 and "ai-rollback: not found" in done.stderr
+    assert "pip install /path/to/ai-rollback" in done.stderr  # issue 14, item 13: no such distribution yet
 
 
 # ---------------------------------------------------------------------------
@@ -623,3 +624,45 @@ def test_under_pre_commit_the_hint_names_what_works_there(hooked: Repo) -> None:
     done = hooked.tool("check", "msg", check=False, env={"PRE_COMMIT": "1"})
     assert "`fix = true` in the ai-rollback configuration makes this hook repair it in place" in done.stdout
     assert "ai-rollback check --fix" not in done.stdout
+
+
+PARAGRAPHS = "Add the parser.\nKeep it small.\n\n  Then test it.  \n \n\nDone."
+JOINED = (
+    "ai-rollback: AI_ROLLBACK_PROMPT has 3 paragraphs; a trailer value cannot hold a blank line, "
+    "so the Prompt trailer joins them into one"
+)
+
+
+def test_a_prompt_with_paragraphs_is_folded_whole_and_the_user_told(hooked: Repo) -> None:
+    """Issue 14, item 10: git reads the whole prompt back; stderr says the paragraphs were joined."""
+    hooked.write("a.py", "a\n")
+    hooked.git("add", "a.py")
+    done = hooked.git("commit", "-q", "-m", "AI: a", env={**MODEL_ENV, "AI_ROLLBACK_PROMPT": PARAGRAPHS})
+    assert JOINED in done.stderr.splitlines()
+    whole = "Add the parser. Keep it small. Then test it. Done."
+    assert hooked.out("log", "-1", "--format=%(trailers:key=Prompt,valueonly,unfold)") == whole
+    parsed = hooked.git("interpret-trailers", "--parse", input=last_message(hooked)).stdout
+    assert parsed.splitlines() == ["Generated-by: Claude Sonnet 4.5", f"Prompt: {whole}", "Files: a.py"]
+    # one paragraph: no word about it
+    hooked.write("b.py", "b\n")
+    hooked.git("add", "b.py")
+    done = hooked.git(
+        "commit", "-q", "-m", "AI: b", env={**MODEL_ENV, "AI_ROLLBACK_PROMPT": "one\nparagraph"}
+    )
+    assert "paragraphs" not in done.stderr
+
+
+def test_a_prompt_with_paragraphs_stays_commented_in_the_editor_template(
+    hooked: Repo, tmp_path: Path
+) -> None:
+    """Issue 14, item 10: no line of a prompt leaks out of the template's comments into the message."""
+    hooked.write("a.py", "a\n")
+    hooked.git("add", "a.py")
+    script = editor(tmp_path, "open(path + '.seen', 'w').write(text)\ntext = 'Human: a\\n'")
+    done = hooked.git(
+        "commit", "-q", env={**MODEL_ENV, "AI_ROLLBACK_PROMPT": PARAGRAPHS, "GIT_EDITOR": script}
+    )
+    assert JOINED in done.stderr.splitlines()
+    seen = (hooked.path / ".git" / "COMMIT_EDITMSG.seen").read_text()
+    assert "# Prompt: Add the parser. Keep it small. Then test it. Done.\n" in seen
+    assert not [line for line in seen.splitlines() if line.strip() and not line.startswith("#")]

@@ -138,3 +138,24 @@ def test_pre_push_through_pre_commit(user: Repo, make_repo) -> None:  # type: ig
         ai_message("labelled", [".pre-commit-config.yaml"]),
     )
     fresh.git("push", "-q", "origin", "main")
+
+
+def test_init_from_a_clone_writes_an_entry_the_framework_runs(
+    repo: Repo, hook_repo: tuple[Path, str, Path], tmp_path: Path
+) -> None:
+    """Issue 14, item 13: ai-rollback run from a clone pins repo:/rev: to that clone's remote and HEAD."""
+    path, sha, store = hook_repo
+    clone = tmp_path / "clone"
+    repo.git("clone", "-q", str(path), str(clone))
+    repo.env = dict(repo.env, PRE_COMMIT_HOME=str(store), PIP_CACHE_DIR=PIP_CACHE)
+    done = repo.run(PYTHON, "-m", "ai_rollback", "init", env={"PYTHONPATH": str(clone / "src")})
+    assert f"rev: {sha} is HEAD of {clone}, the ai-rollback clone this runs from" in done.stdout
+    config = (repo.path / ".pre-commit-config.yaml").read_text()
+    assert f"  - repo: {path}\n    rev: {sha}\n" in config
+    repo.run(PYTHON, "-m", "pre_commit", "install")
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-m", "Human: set up ai-rollback")
+    repo.write("a.py", "a\n")
+    repo.git("add", "a.py")
+    rejected = repo.git("commit", "-q", "-m", "add a", check=False)
+    assert rejected.returncode != 0 and "subject-label" in rejected.stdout + rejected.stderr

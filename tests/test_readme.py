@@ -35,3 +35,18 @@ def test_exit_code_table_lists_every_code() -> None:
     codes = [errors.OK, errors.CHECK_FAILED, errors.USAGE, errors.ENVIRONMENT]
     codes += [errors.ROLLBACK_FAILED, errors.INTERRUPTED]
     assert documented == codes
+
+
+def test_the_quick_start_commands_are_the_ones_ci_runs() -> None:
+    """Issue 14, item 12: a virtual environment first, then the install and test commands of .ci/run."""
+    quick_start = README[README.index("## Quick start\n") :]
+    block = quick_start.split("```sh\n", 1)[1].split("```", 1)[0]
+    assert block.splitlines() == [
+        "python3 -m venv .venv && . .venv/bin/activate",
+        "python -m pip install '.[dev]'",
+        "python -m pytest",
+    ]
+    ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text(encoding="utf-8")
+    steps = [line.strip() for line in ci.splitlines()]
+    assert '"$python" -m venv "$venv"' in steps
+    assert "python -m pip install --quiet '.[dev]'" in steps and "python -m pytest" in steps

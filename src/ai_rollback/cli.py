@@ -179,13 +179,21 @@ def uninstall(hooks: tuple[str, ...]) -> int:
 
 
 @cli.command(context_settings=CONTEXT)
-@click.option("--repo-url", default=None, help="Repository URL for the pre-commit entry.")
-@click.option("--rev", default=None, help=f"Revision for the pre-commit entry (default v{__version__}).")
+@click.option(
+    "--repo-url", default=None, help="Repository URL for the pre-commit entry (default: the clone's remote)."
+)
+@click.option(
+    "--rev",
+    default=None,
+    help="Revision for the pre-commit entry (default: the commit of the ai-rollback installed, when known).",
+)
 def init(repo_url: str | None, rev: str | None) -> int:
     """Write a commented configuration and the .pre-commit-config.yaml entry.
 
     The configuration goes into pyproject.toml as [tool.ai-rollback] (or a
-    new .ai-rollback.toml); nothing existing is overwritten.
+    new .ai-rollback.toml); nothing existing is overwritten.  rev: is the
+    commit of the ai-rollback clone it was installed from; when that is not
+    known it is a placeholder that init tells you to fill in.
 
     \b
     Example:

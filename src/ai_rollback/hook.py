@@ -415,11 +415,31 @@ def _editor_template(raw: str, ctx: Context) -> str:
         comment=comment,
         files=staged_changes(ctx),
         model=os.environ.get("AI_ROLLBACK_MODEL", ""),
-        prompt=os.environ.get("AI_ROLLBACK_PROMPT", ""),
+        # one line: a folded value's continuation lines would not be comments
+        prompt=" ".join(_prompt_value(os.environ.get("AI_ROLLBACK_PROMPT", "")).split()),
     )
     if not text.endswith("\n"):
         text += "\n"
     return text + (raw if raw.startswith("\n") else "\n" + raw)
+
+
+def _prompt_value(prompt: str) -> str:
+    """``AI_ROLLBACK_PROMPT`` for the Prompt trailer; says so on stderr when its paragraphs are joined.
+
+    A trailer value cannot hold a blank line (git's trailer block ends there),
+    so the paragraphs become one folded value: git reads it back whole, with
+    the paragraphs run together.
+    """
+    prompt = prompt.strip()
+    lines = prompt.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.strip() and (i == 0 or not lines[i - 1].strip())]
+    paragraphs = len(starts)
+    if paragraphs > 1:
+        sys.stderr.write(
+            f"ai-rollback: AI_ROLLBACK_PROMPT has {paragraphs} paragraphs; a trailer value cannot hold "
+            "a blank line, so the Prompt trailer joins them into one\n"
+        )
+    return prompt
 
 
 def _fill_ai_message(raw: str, ctx: Context) -> str:
@@ -443,7 +463,7 @@ def _fill_ai_message(raw: str, ctx: Context) -> str:
     if model and missing(rules.MODEL_KEY) and not any(t.key_is(rules.ASSISTED_KEY) for t in trailers):
         add.append((rules.MODEL_KEY, model))
     if prompt and missing(rules.PROMPT_KEY):
-        add.append((rules.PROMPT_KEY, prompt))
+        add.append((rules.PROMPT_KEY, _prompt_value(prompt)))  # add_trailers folds it as git would
     if missing(FILES_KEY):
         files = staged_changes(ctx)
         if files:
