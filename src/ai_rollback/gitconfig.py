@@ -344,14 +344,15 @@ class _Parser:
             if comment:
                 continue
             if ch in _SPACE and not quote:
-                if out:
+                if any(out):  # git counts the value's length: an empty "" is none of it
                     space += 1
                 continue
             if not quote and ch in ";#":
                 comment = True
                 continue
-            out.append(" " * space)
-            space = 0
+            if space:
+                out.append(" " * space)
+                space = 0
             if ch == "\\":
                 ch = self.next()
                 if ch == "\n":
