@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ai_rollback import config as project_config
-from ai_rollback.classify import Detection, classify, detection_from, identity_tool, reverted_targets
+from ai_rollback.classify import Detection, classify, detection_from, reverted_targets
 from ai_rollback.message import parse_trailers
 
 DEFAULT = Detection()
@@ -51,7 +51,7 @@ def kind(
         ("fix: x\n\nCo-authored-by: Copilot <copilot@github.com>\n", ("ai", "Copilot")),
         ("fix: x\n\nCo-authored-by: Cursor <cursoragent@cursor.com>\n", ("ai", "Cursor")),
         ("fix: x\n\nCo-authored-by: Codex <noreply@openai.com>\n", ("ai", "Codex")),
-        ("fix: x\n\nCo-authored-by: aider (gpt-4o) <aider@aider.chat>\n", ("ai", "aider (gpt-4o)")),
+        ("fix: x\n\nCo-authored-by: aider (gpt-4o) <aider@aider.chat>\n", ("ai", "gpt-4o")),
         (
             "fix: x\n\nCo-Authored-By: Devin <158243242+devin-ai-integration[bot]@users.noreply.github.com>\n",
             ("ai", "Devin"),
@@ -59,14 +59,14 @@ def kind(
         (
             "fix: x\n\nCo-authored-by: google-labs-jules[bot] "
             "<161369871+google-labs-jules[bot]@users.noreply.github.com>\n",
-            ("ai", "google-labs-jules[bot]"),
+            ("ai", "Jules"),
         ),
         ("fix: x\n\nMade-with: Cursor\n", ("ai", "Cursor")),
         (
             "fix: x\n\nCo-authored-by-AI: GitHub Copilot (GPT-4.1)\n",
             ("ai", "GitHub Copilot (GPT-4.1)"),
         ),
-        ("aider: fix the thing\n", ("ai", "aider")),
+        ("aider: fix the thing\n", ("ai", "Aider")),
         ("fix: x\n\nSigned-off-by: Ada <ada@example.com>\n", ("human", None)),
         # prose mentions are not evidence
         ("fix: x\n\nGenerated-by: tool\nmore prose\n", ("human", None)),
@@ -84,14 +84,15 @@ def test_identities_and_merges() -> None:
     )
     assert kind("x\n", email="cursoragent@cursor.com")[0] == "ai"
     assert kind("x\n", committer_email="161369871+google-labs-jules[bot]@users.noreply.github.com")[0] == "ai"
-    assert kind("x\n", author="Ada (aider)") == ("ai", "aider")
+    assert kind("x\n", author="Ada (aider)") == ("ai", "Aider")
     assert kind(
         "Bump x\n",
         author="dependabot[bot]",
         email="49699333+dependabot[bot]@users.noreply.github.com",
     ) == ("human", None)
     assert kind("AI: x\n", parents=2)[0] == "merge"
-    assert identity_tool("NoReply@Anthropic.com", DEFAULT.identities) == "Claude"
+    found = DEFAULT.agents.by_email("NoReply@Anthropic.com")
+    assert found is not None and found.name == "Claude Code"
 
 
 def test_detectors_can_be_switched_and_extended() -> None:

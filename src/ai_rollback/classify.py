@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from ai_rollback import kinds
+from ai_rollback.agents import Agents, Tool, table
 from ai_rollback.gitconfig import GitSettings
 from ai_rollback.kinds import DETECTORS
 from ai_rollback.message import Trailer, parse_trailers
@@ -29,28 +30,17 @@ if TYPE_CHECKING:
     from ai_rollback.config import Config
     from ai_rollback.kinds import Kind
 
-#: e-mail patterns (fnmatch, lower case) of AI identities -> the tool's name.
-AI_IDENTITIES: dict[str, str] = {
-    "noreply@anthropic.com": "Claude",
-    "copilot@github.com": "Copilot",
-    "*+copilot@users.noreply.github.com": "Copilot",
-    "*+copilot-swe-agent[bot]@users.noreply.github.com": "Copilot",
-    "cursoragent@cursor.com": "Cursor",
-    "noreply@openai.com": "Codex",
-    "aider@aider.chat": "Aider",
-    "*+devin-ai-integration[bot]@users.noreply.github.com": "Devin",
-    "*+google-labs-jules[bot]@users.noreply.github.com": "Jules",
-    "*+gemini-code-assist[bot]@users.noreply.github.com": "Gemini",
-    "gemini-cli@google.com": "Gemini",
-}
+
+def _agents() -> Agents:
+    return Agents(table())
 
 
 @dataclass(frozen=True)
 class Detection:
-    """Detector settings: which are on, and the identities/keys they add."""
+    """Detector settings: which are on, the tools table (with the identities a project adds)."""
 
     enabled: frozenset[str] = frozenset(DETECTORS)
-    identities: dict[str, str] = field(default_factory=lambda: dict(AI_IDENTITIES))
+    agents: Agents = field(default_factory=_agents)
     extra_trailers: tuple[str, ...] = ("Co-authored-by-AI", "Made-with")
     ai_label: str = "AI"
     human_label: str = "Human"
@@ -93,13 +83,17 @@ def wildcard_match(text: str, pattern: str) -> bool:
     return pos <= end
 
 
-def identity_tool(email: str, identities: dict[str, str]) -> str | None:
-    """The AI tool an e-mail address belongs to, if any (patterns: ``*`` wildcards only)."""
-    address = email.strip().lower()
-    for pattern, tool in identities.items():
-        if wildcard_match(address, pattern.lower()):
-            return tool
-    return None
+def model_in_name(name: str, tool: Tool) -> str:
+    """The model a co-author's name carries: ``aider (gpt-5.4)`` -> gpt-5.4, ``Claude Opus 4.5``
+    as it is; a bare login (``google-labs-jules[bot]``) names no model: the tool's name."""
+    name = name.strip()
+    if name.endswith(")") and "(" in name:
+        inner = name[name.rindex("(") + 1 : -1].strip()
+        if inner:
+            return inner
+    if not name or name.endswith("[bot]"):
+        return tool.name
+    return name
 
 
 def _first(trailers: list[Trailer], key: str) -> Trailer | None:
@@ -182,26 +176,46 @@ def classify(
         return Classification(kinds.AI, "Generated-by: trailer", model, "generated-by")
     if "assisted-by" in on and _first(trailers, ASSISTED_KEY):
         return Classification(kinds.AI, "Assisted-by: trailer", model, "assisted-by")
+    agents = detection.agents
     if "co-authored-by" in on:
         for t in trailers:
             if t.key_is("Co-authored-by"):
-                tool = identity_tool(_email(t.value), detection.identities)
-                if tool:
+                tool = agents.by_email(_email(t.value))
+                if tool is not None and tool.is_ai:
                     return Classification(
                         kinds.AI,
-                        f"Co-authored-by: {tool}",
-                        model or _name(t.value) or tool,
+                        f"Co-authored-by: {tool.name}",
+                        model or model_in_name(_name(t.value), tool),
                         "co-authored-by",
                     )
     if "ai-author" in on:
         for who, address in (("author", author_email), ("committer", committer_email)):
-            tool = identity_tool(address, detection.identities)
-            if tool:
-                return Classification(kinds.AI, f"{who} is {tool}", model or tool, "ai-author")
-    if "aider-author" in on and author_name.endswith(" (aider)"):
-        return Classification(kinds.AI, 'author "(aider)"', model or "aider", "aider-author")
-    if "aider-subject" in on and subject.startswith("aider: "):
-        return Classification(kinds.AI, 'subject "aider:"', model or "aider", "aider-subject")
+            tool = agents.by_email(address)
+            if tool is not None and tool.is_ai:
+                return Classification(kinds.AI, f"{who} is {tool.name}", model or tool.name, "ai-author")
+    if "tool-trailer" in on:
+        for t in trailers:
+            tool = agents.trailer_keys.get(t.key.lower())
+            if tool is not None and tool.is_ai:
+                return Classification(
+                    kinds.AI, f"{t.key}: trailer ({tool.name})", model or tool.name, "tool-trailer"
+                )
+    if "aider-author" in on:
+        tool = agents.by_author_name(author_name)
+        if tool is not None:
+            return Classification(kinds.AI, f"author name of {tool.name}", model or tool.name, "aider-author")
+    if "aider-subject" in on:
+        tool = agents.by_subject(subject)
+        if tool is not None:
+            return Classification(
+                kinds.AI, f"subject prefix of {tool.name}", model or tool.name, "aider-subject"
+            )
+    if "body-line" in on:
+        tool = agents.by_body(message)
+        if tool is not None:
+            return Classification(
+                kinds.AI, f"{tool.name}'s line in the message", model or tool.name, "body-line"
+            )
     if "extra-trailers" in on:
         for key in detection.extra_trailers:
             found = _first(trailers, key)
@@ -236,10 +250,14 @@ def reverts_trailers(trailers: list[Trailer]) -> list[str]:
 def detection_from(config: Config) -> Detection:
     """The detectors as ``[tool.ai-rollback.detectors]`` configures them."""
     settings = config.detectors
-    identities = dict(AI_IDENTITIES)
+    extra: dict[str, str] = {}
     for entry in settings.ai_identities:
         pattern, _, tool = entry.partition("=")
-        identities[pattern.strip().lower()] = tool.strip() or pattern.strip()
+        extra[pattern.strip().lower()] = tool.strip() or pattern.strip()
     return Detection(
-        settings.enabled, identities, tuple(settings.extra_trailers), config.ai_label, config.human_label
+        settings.enabled,
+        Agents(table(), extra),
+        tuple(settings.extra_trailers),
+        config.ai_label,
+        config.human_label,
     )

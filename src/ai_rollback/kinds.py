@@ -37,7 +37,10 @@ DETECTORS: dict[str, str] = {
     "assisted-by": "an Assisted-by: trailer (Linux kernel, Fedora)",
     "co-authored-by": "a Co-authored-by: trailer whose e-mail is a known AI identity",
     "ai-author": "an author or committer e-mail that is a known AI identity (coding agents)",
-    "aider-author": 'an author name ending in " (aider)"',
-    "aider-subject": 'a subject starting with "aider: "',
+    "tool-trailer": "a trailer key that only one AI tool writes (e.g. Claude-Session, Copilot-Session)",
+    "aider-author": 'an author name ending in a suffix a tool writes (aider\'s " (aider)")',
+    "aider-subject": 'a subject starting with a prefix a tool writes (aider\'s "aider: ")',
+    "body-line": "a line a tool documents, at the start of a line of the message (e.g. Claude Code's"
+    ' "🤖 Generated with [Claude Code]")',
     "extra-trailers": "a trailer key listed in detectors.extra-trailers (e.g. Co-authored-by-AI, Made-with)",
 }
