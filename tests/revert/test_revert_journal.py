@@ -194,10 +194,15 @@ def test_a_touched_file_is_no_local_change(release: Repo) -> None:
 
 def test_an_empty_ai_commit_is_skipped_as_empty(release: Repo) -> None:
     release.git("commit", "-q", "--allow-empty", "-m", ai_message("nothing at all", ["app.py"]))
-    done = ai_revert(release, "v2.1.0..HEAD", "--yes", "--format", "json")
+    planned = ai_revert(release, "v2.1.0..HEAD", "--dry-run", "--format", "json")
+    decisions = {c["subject"]: c for c in json.loads(planned.stdout)["commits"]}
+    assert (decisions["AI: nothing at all"]["action"], decisions["AI: nothing at all"]["reason"]) == (
+        "skip",
+        "empty commit: it changes no file",
+    )
+    done = ai_revert(release, "v2.1.0..HEAD", "--yes")
     assert done.returncode == 0, done.stderr
-    decisions = {c["subject"]: c for c in json.loads(done.stdout)["commits"]}
-    assert decisions["AI: nothing at all"]["reason"] == "it is empty: it changes no file"
+    assert "Reverted 3 commits on main" in done.stdout
 
 
 def test_a_latin1_history_gets_latin1_reverts(release: Repo) -> None:

@@ -74,6 +74,9 @@ def select(
         if path_selected is not None and c.sha not in path_selected:
             decisions[c.sha] = Decision(KEEP, "changes nothing under --path")
             continue
+        if not c.paths:  # nothing to revert is not a revert
+            decisions[c.sha] = Decision(SKIP, "empty commit: it changes no file")
+            continue
         label = "AI" if c.kind == kinds.AI else "human"
         decisions[c.sha] = Decision(REVERT, sys.intern(f"{label} ({c.reason})"))
         revert.add(c.index)

@@ -158,11 +158,8 @@ class Runner:
         outcome.skipped_empty = [c.sha for c in built.empty]
         for c in built.empty:
             the_plan.decisions[c.sha] = plan.Decision(
-                plan.SKIP,
-                "it is empty: it changes no file"
-                if not c.paths
-                else "its changes are already undone by later commits",
-            )
+                plan.SKIP, "its changes are already undone by later commits"
+            )  # (an empty commit never gets here: the plan skips it)
         if not built.reverted:
             return outcome
         final_tree = built.trees[-1]
