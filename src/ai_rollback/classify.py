@@ -172,6 +172,10 @@ def classify(
             return Classification(kinds.HUMAN, f'labelled "{detection.human_label}:"', None, "convention")
         if subject.startswith(detection.ai_label + ":"):
             return Classification(kinds.AI, f'labelled "{detection.ai_label}:"', model, "convention")
+    if "squash" in on and "\n* " in message:
+        squashed = _squash(message, trailers, detection)
+        if squashed is not None:
+            return squashed
     if "generated-by" in on and _first(trailers, MODEL_KEY):
         return Classification(kinds.AI, "Generated-by: trailer", model, "generated-by")
     if "assisted-by" in on and _first(trailers, ASSISTED_KEY):
@@ -224,6 +228,86 @@ def classify(
                     kinds.AI, f"{found.key}: trailer", model or found.value or None, "extra-trailers"
                 )
     return Classification(kinds.HUMAN, "no AI marks")
+
+
+#: The line GitHub puts between a squash's sections and its co-author block.
+SQUASH_SEPARATOR = "---------"
+
+
+def squash_sections(message: str) -> list[str] | None:
+    """The squashed commits of a GitHub squash merge's message, each as a message of its own.
+
+    GitHub's default squash body lists each commit as a paragraph starting
+    ``* <subject>``, its body and trailers after it, then optionally a
+    ``---------`` line and the co-author block.  None when the body does not
+    start that way (a list in prose is one paragraph of ``*`` lines, not
+    sections: each section must start a paragraph).
+    """
+    lines = message.split("\n")
+    if len(lines) < 3 or lines[1].strip() or not lines[2].startswith("* "):
+        return None
+    sections: list[list[str]] = []
+    for n, line in enumerate(lines[2:], 2):
+        if line.rstrip() == SQUASH_SEPARATOR:
+            break
+        if line.startswith("* ") and not lines[n - 1].strip():
+            sections.append([line[2:]])
+        elif sections:
+            sections[-1].append(line)
+    if len(sections) < 2 and SQUASH_SEPARATOR not in lines:
+        return None  # one "* " paragraph and no separator: an ordinary bulleted body
+    return ["\n".join(section).strip("\n") + "\n" for section in sections]
+
+
+def _squash(message: str, trailers: list[Trailer], detection: Detection) -> Classification | None:
+    """AI when every squashed commit is AI, mixed when some are; None when none shows a mark."""
+    sections = squash_sections(message)
+    if sections is None:
+        return None
+    inner = Detection(
+        detection.enabled - {"squash"},
+        detection.agents,
+        detection.extra_trailers,
+        detection.ai_label,
+        detection.human_label,
+    )
+    found = [
+        classify(
+            parents=1,
+            subject=text.split("\n", 1)[0],
+            message=text,
+            author_name="",
+            author_email="",
+            committer_email="",
+            detection=inner,
+        )
+        for text in sections
+    ]
+    ai = [f for f in found if f.kind == kinds.AI]
+    n = len(sections)
+    if ai:
+        model = next((f.model for f in ai if f.model), None)
+        if len(ai) == n:
+            return Classification(kinds.AI, f"a squash of {n} AI commits", model, "squash")
+        return Classification(
+            kinds.MIXED, f"a squash of {len(ai)} AI and {n - len(ai)} other commits", model, "squash"
+        )
+    tail = classify(
+        parents=1,
+        subject="",
+        message="\n\n" + "".join(f"{t.key}: {t.value}\n" for t in trailers),
+        author_name="",
+        author_email="",
+        committer_email="",
+        detection=inner,
+        trailers=trailers,
+    )
+    if tail.kind == kinds.AI and n > 1:
+        # an AI co-authored some of the squashed commits, and none of them says which
+        return Classification(
+            kinds.MIXED, f"a squash of {n} commits, co-authored by AI ({tail.reason})", tail.model, "squash"
+        )
+    return None
 
 
 def reverted_targets(message: str, trailers: list[Trailer] | None = None) -> list[str]:

@@ -10,8 +10,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Final, Literal
 
-    #: What a commit is: AI output, a person's work, a merge, or let through unchecked.
-    Kind = Literal["ai", "human", "merge", "exempt"]
+    #: What a commit is: AI output, a person's work, a squash of both, a merge, or let through unchecked.
+    Kind = Literal["ai", "human", "mixed", "merge", "exempt"]
     #: What ai-revert does with a commit of the range.
     Action = Literal["revert", "keep", "skip"]
     #: ai-revert's answer to entanglement (``--entangled``).
@@ -19,9 +19,10 @@ if TYPE_CHECKING:
 
 AI: Final = "ai"
 HUMAN: Final = "human"
+MIXED: Final = "mixed"  # a squash merge of AI and human commits
 MERGE: Final = "merge"
 EXEMPT: Final = "exempt"
-KINDS = (AI, HUMAN, MERGE, EXEMPT)
+KINDS = (AI, HUMAN, MIXED, MERGE, EXEMPT)
 
 REVERT: Final = "revert"
 KEEP: Final = "keep"
@@ -33,6 +34,8 @@ POLICIES = ("stop", "skip", "include")
 #: name -> what it looks for.  Order is the order of evaluation.
 DETECTORS: dict[str, str] = {
     "convention": 'subject label "AI:" (ours; "Human:" marks a human commit and wins)',
+    "squash": "a GitHub squash merge whose sections (* subject, its own trailers) carry AI marks:"
+    " all of them AI, else mixed",
     "generated-by": "a Generated-by: trailer (ours, ASF)",
     "assisted-by": "an Assisted-by: trailer (Linux kernel, Fedora)",
     "co-authored-by": "a Co-authored-by: trailer whose e-mail is a known AI identity",

@@ -55,6 +55,7 @@ class Totals:
     commits: int = 0
     ai: int = 0
     human: int = 0
+    mixed: int = 0  # squashes of AI and human work: neither AI nor human
     merges: int = 0
     lines: int = 0
     ai_lines: int = 0
@@ -71,6 +72,9 @@ class Totals:
             self.ai_lines += entry.lines or 0
         elif entry.kind == kinds.MERGE:
             self.merges += 1
+        elif entry.kind == kinds.MIXED:
+            self.mixed += 1
+            self.models[entry.model or "unknown"] += 1
         else:
             self.human += 1
         self.lines += entry.lines or 0
@@ -79,6 +83,7 @@ class Totals:
         self.commits += other.commits
         self.ai += other.ai
         self.human += other.human
+        self.mixed += other.mixed
         self.merges += other.merges
         self.lines += other.lines
         self.ai_lines += other.ai_lines
@@ -94,6 +99,7 @@ class Totals:
             "commits": self.commits,
             "ai_commits": self.ai,
             "human_commits": self.human,
+            "mixed_commits": self.mixed,
             "merges": self.merges,
             "ai_share": self.share(),
             "models": dict(self.models.most_common()),

@@ -7,7 +7,8 @@ from ai_rollback.history.read import Entry, Totals
 
 #: What the counts mean, the same in every format (and said in each).
 DEFINITION = (
-    "commits counts every commit of the range, merges included; the AI share is of the non-merge commits"
+    "commits counts every commit of the range, merges included; mixed: squashes of AI and human work;"
+    " the AI share is of the non-merge commits"
 )
 
 
@@ -18,7 +19,9 @@ def _pct(share: float) -> str:
 def counts(t: Totals) -> str:
     """``27 commits (2 merges): 11 AI, 14 human; AI share 44.0% of 25 non-merge commits``."""
     return (
-        f"{plural(t.commits, 'commit')} ({plural(t.merges, 'merge')}): {t.ai} AI, {t.human} human; "
+        f"{plural(t.commits, 'commit')} ({plural(t.merges, 'merge')}): {t.ai} AI, {t.human} human"
+        + (f", {t.mixed} mixed" if t.mixed else "")
+        + "; "
         f"AI share {_pct(t.share())} of {plural(t.commits - t.merges, 'non-merge commit')}"
     )
 
@@ -60,11 +63,11 @@ def markdown(
         "",
         f"_{DEFINITION[0].upper()}{DEFINITION[1:]}._",
         "",
-        "| | commits | merges | AI | human | AI share |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| | commits | merges | AI | human | mixed | AI share |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     md += [
-        f"| {name} | {t.commits} | {t.merges} | {t.ai} | {t.human} | {_pct(t.share())} |"
+        f"| {name} | {t.commits} | {t.merges} | {t.ai} | {t.human} | {t.mixed} | {_pct(t.share())} |"
         for name, t in [("all", totals), *per_release]
     ]
     if with_lines and totals.lines:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ai_rollback import kinds
 from ai_rollback.plan.history import already_reverted, blocked, contested, file_identities
@@ -27,6 +27,7 @@ class Selection:
     decisions: dict[str, Decision]  # sha -> decision, for the commits of the range
     revert: set[int]  # indices of the commits to revert
     cancelled: dict[str, str]  # target sha -> the revert that cancels it (see already_reverted)
+    mixed: set[int] = field(default_factory=set)  # squashes of AI and human work (entangled as such)
 
 
 def _describe(indices: Iterable[int], commits: Sequence[Commit], limit: int = 4) -> str:
@@ -48,11 +49,19 @@ def select(
     decisions: dict[str, Decision] = {}
     cancelled = already_reverted(commits)
     revert: set[int] = set()
+    mixed: set[int] = set()
     for c in commits:
         if not c.in_range:
             continue
         if c.kind == kinds.MERGE:
             decisions[c.sha] = Decision(SKIP, c.reason)
+            continue
+        if c.kind == kinds.MIXED:  # AI and human work in one squash: entangled by construction
+            if only == "ai" and c.sha not in cancelled:
+                decisions[c.sha] = Decision(REVERT, f"mixed ({c.reason})")
+                mixed.add(c.index)
+            else:
+                decisions[c.sha] = Decision(KEEP, f"mixed ({c.reason})")
             continue
         if c.kind != only:
             other = "AI" if c.kind == kinds.AI else "human"
@@ -80,7 +89,7 @@ def select(
         label = "AI" if c.kind == kinds.AI else "human"
         decisions[c.sha] = Decision(REVERT, sys.intern(f"{label} ({c.reason})"))
         revert.add(c.index)
-    return Selection(decisions, revert, cancelled)
+    return Selection(decisions, revert, cancelled, mixed)
 
 
 def entangle(
@@ -105,6 +114,22 @@ def entangle(
     entangled: dict[int, Entangled] = {}
     included: list[str] = []
     refused = False
+    for index in sorted(selection.mixed):  # a squash of AI and human work: the policy decides
+        c = commits[index]
+        entangled[index] = Entangled(c.sha, [], sorted({p for _s, o, n in c.paths for p in (o, n) if p}))
+        if policy == "stop":
+            refused = True
+            decisions[c.sha] = Decision(
+                REVERT, decisions[c.sha].reason + "; a squash of AI and human work: --entangled stop refuses"
+            )
+        elif policy == "skip":
+            decisions[c.sha] = Decision(SKIP, decisions[c.sha].reason + " (--entangled skip)")
+        else:
+            revert.add(index)
+            included.append(c.sha)
+            decisions[c.sha] = Decision(
+                REVERT, decisions[c.sha].reason + ", reverted whole with its human work (--entangled include)"
+            )
     while True:
         files = contested(commits, revert, ids)
         if not files <= tracked:
