@@ -282,7 +282,7 @@ class Tagger:
                 merges[rich.sha] = rich.subject
                 continue
             found, trailers = classify.classify_stored(rich, detection, self.settings)
-            if found.kind != kinds.AI:
+            if found.kind not in (kinds.AI, kinds.MIXED):  # a mixed squash carries AI work too
                 continue
             prompt = next((t.value for t in trailers if t.key_is("Prompt")), None)
             files = files_of(trailers, [p for _s, o, n in rich.changes for p in (n or o,) if p])
