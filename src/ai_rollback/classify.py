@@ -24,9 +24,12 @@ from ai_rollback.agents import Agents, Tool, table
 from ai_rollback.gitconfig import GitSettings
 from ai_rollback.kinds import DETECTORS
 from ai_rollback.message import Trailer, parse_trailers
+from ai_rollback.notes import Note
 from ai_rollback.rules import ASSISTED_KEY, MODEL_KEY
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from ai_rollback.config import Config
     from ai_rollback.kinds import Kind
 
@@ -44,6 +47,7 @@ class Detection:
     extra_trailers: tuple[str, ...] = ("Co-authored-by-AI", "Made-with")
     ai_label: str = "AI"
     human_label: str = "Human"
+    notes: Mapping[str, Note] = field(default_factory=dict)  # git-ai's, by commit (refs/notes/ai)
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,8 @@ class StoredCommit(Protocol):
     """What :func:`classify_stored` reads of a commit (``LogCommit`` has it)."""
 
     @property
+    def sha(self) -> str: ...
+    @property
     def parents(self) -> list[str]: ...
     @property
     def subject(self) -> str: ...
@@ -145,6 +151,7 @@ def classify_stored(
         committer_email=commit.committer_email,
         detection=detection,
         trailers=trailers,
+        note=detection.notes.get(commit.sha) if "git-ai-notes" in detection.enabled else None,
     )
     return found, trailers
 
@@ -159,8 +166,9 @@ def classify(
     committer_email: str,
     detection: Detection,
     trailers: list[Trailer] | None = None,
+    note: Note | None = None,
 ) -> Classification:
-    """Classify one commit.  ``message`` is the full stored message."""
+    """Classify one commit.  ``message`` is the full stored message; ``note`` its git-ai note."""
     if parents > 1:
         return Classification(kinds.MERGE, "merge commit: its changes are judged commit by commit")
     on = detection.enabled
@@ -172,6 +180,18 @@ def classify(
             return Classification(kinds.HUMAN, f'labelled "{detection.human_label}:"', None, "convention")
         if subject.startswith(detection.ai_label + ":"):
             return Classification(kinds.AI, f'labelled "{detection.ai_label}:"', model, "convention")
+    if note is not None and note.ai_lines:
+        who = note.model or note.tool
+        if note.human_lines:
+            return Classification(
+                kinds.MIXED,
+                f"git-ai note: {note.ai_lines} AI lines, {note.human_lines} by people",
+                model or who,
+                "git-ai-notes",
+            )
+        return Classification(
+            kinds.AI, f"git-ai note: {note.ai_lines} AI lines", model or who, "git-ai-notes"
+        )
     if "squash" in on and "\n* " in message:
         squashed = _squash(message, trailers, detection)
         if squashed is not None:
@@ -331,8 +351,8 @@ def reverts_trailers(trailers: list[Trailer]) -> list[str]:
     return [t.value.split()[0] for t in trailers if t.key_is("Reverts") and t.value]
 
 
-def detection_from(config: Config) -> Detection:
-    """The detectors as ``[tool.ai-rollback.detectors]`` configures them."""
+def detection_from(config: Config, notes: Mapping[str, Note] | None = None) -> Detection:
+    """The detectors as ``[tool.ai-rollback.detectors]`` configures them (and git-ai's notes)."""
     settings = config.detectors
     extra: dict[str, str] = {}
     for entry in settings.ai_identities:
@@ -344,4 +364,5 @@ def detection_from(config: Config) -> Detection:
         tuple(settings.extra_trailers),
         config.ai_label,
         config.human_label,
+        notes or {},
     )

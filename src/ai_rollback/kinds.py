@@ -34,6 +34,8 @@ POLICIES = ("stop", "skip", "include")
 #: name -> what it looks for.  Order is the order of evaluation.
 DETECTORS: dict[str, str] = {
     "convention": 'subject label "AI:" (ours; "Human:" marks a human commit and wins)',
+    "git-ai-notes": "a git-ai authorship note (refs/notes/ai) attributing lines to an AI session:"
+    " ai, or mixed when people's lines are attested too",
     "squash": "a GitHub squash merge whose sections (* subject, its own trailers) carry AI marks:"
     " all of them AI, else mixed",
     "generated-by": "a Generated-by: trailer (ours, ASF)",

@@ -22,6 +22,7 @@ from ai_rollback.config import Config
 from ai_rollback.errors import GitError, UsageError
 from ai_rollback.filelist import files_of
 from ai_rollback.git.log import iter_topo
+from ai_rollback.git.notes import ai_notes
 from ai_rollback.git.objects import ObjectWriter
 from ai_rollback.git.repo import Repository
 from ai_rollback.gitconfig import GitSettings
@@ -273,7 +274,7 @@ class Tagger:
         )
         parents: dict[str, list[str]] = {}
         merges: dict[str, str] = {}
-        detection = classify.detection_from(self.config)
+        detection = classify.detection_from(self.config, ai_notes(self.git))
         for rich in iter_topo(
             self.git, [commit, "--not", self._peel(self.git.rev_parse(previous, "release"))]
         ):

@@ -7,6 +7,7 @@ import sys
 from ai_rollback import classify, history, tagging
 from ai_rollback.commands.tag import open_tagger
 from ai_rollback.errors import OK, UsageError
+from ai_rollback.git.notes import ai_notes
 from ai_rollback.git.run import check_rev_arg
 
 TYPE_CHECKING = False
@@ -41,6 +42,6 @@ def log(
         merged = [r for p in positives for r in tagger.releases(merged_into=p)]
         releases = sorted(set(merged), key=tagging.version_key)
     parts = history.segments(text.split(), positives, negatives, releases, by_release)
-    reader = history.Reader(git, classify.detection_from(tagger.config), tagger.settings)
+    reader = history.Reader(git, classify.detection_from(tagger.config, ai_notes(git)), tagger.settings)
     history.write_report(reader, parts, fmt, out or sys.stdout, range_text=text, with_lines=with_lines)
     return OK

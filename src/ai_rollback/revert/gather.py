@@ -20,6 +20,7 @@ from ai_rollback.config import Config
 from ai_rollback.credentials import redact_text
 from ai_rollback.errors import UsageError
 from ai_rollback.git.log import STABLE_LOG, iter_patches, iter_topo
+from ai_rollback.git.notes import ai_notes
 from ai_rollback.git.run import Git, check_rev_arg
 from ai_rollback.gitconfig import GitSettings
 from ai_rollback.revert.errors import Refused
@@ -79,7 +80,7 @@ def gather(
     config: Config,
     settings: GitSettings,
 ) -> list[plan.Commit]:
-    detection = classify.detection_from(config)
+    detection = classify.detection_from(config, ai_notes(git))
     commits: list[plan.Commit] = []
     revs = [head, "--not", *boundary] if boundary else [head]
     for index, stored in enumerate(iter_topo(git, revs)):
