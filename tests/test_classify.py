@@ -59,7 +59,7 @@ def kind(
         (
             "fix: x\n\nCo-authored-by: google-labs-jules[bot] "
             "<161369871+google-labs-jules[bot]@users.noreply.github.com>\n",
-            ("ai", "Jules"),
+            ("ai", "Google Jules"),
         ),
         ("fix: x\n\nMade-with: Cursor\n", ("ai", "Cursor")),
         (

@@ -90,6 +90,7 @@ class Agents:
     _patterns: list[tuple[str, Tool]] = field(default_factory=list, init=False)
     _logins: dict[str, Tool] = field(default_factory=dict, init=False)
     _ids: dict[str, Tool] = field(default_factory=dict, init=False)
+    _pairs: dict[str, Tool] = field(default_factory=dict, init=False)  # "id+login" exactly
     trailer_keys: dict[str, Tool] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
@@ -102,6 +103,7 @@ class Agents:
             for ident in tool.github:
                 number, plus, login = ident.partition("+")
                 if plus:
+                    self._pairs.setdefault(ident.lower(), tool)
                     self._ids.setdefault(number, tool)
                     self._logins.setdefault(login.lower(), tool)
                 else:
@@ -115,8 +117,9 @@ class Agents:
         """The tool (or non-AI bot) an e-mail address belongs to, if any.
 
         A GitHub noreply address ``ID+login@users.noreply.github.com`` is
-        matched by its login, then by its numeric id (a renamed bot keeps it):
-        ``claude[bot]`` commits under github-actions' id, so the login decides.
+        matched as the exact ``ID+login`` a row lists, else by its login, else
+        by its numeric id (a renamed bot keeps it): ``claude[bot]`` commits
+        under github-actions' id, so the login decides over the id.
         """
         from ai_rollback.classify import wildcard_match
 
@@ -132,7 +135,11 @@ class Agents:
             number, plus, login = local.partition("+")
             if not plus:
                 number, login = "", local
-            found = self._logins.get(login) or (self._ids.get(number) if number.isdigit() else None)
+            found = (
+                self._pairs.get(local)
+                or self._logins.get(login)
+                or (self._ids.get(number) if number.isdigit() else None)
+            )
             if found is not None:
                 return found
         for pattern, tool in self._patterns[len(self.extra) :]:
