@@ -7,46 +7,27 @@ import math
 import shlex
 import signal
 import subprocess
-from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
-import pytest
-from watch_helpers import (
+from watch_helpers import (  # noqa: F401 - fixtures: servers, prometheus, webhook, released
     FAST,
     Webhook,
     every_credential,
     leaking_watches,
+    prometheus,
     prometheus_maker,
     recorder,
     records,
     release,
+    released,
+    servers,
     serving,
     start_webhook,
     watch,
+    webhook,
 )
 
 from conftest import PYTHON, Repo
-
-
-@pytest.fixture
-def servers() -> Iterator[list[ThreadingHTTPServer]]:
-    yield from serving()
-
-
-@pytest.fixture
-def prometheus(servers: list[ThreadingHTTPServer]):  # type: ignore[no-untyped-def]
-    return prometheus_maker(servers)
-
-
-@pytest.fixture
-def webhook(servers: list[ThreadingHTTPServer]) -> Webhook:
-    return start_webhook(servers)
-
-
-@pytest.fixture
-def released(repo: Repo) -> Repo:
-    return release(repo)
 
 
 def test_breach_that_holds_rolls_back_and_alerts(

@@ -5,49 +5,31 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from watch_helpers import (
+from watch_helpers import (  # noqa: F401 - fixtures: servers, prometheus, webhook, released
     FAST,
     LOW,
     THRESHOLDS,
     Webhook,
     every_credential,
     leaking_watches,
+    prometheus,
     prometheus_maker,
     recorder,
     records,
     release,
+    released,
+    servers,
     serving,
     start_webhook,
     watch,
+    webhook,
 )
 
 from ai_rollback.watch import Options, Plan, SourceError, run
 from conftest import PYTHON, Repo
-
-
-@pytest.fixture
-def servers() -> Iterator[list[ThreadingHTTPServer]]:
-    yield from serving()
-
-
-@pytest.fixture
-def prometheus(servers: list[ThreadingHTTPServer]):  # type: ignore[no-untyped-def]
-    return prometheus_maker(servers)
-
-
-@pytest.fixture
-def webhook(servers: list[ThreadingHTTPServer]) -> Webhook:
-    return start_webhook(servers)
-
-
-@pytest.fixture
-def released(repo: Repo) -> Repo:
-    return release(repo)
 
 
 def test_healthy_period_exits_0_and_does_nothing(

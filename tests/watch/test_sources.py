@@ -4,30 +4,13 @@ from __future__ import annotations
 
 import math
 import shlex
-from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from watch_helpers import FAST, prometheus_maker, release, serving, watch
+from watch_helpers import FAST, prometheus, released, servers, watch  # noqa: F401 - fixtures
 
 from ai_rollback.watch import SourceError, prometheus_value, redact_url
 from conftest import PYTHON, Repo
-
-
-@pytest.fixture
-def servers() -> Iterator[list[ThreadingHTTPServer]]:
-    yield from serving()
-
-
-@pytest.fixture
-def prometheus(servers: list[ThreadingHTTPServer]):  # type: ignore[no-untyped-def]
-    return prometheus_maker(servers)
-
-
-@pytest.fixture
-def released(repo: Repo) -> Repo:
-    return release(repo)
 
 
 @pytest.mark.parametrize(

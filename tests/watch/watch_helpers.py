@@ -18,10 +18,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+
 from ai_rollback.credentials import KINDS, find_credentials
 from ai_rollback.errors import ENVIRONMENT, ROLLBACK_FAILED
 from ai_rollback.watch import CommandSource, Options, Plan, run
 from conftest import PYTHON, Repo, ai_message
+from credential_samples import SAMPLES
 
 #: The PromQL the tests configure, one per metric, so the server knows what is asked.
 QUERIES = {"error-rate": "errors", "response-time-ms": "latency", "memory-usage": "memory"}
@@ -187,43 +190,8 @@ HIGH = {"error-rate": 0.5, "response-time-ms": 5000.0, "memory-usage": 0.99}
 LOW = {"error-rate": 0.0, "response-time-ms": 100.0, "memory-usage": 0.1}
 
 #: One credential of each pattern the scanner knows: (kind, text, what no output may hold).
-CREDENTIALS = [
-    (
-        "a private key block",
-        "-----BEGIN RSA PRIVATE KEY-----MIIEpAIBAAKCAQEA7bq9xyz-----END RSA PRIVATE KEY-----",
-        "MIIEpAIBAAKCAQEA7bq9xyz",
-    ),
-    ("an AWS access key id", "AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE"),
-    (
-        "a GitHub token",
-        "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
-        "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
-    ),
-    (
-        "a GitHub token",
-        "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuv",
-        "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuv",
-    ),
-    ("a GitLab token", "glpat-abcdefghijklmnopqrst", "glpat-abcdefghijklmnopqrst"),
-    ("a Slack token", "xoxb-123456789012-abcdefghij", "xoxb-123456789012-abcdefghij"),
-    (
-        "an Anthropic API key",
-        "sk-ant-api03-abcdefghijklmnopqrstuvwx",
-        "sk-ant-api03-abcdefghijklmnopqrstuvwx",
-    ),
-    (
-        "an OpenAI API key",
-        "sk-proj-abcdefghijklmnopqrstuvwxyz012345",
-        "sk-proj-abcdefghijklmnopqrstuvwxyz012345",
-    ),
-    ("a Stripe key", "sk_live_abcdefghijklmnop1234", "sk_live_abcdefghijklmnop1234"),
-    (
-        "a Google API key",
-        "AIzaSyA1234567890abcdefghijklmnopqrstuv",
-        "AIzaSyA1234567890abcdefghijklmnopqrstuv",
-    ),
-    ("a credential assignment", "password=SuperSecret123", "SuperSecret123"),
-]
+#: Every credential kind the scanner knows, on one line (alerts and tags are single lines).
+CREDENTIALS = [(kind, text.replace("\n", ""), secret) for kind, text, secret in SAMPLES]
 
 
 def every_credential() -> list[tuple[str, str, str]]:
@@ -266,3 +234,23 @@ def leaking_watches(
     options.plan = Plan(webhook=webhook, alert_command=alert)
     assert run(options, CommandSource(rollback, 10.0), lines.append) == ENVIRONMENT, lines
     return lines
+
+
+@pytest.fixture
+def servers() -> Iterator[list[ThreadingHTTPServer]]:
+    yield from serving()
+
+
+@pytest.fixture
+def prometheus(servers: list[ThreadingHTTPServer]):  # type: ignore[no-untyped-def]
+    return prometheus_maker(servers)
+
+
+@pytest.fixture
+def webhook(servers: list[ThreadingHTTPServer]) -> Webhook:
+    return start_webhook(servers)
+
+
+@pytest.fixture
+def released(repo: Repo) -> Repo:
+    return release(repo)

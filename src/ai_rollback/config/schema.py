@@ -7,30 +7,14 @@ commit-msg hook reads a cached result through ``model.py`` and needs none of it.
 from __future__ import annotations
 
 from ai_rollback.config.model import (
-    CONFIG_FILE,
     DEFAULT_EXTRA,
     FILES_MATCH_MODES,
-    PYPROJECT,
-    TABLE,
     WATCH_METRICS,
     WATCH_QUERIES,
     section,
 )
 from ai_rollback.errors import ConfigError
 from ai_rollback.kinds import DETECTORS, POLICIES
-
-__all__ = [
-    "CONFIG_FILE",
-    "FILES_MATCH_MODES",
-    "OPTIONS",
-    "PYPROJECT",
-    "TABLE",
-    "TABLES",
-    "WATCH_METRICS",
-    "WATCH_QUERIES",
-    "defaults",
-    "validate",
-]
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
