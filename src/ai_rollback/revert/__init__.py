@@ -14,8 +14,9 @@ module per stage:
 * ``apply``: the branch moves once in a ref transaction that checks its old
   value, index and work tree are updated once, Ctrl-C is held off and rolls
   everything back.
-* ``journal``: what a killed run leaves behind, and the recovery the next
-  run does first.
+* ``journal``: what a killed run leaves behind (the journal, a copy of the
+  index) and the work-tree moves; ``recover``: what the next run does first;
+  ``lock``: one run at a time.
 * ``output``: the plan and the outcome, as text or JSON.
 * ``runner``: :class:`Runner` ties the stages together.
 
@@ -25,8 +26,9 @@ Importing this package loads no click, jinja2 or GitPython.
 from __future__ import annotations
 
 from ai_rollback.revert.errors import Conflict, Entanglement, Refused
-from ai_rollback.revert.journal import JOURNAL, recover
+from ai_rollback.revert.journal import JOURNAL
 from ai_rollback.revert.output import plan_text, progress_printer, summary, write_plan_json
+from ai_rollback.revert.recover import recover
 from ai_rollback.revert.runner import CRASH_ENV, Options, Outcome, Runner
 
 __all__ = [

@@ -1,12 +1,12 @@
-"""Recording an apply: the run lock, the journal, moving index and work tree, and recovery.
+"""Recording an apply: the journal, a copy of the index, and moving index and work tree.
 
 Before the branch moves, a journal (``.git/ai-rollback/journal.json``) names
 the ref, its old and new tip, the mode, and the states ai-revert expects to
 find: the tree of the index before the apply, the tree it has once the apply
 moved it (unrelated staged changes included), and a copy of the index file
 itself.  A process killed at any instant leaves the old state, the new state,
-or that journal with a state between the two; :func:`recover` (run first by
-the next ``ai-revert``) finishes the job or finishes rolling it back, but only
+or that journal with a state between the two; recovery (``recover.py``, run
+first by the next ``ai-revert``) finishes the job or finishes rolling it back, but only
 where it finds exactly what it wrote.  When the branch, HEAD or the index
 moved on since (a ``git switch``, a commit, a ``git add``), it touches
 nothing and says what it found.
@@ -14,8 +14,8 @@ nothing and says what it found.
 :func:`sync_work_tree` is the one update of index and work tree
 (``git read-tree -m -u``, which keeps unrelated local changes);
 :func:`finish_work_tree` completes one that was cut short, recognising the
-files git was half-way through writing.  :func:`run_lock` keeps a second
-ai-revert out while one runs.
+files git was half-way through writing.  Recovery itself: ``recover.py``;
+the run lock: ``lock.py``.
 """
 
 from __future__ import annotations
@@ -345,187 +345,3 @@ def set_orig_head(git: Git, value: str) -> None:
         git.run_shielded("update-ref", "--no-deref", "ORIG_HEAD", value)
     else:
         git.run_shielded("update-ref", "-d", "--no-deref", "ORIG_HEAD")
-
-
-# --- the run lock --------------------------------------------------------------------------------
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-@contextmanager
-def run_lock(repo: Repository) -> Iterator[None]:
-    """One ai-revert at a time in a repository; a lock whose process is gone is taken over."""
-    os.makedirs(_dir(repo), exist_ok=True)
-    path = os.path.join(_dir(repo), LOCK)
-    for _attempt in range(2):
-        try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            try:
-                with open(path, encoding="ascii") as f:
-                    pid = int(f.read().strip() or 0)
-            except (OSError, ValueError):
-                pid = 0
-            if pid and pid != os.getpid() and _alive(pid):
-                raise Refused(
-                    f"another ai-revert (process {pid}) is running in this repository; nothing was changed",
-                    hint="wait for it to finish, then run ai-revert again",
-                ) from None
-            try:
-                os.unlink(path)  # its process is gone: a kill left it
-            except FileNotFoundError:
-                pass
-            continue
-        with os.fdopen(fd, "w", encoding="ascii") as f:
-            f.write(str(os.getpid()))
-        break
-    else:  # pragma: no cover - a third run raced us twice
-        raise Refused("another ai-revert is starting in this repository; nothing was changed")
-    try:
-        yield
-    finally:
-        try:
-            os.unlink(path)
-        except FileNotFoundError:
-            pass
-
-
-# --- recovery ------------------------------------------------------------------------------------
-
-
-def recover(repo: Repository) -> str | None:
-    """Finish, or finish rolling back, an ai-revert that was interrupted; returns what was done."""
-    record = read_journal(repo)
-    if record is None:
-        return None
-    lock = index_file(repo) + ".lock"
-    if os.path.exists(lock):
-        raise Refused(
-            f"an interrupted ai-revert (process {record.pid}) was killed while git wrote the index, "
-            f"and left {lock} behind; nothing was changed",
-            hint=f"if no git command is running in this repository now, remove it (rm {lock}), "
-            "then run ai-revert again: it finishes the interrupted one",
-        )
-    if record.phase == ROLLING_BACK:
-        return _finish_roll_back(repo, record)
-    if record.mode == "no-commit":
-        return _finish_staging(repo, record)
-    return _finish_commit(repo, record)
-
-
-def _moved_on(repo: Repository, record: Record, what: str, hint: str) -> str:
-    drop_journal(repo)
-    return f"an interrupted ai-revert of {record.branch} found {what}; it touched nothing. {hint}"
-
-
-def _finish_commit(repo: Repository, record: Record) -> str:
-    git = repo.git
-    current = ref_value(git, record.ref)
-    old, new = record.old[:10], record.new[:10]
-    if current == record.old:
-        drop_journal(repo)
-        return f"rolled back an interrupted ai-revert: {record.branch} had not moved, nothing had changed"
-    if current != record.new:
-        drop_journal(repo)
-        return (
-            f"dropped the journal of an interrupted ai-revert: {record.branch} "
-            f"has moved on since ({old} -> {current and current[:10]}); nothing changed"
-        )
-    undo = f"Its revert commits stand on {record.branch}; undo them with: git branch -f {record.branch} {old}"
-    head = head_ref(git)
-    if head != record.ref:
-        where = head.removeprefix("refs/heads/") if head else "a detached HEAD"
-        return _moved_on(
-            repo,
-            record,
-            f"{record.branch} at {new} but HEAD on {where} since; the index and work tree are yours",
-            undo,
-        )
-    index = index_tree(repo)
-    if index == record.index_before:
-        finish_work_tree(repo, record.old, record.new)
-    elif index != record.index_after:
-        return _moved_on(
-            repo,
-            record,
-            f"{record.branch} at {new} but the index changed since",
-            f"To finish it: git checkout {new} -- <the files it changed>; to undo it: git reset --soft {old}",
-        )
-    set_orig_head(git, record.old)
-    drop_journal(repo)
-    extra = f" and tag {record.tag}" if record.tag else ""
-    return (
-        f"finished an interrupted ai-revert: {record.branch} is at {new}{extra}; "
-        f"undo with: git reset --keep {old}"
-    )
-
-
-def _finish_staging(repo: Repository, record: Record) -> str:
-    git = repo.git
-    head = head_ref(git)
-    if head != record.ref or ref_value(git, record.ref) != record.old:
-        return _moved_on(
-            repo,
-            record,
-            "that HEAD or its branch moved since (it stages on an unmoved branch)",
-            "The index and work tree are as you left them.",
-        )
-    index = index_tree(repo)
-    if index == record.index_before:
-        finish_work_tree(repo, record.old, record.new)
-        done = "finished an interrupted `ai-revert --no-commit`: its changes are now staged"
-    elif index == record.index_after:
-        done = "an interrupted `ai-revert --no-commit` had finished; its changes are staged"
-    else:
-        return _moved_on(
-            repo, record, "the index changed since", "Nothing of it is staged unless you staged it."
-        )
-    merge_msg = os.path.join(repo.git_dir, "MERGE_MSG")
-    if record.message and not os.path.exists(merge_msg):
-        with open(merge_msg, "w", encoding="utf-8") as f:
-            f.write(record.message)
-    drop_journal(repo)
-    return done
-
-
-def _finish_roll_back(repo: Repository, record: Record) -> str:
-    git = repo.git
-    left: list[str] = []
-    current = ref_value(git, record.ref)
-    if current == record.new:
-        tag = f"delete refs/tags/{record.tag}\n" if record.tag else ""
-        git.run_shielded(
-            "update-ref",
-            "-m",
-            "ai-revert: roll back",
-            "--stdin",
-            input=f"update {record.ref} {record.old} {record.new}\n{tag}".encode(),
-        )
-    elif current != record.old:
-        left.append(f"{record.branch} moved on since (it is at {current and current[:10]})")
-    head = head_ref(git)
-    if head != record.ref:
-        left.append("HEAD is on another branch now, so the index and work tree were left as they are")
-    else:
-        index = index_tree(repo)
-        if index == record.index_after:
-            finish_work_tree(repo, record.new, record.old)
-            index = index_tree(repo)
-        if index == record.index_before:
-            restore_index(repo, refresh=True)
-        else:
-            left.append("the index changed since, so it and the work tree were left as they are")
-    if ref_value(git, "ORIG_HEAD") == record.old != record.orig_head:  # ours: put the user's back
-        set_orig_head(git, record.orig_head)
-    drop_journal(repo)
-    if left:
-        return "finished rolling back an interrupted ai-revert as far as it could: " + "; ".join(left)
-    return "finished rolling back an interrupted ai-revert: everything is as it was before it"

@@ -23,7 +23,9 @@ from ai_rollback.revert import gather
 from ai_rollback.revert.apply import Applier
 from ai_rollback.revert.build import build, object_writer
 from ai_rollback.revert.errors import Entanglement, Refused
-from ai_rollback.revert.journal import recover, run_lock, scratch_index, tree_of
+from ai_rollback.revert.journal import scratch_index, tree_of
+from ai_rollback.revert.lock import run_lock
+from ai_rollback.revert.recover import recover
 from ai_rollback.revert.state import check_idle, current_branch, local_overlap
 
 CRASH_ENV = "AI_ROLLBACK_TEST_CRASH_AT"  # tests only: die (SIGKILL) at a named point
