@@ -79,3 +79,12 @@ def test_log_and_revert_read_the_notes(repo: Repo) -> None:
     ]
     assert done.stderr.count("warning:") == 1 and f"first: {shas[3][:10]}: no --- line" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_log_lines_counts_what_the_notes_attest(repo: Repo) -> None:
+    repo.commit("Human: start", {"a": "a\n"})
+    repo.git("tag", "v1")
+    repo.commit("change", {"f": "".join(f"{n}\n" for n in range(20))}, "--no-verify")  # 20 lines changed
+    repo.git("notes", "--ref=ai", "add", "-m", MIXED, "HEAD")  # 2 AI lines, 10 by people
+    summary = json.loads(tool(repo, "log", "v1..HEAD", "--format", "json", "--lines").stdout)["summary"]
+    assert summary["lines"] == {"changed": 20, "ai": 2, "ai_share": 0.1}

@@ -34,6 +34,7 @@ class Entry:
     files: list[str] | None
     lines: int | None = None
     release: str | None = None
+    ai_lines: int | None = None  # lines its git-ai note attributes to AI, where it has one
 
     def as_json(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -69,12 +70,13 @@ class Totals:
             self.models[entry.model or "unknown"] += 1
             for path in entry.files or []:
                 self.files[path] += 1
-            self.ai_lines += entry.lines or 0
+            self.ai_lines += entry.ai_lines if entry.ai_lines is not None else entry.lines or 0
         elif entry.kind == kinds.MERGE:
             self.merges += 1
         elif entry.kind == kinds.MIXED:
             self.mixed += 1
             self.models[entry.model or "unknown"] += 1
+            self.ai_lines += entry.ai_lines or 0
         else:
             self.human += 1
         self.lines += entry.lines or 0
@@ -150,6 +152,9 @@ class Reader:
         for commit in iter_log(self.git, revisions, *options):
             entry = self.classify(commit)
             entry.lines = commit.lines or 0
+            note = self.detection.notes.get(commit.sha)
+            if note is not None and entry.kind in (kinds.AI, kinds.MIXED):
+                entry.ai_lines = note.ai_lines  # git-ai counted them line by line
             if entry.files is None or entry.kind != kinds.AI:
                 entry.files = commit.paths
             yield entry
