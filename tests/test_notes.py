@@ -77,7 +77,7 @@ def test_log_and_revert_read_the_notes(repo: Repo) -> None:
         ("human", None),
         ("human", None),
     ]
-    assert done.stderr.count("warning:") == 1 and f"first: {shas[3][:10]}: no --- line" in done.stderr
+    assert done.stderr.count("warning:") == 1 and f"({shas[3][:10]}: no --- line)" in done.stderr
     assert "Traceback" not in done.stderr
 
 

@@ -16,6 +16,7 @@ Rules of evidence (from the tools' own documentation, see the README):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -88,13 +89,16 @@ def wildcard_match(text: str, pattern: str) -> bool:
 
 
 def model_in_name(name: str, tool: Tool) -> str:
-    """The model a co-author's name carries: ``aider (gpt-5.4)`` -> gpt-5.4, ``Claude Opus 4.5``
-    as it is; a bare login (``google-labs-jules[bot]``) names no model: the tool's name."""
+    """The model a co-author's name carries: ``aider (gpt-5.4)`` -> gpt-5.4; ``Claude Opus 4.5``
+    as it is; ``Claude Opus 4.6 (1M context)`` -> Claude Opus 4.6 (the parentheses hold a model
+    only after a bare tool name); a bare login (``google-labs-jules[bot]``): the tool's name."""
     name = name.strip()
     if name.endswith(")") and "(" in name:
-        inner = name[name.rindex("(") + 1 : -1].strip()
-        if inner:
+        before, inner = name[: name.rindex("(")].strip(), name[name.rindex("(") + 1 : -1].strip()
+        bare = before.lower() in {tool.name.lower(), *tool.name.lower().split()}
+        if bare and inner:
             return inner
+        name = before or name
     if not name or name.endswith("[bot]"):
         return tool.name
     return name
@@ -135,10 +139,53 @@ class StoredCommit(Protocol):
     def committer_email(self) -> str: ...
 
 
+_mark_patterns: dict[tuple[object, ...], re.Pattern[str]] = {}
+
+
+def _may_carry_marks(commit: StoredCommit, detection: Detection, separators: str) -> bool:
+    """False only when no detector could fire: most commits of a real history, at a regex's cost.
+
+    Every trailer a detector reads starts a line with its key (git allows
+    blanks before the separator); documented lines, squash sections, the
+    subject, the author's name and the identities are checked as
+    :func:`classify` checks them.  (With ``trailer.<name>.key`` aliases
+    configured, git may read other keys as these: the full parse runs.)
+    """
+    if commit.sha in detection.notes or len(commit.parents) > 1:
+        return True
+    agents = detection.agents
+    keys = (
+        "generated-by",
+        "assisted-by",
+        "co-authored-by",
+        "reverts",
+        *detection.extra_trailers,
+        *agents.trailer_keys,
+    )
+    cache_key = (keys, separators, id(agents))
+    pattern = _mark_patterns.get(cache_key)
+    if pattern is None:
+        alternatives = "|".join(re.escape(k) for k in keys)
+        pattern = re.compile(rf"(?im)^(?:{alternatives})[ \t]*[{re.escape(separators)}]")
+        _mark_patterns[cache_key] = pattern
+    message = commit.message
+    if pattern.search(message) or "\n* " in message:
+        return True
+    if commit.subject.startswith((detection.ai_label + ":", detection.human_label + ":")):
+        return True
+    if agents.by_subject(commit.subject) or agents.by_author_name(commit.author_name):
+        return True
+    if agents.by_email(commit.author_email) or agents.by_email(commit.committer_email):
+        return True
+    return agents.by_body(message) is not None
+
+
 def classify_stored(
     commit: StoredCommit, detection: Detection, settings: GitSettings
 ) -> tuple[Classification, list[Trailer]]:
     """Classify a stored commit, its trailers parsed with the repository's settings; both."""
+    if not settings.configured and not _may_carry_marks(commit, detection, settings.separators):
+        return Classification(kinds.HUMAN, "no AI marks"), []
     trailers = parse_trailers(
         commit.message, settings.parse_comment, settings.separators, settings.configured
     )
@@ -210,6 +257,20 @@ def classify(
                         kinds.AI,
                         f"Co-authored-by: {tool.name}",
                         model or model_in_name(_name(t.value), tool),
+                        "co-authored-by",
+                    )
+    if "co-authored-by" in on and "co-authored-by" in message.lower():
+        # a whole "Co-authored-by: Name <addr>" line outside the last paragraph (say, before an
+        # "Executed-By:" paragraph): git reads no trailer there, but the line names an AI identity
+        for line in message.split("\n")[1:]:
+            key, sep, value = line.partition(":")
+            if sep and key.strip().lower() == "co-authored-by" and "<" in value:
+                tool = agents.by_email(_email(value))
+                if tool is not None and tool.is_ai:
+                    return Classification(
+                        kinds.AI,
+                        f"a Co-authored-by: {tool.name} line (outside the trailers)",
+                        model or model_in_name(_name(value), tool),
                         "co-authored-by",
                     )
     if "ai-author" in on:

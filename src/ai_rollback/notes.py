@@ -79,6 +79,9 @@ def parse_note(text: str) -> Note:
             by_agent[agent] = by_agent.get(agent, 0) + count
         elif ident.startswith("h_") or ident in humans:
             human += count
+        else:  # a prompt id the note's tables do not list (trimmed): still an AI's lines
+            ai += count
+            by_agent[(None, None)] = by_agent.get((None, None), 0) + count
     if not lines:  # no attestation: the prompts' own counts
         for key, (tool, model) in agents.items():
             entry = (meta.get("prompts") or {}).get(key) or {}
@@ -86,7 +89,8 @@ def parse_note(text: str) -> Note:
             if isinstance(accepted, int) and accepted > 0:
                 ai += accepted
                 by_agent[(tool, model)] = by_agent.get((tool, model), 0) + accepted
-    tool, model = max(by_agent, key=lambda a: by_agent[a]) if by_agent else (None, None)
+    named = {a: n for a, n in by_agent.items() if a != (None, None)} or by_agent
+    tool, model = max(named, key=lambda a: named[a]) if named else (None, None)
     return Note(ai, human, tool, model)
 
 
