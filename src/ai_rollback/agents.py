@@ -92,6 +92,9 @@ class Agents:
     _ids: dict[str, Tool] = field(default_factory=dict, init=False)
     _pairs: dict[str, Tool] = field(default_factory=dict, init=False)  # "id+login" exactly
     trailer_keys: dict[str, Tool] = field(default_factory=dict, init=False)
+    _prefixes: dict[str, Tool] = field(default_factory=dict, init=False)
+    _suffixes: dict[str, Tool] = field(default_factory=dict, init=False)
+    _lines: dict[str, Tool] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         for tool in self.tools:
@@ -110,6 +113,15 @@ class Agents:
                     self._logins.setdefault(number.lower(), tool)
             for key in tool.trailers:
                 self.trailer_keys[key.lower()] = tool
+            if tool.is_ai:
+                for prefix in tool.subject_prefixes:
+                    self._prefixes.setdefault(prefix, tool)
+                for suffix in tool.author_name_suffixes:
+                    self._suffixes.setdefault(suffix, tool)
+                for line in tool.body_lines:
+                    self._lines.setdefault(line, tool)
+        self._prefix_tuple = tuple(self._prefixes)
+        self._suffix_tuple = tuple(self._suffixes)
         for pattern, name in self.extra.items():
             self._patterns.insert(0, (pattern.lower(), Tool(name, "ai", seen=("your configuration",))))
 
@@ -148,24 +160,22 @@ class Agents:
         return None
 
     def by_author_name(self, name: str) -> Tool | None:
-        for tool in self.tools:
-            if tool.is_ai and any(name.endswith(s) for s in tool.author_name_suffixes):
-                return tool
-        return None
+        if not name.endswith(self._suffix_tuple):
+            return None
+        return next(t for s, t in self._suffixes.items() if name.endswith(s))
 
     def by_subject(self, subject: str) -> Tool | None:
-        for tool in self.tools:
-            if tool.is_ai and any(subject.startswith(p) for p in tool.subject_prefixes):
-                return tool
-        return None
+        if not subject.startswith(self._prefix_tuple):
+            return None
+        return next(t for p, t in self._prefixes.items() if subject.startswith(p))
 
     def by_body(self, message: str) -> Tool | None:
         """A documented line a tool writes, at the start of a line of the message."""
-        candidates = [(line, tool) for tool in self.tools if tool.is_ai for line in tool.body_lines]
-        if not any(line in message for line, _tool in candidates):
+        found = [(line, tool) for line, tool in self._lines.items() if line in message]
+        if not found:
             return None
         lines = message.split("\n")
-        for line, tool in candidates:
+        for line, tool in found:
             if any(text.startswith(line) for text in lines):
                 return tool
         return None
