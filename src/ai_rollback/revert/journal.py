@@ -56,6 +56,9 @@ class Record:
     range: str = ""
     message: str = ""  # --no-commit: the prepared MERGE_MSG
     phase: str = APPLYING
+    # files git may have been writing when it was killed (seen with its index.lock): path ->
+    # [mtime_ns, size, ino] then; only a file still exactly so may be taken for a half-written one
+    suspects: dict[str, list[int]] = field(default_factory=dict)
     pid: int = field(default_factory=os.getpid)
     time: float = field(default_factory=time.time)
 
@@ -275,16 +278,25 @@ def work_tree_blobs(repo: Repository, paths: list[str]) -> dict[str, tuple[str, 
     return blobs
 
 
-def _half_written(git: Git, path: str, blob: str) -> bool:
-    """A regular file holding the start of ``blob``: one git was writing when it was killed."""
-    if os.path.islink(path) or not os.path.isfile(path):
+def _half_written(git: Git, path: str, blob: str, seen: list[int] | None) -> bool:
+    """A regular file holding the start of ``blob``, untouched since git was seen killed writing it.
+
+    ``seen``: its stat when recovery found git's ``index.lock`` (None: git was
+    not killed mid-write, so no file is half-written).
+    """
+    if seen is None or os.path.islink(path) or not os.path.isfile(path):
         return False
+    st = os.lstat(path)
+    if [st.st_mtime_ns, st.st_size, st.st_ino] != seen:
+        return False  # changed since: the user's
     with open(path, "rb") as f:
         data = f.read()
     return git.run("cat-file", "blob", blob).startswith(data)
 
 
-def foreign_paths(repo: Repository, old: str, new: str) -> list[str]:
+def foreign_paths(
+    repo: Repository, old: str, new: str, suspects: dict[str, list[int]] | None = None
+) -> list[str]:
     """The paths ``old..new`` changes whose work-tree file holds neither side (nor half of ``new``)."""
     entries = changed_entries(repo.git, old, new)
     blobs = work_tree_blobs(repo, [e[0] for e in entries])
@@ -297,7 +309,8 @@ def foreign_paths(repo: Repository, old: str, new: str) -> list[str]:
             continue
         if have is None and (not old_blob.strip("0") or not new_blob.strip("0")):
             continue  # missing where one side has no file
-        if new_blob.strip("0") and _half_written(repo.git, os.path.join(repo.root, path), new_blob):
+        seen = (suspects or {}).get(path)
+        if new_blob.strip("0") and _half_written(repo.git, os.path.join(repo.root, path), new_blob, seen):
             continue
         if have is None and new_blob.strip("0"):
             continue  # git had removed the old file and not yet written the new one
@@ -305,7 +318,9 @@ def foreign_paths(repo: Repository, old: str, new: str) -> list[str]:
     return foreign
 
 
-def finish_work_tree(repo: Repository, old: str, new: str) -> None:
+def finish_work_tree(
+    repo: Repository, old: str, new: str, suspects: dict[str, list[int]] | None = None
+) -> None:
     """Bring index and work tree to ``new`` after a run died while moving them from ``old``.
 
     A changed path may hold its old content, its new content, or the start
@@ -318,7 +333,7 @@ def finish_work_tree(repo: Repository, old: str, new: str) -> None:
         return
     except GitError:
         pass
-    foreign = foreign_paths(repo, old, new)
+    foreign = foreign_paths(repo, old, new, suspects)
     if foreign:
         raise Refused(
             f"an interrupted ai-revert left {', '.join(foreign[:5])} changed, and they now hold changes "

@@ -1,11 +1,14 @@
-"""One ai-revert at a time in a repository: ``.git/ai-rollback/lock`` holds the running one's pid.
+"""One ai-revert at a time in a repository: an exclusive ``flock`` on ``.git/ai-rollback/lock``.
 
-A second run is refused with that pid; a lock whose process is gone (a kill
-left it) is taken over.
+The kernel holds the lock for the running process and drops it when that
+process ends, however it ends: a killed run leaves no stale lock, and two
+runs starting together cannot both take it.  The file holds the holder's
+pid, for the message a second run gets.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,49 +19,24 @@ from ai_rollback.revert.errors import Refused
 LOCK = "lock"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 @contextmanager
 def run_lock(repo: Repository) -> Iterator[None]:
-    """One ai-revert at a time in a repository; a lock whose process is gone is taken over."""
-    os.makedirs(os.path.join(repo.git_dir, "ai-rollback"), exist_ok=True)
-    path = os.path.join(os.path.join(repo.git_dir, "ai-rollback"), LOCK)
-    for _attempt in range(2):
-        try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            try:
-                with open(path, encoding="ascii") as f:
-                    pid = int(f.read().strip() or 0)
-            except (OSError, ValueError):
-                pid = 0
-            if pid and pid != os.getpid() and _alive(pid):
-                raise Refused(
-                    f"another ai-revert (process {pid}) is running in this repository; nothing was changed",
-                    hint="wait for it to finish, then run ai-revert again",
-                ) from None
-            try:
-                os.unlink(path)  # its process is gone: a kill left it
-            except FileNotFoundError:
-                pass
-            continue
-        with os.fdopen(fd, "w", encoding="ascii") as f:
-            f.write(str(os.getpid()))
-        break
-    else:  # pragma: no cover - a third run raced us twice
-        raise Refused("another ai-revert is starting in this repository; nothing was changed")
+    """Hold the repository's ai-revert lock for the block; refuse if another run holds it."""
+    directory = os.path.join(repo.git_dir, "ai-rollback")
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, LOCK)
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
     try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            raise Refused(
+                f"another ai-revert (process {holder}) is running in this repository; nothing was changed",
+                hint="wait for it to finish, then run ai-revert again",
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
         yield
     finally:
-        try:
-            os.unlink(path)
-        except FileNotFoundError:
-            pass
+        os.close(fd)  # releases the lock

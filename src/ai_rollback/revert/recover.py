@@ -15,6 +15,7 @@ from ai_rollback.revert.errors import Refused
 from ai_rollback.revert.journal import (
     ROLLING_BACK,
     Record,
+    changed_entries,
     drop_journal,
     finish_work_tree,
     head_ref,
@@ -24,6 +25,7 @@ from ai_rollback.revert.journal import (
     ref_value,
     restore_index,
     set_orig_head,
+    write_journal,
 )
 
 
@@ -34,6 +36,10 @@ def recover(repo: Repository) -> str | None:
         return None
     lock = index_file(repo) + ".lock"
     if os.path.exists(lock):
+        # git was killed while writing: the files it may have left half-written are these, as
+        # they are now; later, only a file still exactly so may be taken for one of ours
+        record.suspects = _stats(repo, record)
+        write_journal(repo, record)
         raise Refused(
             f"an interrupted ai-revert (process {record.pid}) was killed while git wrote the index, "
             f"and left {lock} behind; nothing was changed",
@@ -47,6 +53,19 @@ def recover(repo: Repository) -> str | None:
     return _finish_commit(repo, record)
 
 
+def _stats(repo: Repository, record: Record) -> dict[str, list[int]]:
+    pairs = [(record.old, record.new)] if record.phase != ROLLING_BACK else [(record.new, record.old)]
+    out: dict[str, list[int]] = {}
+    for a, b in pairs:
+        for path, *_rest in changed_entries(repo.git, a, b):
+            try:
+                st = os.lstat(os.path.join(repo.root, path))
+            except OSError:
+                continue
+            out[path] = [st.st_mtime_ns, st.st_size, st.st_ino]
+    return out
+
+
 def _moved_on(repo: Repository, record: Record, what: str, hint: str) -> str:
     drop_journal(repo)
     return f"an interrupted ai-revert of {record.branch} found {what}; it touched nothing. {hint}"
@@ -57,6 +76,17 @@ def _finish_commit(repo: Repository, record: Record) -> str:
     current = ref_value(git, record.ref)
     old, new = record.old[:10], record.new[:10]
     if current == record.old:
+        tag = f"refs/tags/{record.tag}" if record.tag else None
+        if tag and ref_value(git, tag + "^{commit}") == record.new:
+            # the transaction that moved the branch made the tag: the branch was moved, and put
+            # back since (git reset --keep, as the undo hint says); the tag names a revert no
+            # branch has: ours, so it goes
+            git.run_shielded("update-ref", "-d", tag)
+            drop_journal(repo)
+            return (
+                f"an interrupted ai-revert had moved {record.branch}, and it has been put back since; "
+                f"its incident tag {record.tag} was deleted"
+            )
         drop_journal(repo)
         return f"rolled back an interrupted ai-revert: {record.branch} had not moved, nothing had changed"
     if current != record.new:
@@ -77,7 +107,7 @@ def _finish_commit(repo: Repository, record: Record) -> str:
         )
     index = index_tree(repo)
     if index == record.index_before:
-        finish_work_tree(repo, record.old, record.new)
+        finish_work_tree(repo, record.old, record.new, record.suspects)
     elif index != record.index_after:
         return _moved_on(
             repo,
@@ -106,7 +136,7 @@ def _finish_staging(repo: Repository, record: Record) -> str:
         )
     index = index_tree(repo)
     if index == record.index_before:
-        finish_work_tree(repo, record.old, record.new)
+        finish_work_tree(repo, record.old, record.new, record.suspects)
         done = "finished an interrupted `ai-revert --no-commit`: its changes are now staged"
     elif index == record.index_after:
         done = "an interrupted `ai-revert --no-commit` had finished; its changes are staged"
@@ -124,8 +154,22 @@ def _finish_staging(repo: Repository, record: Record) -> str:
 
 def _finish_roll_back(repo: Repository, record: Record) -> str:
     git = repo.git
-    left: list[str] = []
     current = ref_value(git, record.ref)
+    head = head_ref(git)
+    index = index_tree(repo)
+    as_left = head == record.ref and index in (record.index_before, record.index_after)
+    if current not in (record.old, record.new) or (current == record.new and not as_left):
+        # the user moved on (committed, staged, switched, or checked the branch out elsewhere):
+        # neither the branch nor the index nor the work tree is ours to move
+        where = "at its revert commits" if current == record.new else f"at {current and current[:10]}"
+        return _moved_on(
+            repo,
+            record,
+            f"{record.branch} {where} and HEAD or the index changed since, while it was rolling back",
+            f"To undo the revert by hand: git reset --keep {record.old[:10]} (on {record.branch})"
+            if current == record.new
+            else "",
+        )
     if current == record.new:
         tag = f"delete refs/tags/{record.tag}\n" if record.tag else ""
         git.run_shielded(
@@ -135,15 +179,12 @@ def _finish_roll_back(repo: Repository, record: Record) -> str:
             "--stdin",
             input=f"update {record.ref} {record.old} {record.new}\n{tag}".encode(),
         )
-    elif current != record.old:
-        left.append(f"{record.branch} moved on since (it is at {current and current[:10]})")
-    head = head_ref(git)
+    left: list[str] = []
     if head != record.ref:
         left.append("HEAD is on another branch now, so the index and work tree were left as they are")
     else:
-        index = index_tree(repo)
         if index == record.index_after:
-            finish_work_tree(repo, record.new, record.old)
+            finish_work_tree(repo, record.new, record.old, record.suspects)
             index = index_tree(repo)
         if index == record.index_before:
             restore_index(repo, refresh=True)
