@@ -337,3 +337,45 @@ def test_an_incident_tag_of_a_revert_the_user_undid_goes(release: Repo) -> None:
         f"its incident tag {tag} was deleted"
     )
     assert release.out("tag", "--list", "incident-*") == ""
+
+
+def test_no_commit_ctrl_c_then_killed_while_undoing_stays_undone(release: Repo) -> None:
+    before = visible(release)
+    env = {INTERRUPT: "after-work-tree", CRASH: "rolling-back"}
+    assert ai_revert(release, "v2.1.0..HEAD", "--yes", "--no-commit", env=env).returncode == -9
+    done = ai_revert(release, "v2.1.0..HEAD", "--model", "nobody", "--yes")
+    assert done.returncode == 0, done.stderr
+    assert "finished rolling back an interrupted ai-revert" in done.stderr.splitlines()[0]
+    assert visible(release) == before
+
+
+def test_no_commit_undone_by_the_user_is_not_staged_again(release: Repo) -> None:
+    assert (
+        ai_revert(release, "v2.1.0..HEAD", "--yes", "--no-commit", env={CRASH: "after-work-tree"}).returncode
+        == -9
+    )
+    release.git("reset", "-q", "--hard")
+    before = visible(release)
+    done = ai_revert(release, "v2.1.0..HEAD", "--model", "nobody", "--yes")
+    assert done.returncode == 0, done.stderr
+    assert "the staged revert undone since (git reset or git stash); it touched nothing" in done.stderr
+    assert visible(release) == before
+
+
+def test_an_ignored_file_appearing_during_the_apply_is_kept(release: Repo) -> None:
+    release.commit("Human: ignore logs", {".gitignore": "build.log\n"})
+    release.write("build.log", "tracked\n")
+    release.git("add", "-f", "build.log")
+    release.git("commit", "-q", "-m", "Human: track a log")
+    release.git("rm", "-q", "build.log")
+    release.git("commit", "-q", "-m", ai_message("drop the log", ["build.log"]))
+    before = visible(release)
+    target = release.path / "build.log"
+    done = ai_revert(
+        release, "v2.1.0..HEAD", "--yes", env={"AI_ROLLBACK_TEST_CREATE_AT": f"after-journal={target}"}
+    )
+    assert done.returncode == 3
+    assert "build.log appeared in the way while ai-revert worked; it was kept" in done.stderr
+    assert target.read_text() == "appeared meanwhile\n"
+    target.unlink()
+    assert visible(release) == before

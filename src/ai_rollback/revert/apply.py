@@ -27,6 +27,7 @@ from ai_rollback.revert.build import Built, object_writer
 from ai_rollback.revert.errors import Refused
 from ai_rollback.revert.journal import (
     ROLLING_BACK,
+    STAGED,
     Record,
     drop_journal,
     finish_work_tree,
@@ -38,6 +39,7 @@ from ai_rollback.revert.journal import (
     sync_work_tree,
     write_journal,
 )
+from ai_rollback.revert.state import in_the_way
 
 
 @dataclass
@@ -208,6 +210,14 @@ class Applier:
                     hint="run ai-revert again",
                 )
             self.crash_point("after-update-ref")
+            late = in_the_way(self.git, old, tip, self.repo.root)  # appeared since the check
+            if late:
+                self.roll_back(record, saved)
+                raise Refused(
+                    f"{', '.join(late[:8])} appeared in the way while ai-revert worked; it was kept, and "
+                    "everything was put back: nothing was changed",
+                    hint="move it away (or commit it), then run ai-revert again",
+                )
             try:
                 sync_work_tree(self.git, old, tip)
             except GitError as exc:
@@ -289,8 +299,13 @@ class Applier:
             except GitError as exc:
                 drop_journal(self.repo)
                 raise _work_tree_refused(exc) from None
+            record.phase = STAGED  # from here, an index back as before is the user's undoing
+            write_journal(self.repo, record)
             self.crash_point("after-work-tree")
             if interrupted[0]:
+                record.phase = ROLLING_BACK  # a kill from here on finishes the undoing, not the staging
+                write_journal(self.repo, record)
+                self.crash_point("rolling-back")
                 sync_work_tree(self.git, staged, old)
                 restore_index(self.repo)
                 drop_journal(self.repo)

@@ -39,6 +39,7 @@ LOCK = "lock"
 
 APPLYING = "applying"
 ROLLING_BACK = "rolling-back"
+STAGED = "staged"  # --no-commit: index and work tree hold the revert
 
 
 @dataclass
@@ -278,7 +279,7 @@ def work_tree_blobs(repo: Repository, paths: list[str]) -> dict[str, tuple[str, 
     return blobs
 
 
-def _half_written(git: Git, path: str, blob: str, seen: list[int] | None) -> bool:
+def _half_written(git: Git, path: str, rel: str, blob: str, seen: list[int] | None) -> bool:
     """A regular file holding the start of ``blob``, untouched since git was seen killed writing it.
 
     ``seen``: its stat when recovery found git's ``index.lock`` (None: git was
@@ -291,7 +292,9 @@ def _half_written(git: Git, path: str, blob: str, seen: list[int] | None) -> boo
         return False  # changed since: the user's
     with open(path, "rb") as f:
         data = f.read()
-    return git.run("cat-file", "blob", blob).startswith(data)
+    # as git writes it to the work tree: line endings and filters applied (core.autocrlf)
+    code, out, _ = git.run_full("cat-file", "--filters", f"--path={rel}", blob, check=False)
+    return (out if code == 0 else git.run("cat-file", "blob", blob)).startswith(data)
 
 
 def foreign_paths(
@@ -310,7 +313,9 @@ def foreign_paths(
         if have is None and (not old_blob.strip("0") or not new_blob.strip("0")):
             continue  # missing where one side has no file
         seen = (suspects or {}).get(path)
-        if new_blob.strip("0") and _half_written(repo.git, os.path.join(repo.root, path), new_blob, seen):
+        if new_blob.strip("0") and _half_written(
+            repo.git, os.path.join(repo.root, path), path, new_blob, seen
+        ):
             continue
         if have is None and new_blob.strip("0"):
             continue  # git had removed the old file and not yet written the new one

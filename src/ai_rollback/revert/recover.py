@@ -14,6 +14,7 @@ from ai_rollback.git.repo import Repository
 from ai_rollback.revert.errors import Refused
 from ai_rollback.revert.journal import (
     ROLLING_BACK,
+    STAGED,
     Record,
     changed_entries,
     drop_journal,
@@ -135,6 +136,13 @@ def _finish_staging(repo: Repository, record: Record) -> str:
             "The index and work tree are as you left them.",
         )
     index = index_tree(repo)
+    if index == record.index_before and record.phase == STAGED:
+        return _moved_on(
+            repo,
+            record,
+            "the staged revert undone since (git reset or git stash)",
+            "The index and work tree are as you left them.",
+        )
     if index == record.index_before:
         finish_work_tree(repo, record.old, record.new, record.suspects)
         done = "finished an interrupted `ai-revert --no-commit`: its changes are now staged"
