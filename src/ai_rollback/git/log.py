@@ -11,6 +11,7 @@ it needs more than the subject.
 
 from __future__ import annotations
 
+import os
 import sys
 
 from ai_rollback.errors import GitError, UsageError
@@ -268,15 +269,29 @@ def iter_patches(git: Git, shas: Sequence[str]) -> Iterator[tuple[str, list[str]
     writer.start()
     sha: str | None = None
     lines: list[str] = []
+    mark = len(PATCH_MARK)
+    pending = b""
+    fd = stdout.fileno()
     try:
-        for raw in stdout:
-            line = decode(raw.rstrip(b"\n"))
-            if line.startswith(PATCH_MARK):
-                if sha is not None:
-                    yield sha, lines
-                sha, lines = line[len(PATCH_MARK) :], []
-            elif sha is not None:
-                lines.append(line)
+        while True:  # a pipe-full at a time, decoded whole: whole lines only (UTF-8 resyncs at LF)
+            chunk = os.read(fd, 1 << 16)
+            if chunk:
+                pending += chunk
+                cut = pending.rfind(b"\n")
+                if cut < 0:
+                    continue
+                block, pending = pending[:cut], pending[cut + 1 :]
+            elif pending:
+                block, pending = pending, b""
+            else:
+                break
+            for line in decode(block).split("\n"):
+                if line.startswith(PATCH_MARK):
+                    if sha is not None:
+                        yield sha, lines
+                    sha, lines = line[mark:], []
+                elif sha is not None:
+                    lines.append(line)
         if sha is not None:
             yield sha, lines
     finally:

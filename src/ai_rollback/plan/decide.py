@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ai_rollback import kinds
-from ai_rollback.plan.history import already_reverted, blocked, contested, file_identities
+from ai_rollback.plan.history import already_reverted, ancestry, blocked, contested, file_identities
 from ai_rollback.plan.model import KEEP, REVERT, SKIP, Commit, Decision, Entangled, Plan, Track
 
 
@@ -102,8 +102,9 @@ def entangle(
     entangled: dict[int, Entangled] = {}
     included: list[str] = []
     refused = False
+    reach = ancestry(commits)
     while True:
-        files = contested(commits, revert, ids)
+        files = contested(commits, revert, ids, reach)
         if not files <= tracked:
             tracked |= files
             pairs = track(tracked, ids)

@@ -10,6 +10,9 @@ the lines right next to them, or the place where R deleted lines.  Renames git
 detects carry the lines along; a binary file is one line; lines a merge brings
 in keep the author they had on the merged branch when their text matches.
 
+Which commits saw which comes from :class:`~ai_rollback.plan.ancestry.Ancestry`,
+built as the commits arrive: no ancestor set is ever walked.
+
 Pure: it is fed :class:`FileDiff` values (see ``patch.py``), never runs git.
 """
 
@@ -17,6 +20,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
+
+from ai_rollback.plan.ancestry import Ancestry, mask, members
 
 # A tracked line: (owner, text, deletion points just before it).
 # owner: index of the commit that wrote it (-1: before the tracked history).
@@ -41,11 +47,39 @@ class FileDiff:
 
 @dataclass(slots=True)
 class FileState:
-    lines: list[Line]
+    lines: list[Line]  # never changed once the state is made: a later commit makes a new state
     eof_gaps: tuple[int, ...] = ()
     creator: int = -1  # the commit that added the file (-1: before the tracked history)
     file_owner: int = -1  # the last commit that renamed it or changed its mode
     deleted_by: int | None = None  # a tombstone: the commit that deleted (or renamed away) the file
+    # what merges ask of a state, worked out once (see owners, authors, gaps)
+    _owners: int = field(default=-1, repr=False, compare=False)
+    _authors: dict[str | None, int] | None = field(default=None, repr=False, compare=False)
+    _gaps: tuple[int, ...] | None = field(default=None, repr=False, compare=False)
+
+    def owners(self) -> int:
+        """At least the commits that own a line, as a bitset (see ``ancestry``; maybe more)."""
+        if self._owners < 0:
+            self._owners = mask(owner for owner, _text, _gaps in self.lines)
+        return self._owners
+
+    def authors(self) -> dict[str | None, int]:
+        """text -> the owner of its first line that has one."""
+        if self._authors is None:
+            found: dict[str | None, int] = {}
+            for owner, text, _gaps in self.lines:
+                if owner >= 0 and text not in found:
+                    found[text] = owner
+            self._authors = found
+        return self._authors
+
+    def gaps(self) -> tuple[int, ...]:
+        """Every deletion point in the file, once each: at its end, then line by line."""
+        if self._gaps is None:
+            self._gaps = tuple(
+                dict.fromkeys([*self.eof_gaps, *(g for _o, _t, gaps in self.lines for g in gaps)])
+            )
+        return self._gaps
 
 
 class LineTracker:
@@ -57,10 +91,12 @@ class LineTracker:
         self._pending: dict[int, int] = {}
         #: revert commit -> the commit it reverts: lines it brings back get their old owner
         self._reverts = reverts or {}
+        #: for the commits a revert targets: the lines each removed (text -> owners), to give back
         self._removed: dict[int, dict[str, list[int]]] = {}
-        self._parents: dict[int, list[int]] = {}
-        self._ancestors: dict[int, set[int]] = {}
-        self._mainline: set[int] = set()
+        self._targets = set(self._reverts.values())
+        self._ancestry = Ancestry()
+        #: while a merge is applied: its first parent (whose history is the mainline), -1: none
+        self._first = -1
 
     def expect_children(self, counts: dict[int, int]) -> None:
         """How many tracked children each commit has (to free states early)."""
@@ -80,12 +116,12 @@ class LineTracker:
 
     def commit(self, index: int, parents: Sequence[int | None], diffs: Iterable[FileDiff]) -> None:
         """Apply one commit's diffs (against its first parent)."""
-        self._parents[index] = [p for p in parents if p is not None]
+        self._ancestry.add(index, parents)
         first = parents[0] if parents else None
         base = self._parent_state(first)
         state = dict(base)
         others = [self._parent_state(p) for p in parents[1:]]
-        self._mainline = (self._ancestors_of(first) | {first}) if others and first is not None else set()
+        self._first = first if others and first is not None else -1
         for diff in diffs:
             self._apply(index, state, base, diff, others)
             if others and diff.new_path is not None and diff.new_path in state:
@@ -96,18 +132,9 @@ class LineTracker:
         for parent in parents:
             self._release(parent)
 
-    def _ancestors_of(self, index: int) -> set[int]:
-        found = self._ancestors.get(index)
-        if found is None:
-            found = set()
-            stack = list(self._parents.get(index, []))
-            while stack:
-                parent = stack.pop()
-                if parent not in found:
-                    found.add(parent)
-                    stack.extend(self._parents.get(parent, []))
-            self._ancestors[index] = found
-        return found
+    def _on_mainline(self, commit: int) -> bool:
+        """Is ``commit`` the merge's first parent or one of its ancestors?"""
+        return self._first >= 0 and self._ancestry.reaches(self._first, commit)
 
     def _dropped(
         self, merge: int, first: int, merged: dict[str, FileState], others: list[dict[str, FileState]]
@@ -116,16 +143,27 @@ class LineTracker:
 
         Reverting their commit conflicts: the merge already undid them differently.
         """
-        mainline = self._ancestors_of(first) | {first}
+        mainline = self._ancestry.closure(first)
+        elsewhere = ~mainline  # bitset of every commit not on the mainline
+        touch = self._touch
         for other in others:
             for path, side in other.items():
                 if side.deleted_by is not None:
                     continue
                 kept = merged.get(path)
-                texts = {text for _o, text, _g in kept.lines} if kept is not None else set()
+                if kept is not None and kept.lines is side.lines:
+                    continue  # the very lines the merge kept: every text is there
+                brought = (side._owners if side._owners >= 0 else side.owners()) & elsewhere
+                if not brought:
+                    continue  # no line of it was written on the merged branch
+                authors = set(members(brought))
+                texts: set[str | None] | None = None
                 for owner, text, _gaps in side.lines:
-                    if owner >= 0 and owner not in mainline and text not in texts:
-                        self._touch(owner, merge, path)
+                    if owner in authors:
+                        if texts is None:
+                            texts = {t for _o, t, _g in kept.lines} if kept is not None else set()
+                        if text not in texts:
+                            touch(owner, merge, path)
 
     def _concurrent(self, merge: int, merged: FileState, path: str) -> None:
         """Lines a merge puts side by side that were written on different branches.
@@ -133,19 +171,18 @@ class LineTracker:
         Neither could be reverted without conflicting with the other: git's
         merge base for the revert predates the other branch's change.
         """
-        lines = merged.lines
-        for i in range(len(lines) - 1):
-            a, b = lines[i][0], lines[i + 1][0]
-            if a < 0 or b < 0 or a == b or merge in (a, b):
-                continue
-            if a in self._ancestors_of(b) or b in self._ancestors_of(a):
+        owners = [line[0] for line in merged.lines]
+        related = self._ancestry.related
+        side_by_side = dict.fromkeys((a, b) for a, b in pairwise(owners) if a != b and a >= 0 and b >= 0)
+        for a, b in side_by_side:
+            if merge in (a, b) or related(a, b):
                 continue
             self._touch(a, b, path)
             self._touch(b, a, path)
 
     def skip(self, index: int, parents: Sequence[int | None]) -> None:
         """A commit that changes no tracked file: same state as its first parent."""
-        self._parents[index] = [p for p in parents if p is not None]
+        self._ancestry.add(index, parents)
         first = parents[0] if parents else None
         self._states[index] = self._parent_state(first)
         for parent in parents:
@@ -203,23 +240,30 @@ class LineTracker:
                     touch(gap, index, path)
             for gap in current.eof_gaps:
                 touch(gap, index, path)
-            state[new_path] = FileState([(index, None, ())], (), current.creator, file_owner)
+            state[new_path] = FileState(
+                [(index, None, ())], (), current.creator, file_owner, _owners=1 << index
+            )
             return
         if not diff.hunks:
-            state[new_path] = FileState(current.lines, current.eof_gaps, current.creator, file_owner)
+            state[new_path] = FileState(
+                current.lines, current.eof_gaps, current.creator, file_owner, _owners=current._owners
+            )
             return
+        owners = current.owners()
         lines = list(current.lines)
         eof_gaps = current.eof_gaps
         merged_from = [o.get(new_path) for o in others]
-        # a merge that deletes lines usually carries a deletion made on the merged branch
-        side_gaps = tuple(
-            g
-            for other in merged_from
-            if other is not None
-            for g in dict.fromkeys([*other.eof_gaps, *(g for _o, _t, gaps in other.lines for g in gaps)])
-            if g not in self._mainline
-        )
-        for hunk in sorted(diff.hunks, key=lambda h: h.old_start, reverse=True):
+        side_gaps: tuple[int, ...] | None = None
+        removed = self._removed.setdefault(index, {}) if index in self._targets else None
+        restoring = self._removed.get(self._reverts.get(index, -2))
+        inherit = self._inherit if any(m is not None for m in merged_from) else None
+        hunks = diff.hunks
+        starts = [h.old_start for h in hunks]
+        if all(a < b for a, b in pairwise(starts)):
+            hunks = hunks[::-1]  # git's order, last first: what sorted() would give, faster
+        else:
+            hunks = sorted(hunks, key=lambda h: h.old_start, reverse=True)
+        for hunk in hunks:
             # "-a,0": an insertion after old line a; "-a,b": old lines a..a+b-1
             start = hunk.old_start if hunk.old_count == 0 else hunk.old_start - 1
             end = start + hunk.old_count
@@ -242,20 +286,31 @@ class LineTracker:
                     touch(gap, index, path)
             # apply
             carried: tuple[int, ...] = tuple(g for i in range(start, end) for g in lines[i][2])
-            removed = self._removed.setdefault(index, {})
-            for owner, text, _gaps in lines[start:end]:
-                if text is not None or owner >= 0:
-                    removed.setdefault(text or "", []).append(owner)
-            restoring = self._removed.get(self._reverts.get(index, -2))
+            if removed is not None:
+                for owner, text, _gaps in lines[start:end]:
+                    if text is not None or owner >= 0:
+                        removed.setdefault(text or "", []).append(owner)
             new = []
             for text in hunk.new_lines:
                 author: int | None = None
                 if restoring and restoring.get(text):
                     author = restoring[text].pop(0)  # a revert brings the line back to its author
-                elif merged_from:
-                    author = self._inherit(text, merged_from)
-                new.append((index if author is None else author, text, ()))
+                elif inherit is not None:
+                    author = inherit(text, merged_from)
+                author = index if author is None else author
+                if author >= 0 and not (owners >> author) & 1:
+                    owners |= 1 << author  # lines it replaced may stay in: owners() may say more
+                new.append((author, text, ()))
             if hunk.old_count and not hunk.new_lines:
+                if side_gaps is None:
+                    # a merge that deletes lines usually carries a deletion made on the merged branch
+                    side_gaps = tuple(
+                        g
+                        for other in merged_from
+                        if other is not None
+                        for g in other.gaps()
+                        if not self._on_mainline(g)
+                    )
                 carried = (*carried, index, *side_gaps)
             lines[start:end] = new
             if carried:
@@ -264,7 +319,7 @@ class LineTracker:
                     lines[start] = (owner, text, tuple(dict.fromkeys(gaps + carried)))
                 else:
                     eof_gaps = tuple(dict.fromkeys(eof_gaps + carried))
-        state[new_path] = FileState(lines, eof_gaps, current.creator, file_owner)
+        state[new_path] = FileState(lines, eof_gaps, current.creator, file_owner, _owners=owners)
 
     @staticmethod
     def _tombstones_around(state: dict[str, FileState], path: str) -> Iterator[tuple[str, FileState]]:
@@ -288,7 +343,7 @@ class LineTracker:
         for other in merged:
             if other is None:
                 continue
-            for owner, other_text, _gaps in other.lines:
-                if other_text == text and owner >= 0:
-                    return owner
+            owner = other.authors().get(text)
+            if owner is not None:
+                return owner
         return None
