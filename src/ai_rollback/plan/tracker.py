@@ -256,7 +256,19 @@ class LineTracker:
         side_gaps: tuple[int, ...] | None = None
         removed = self._removed.setdefault(index, {}) if index in self._targets else None
         restoring = self._removed.get(self._reverts.get(index, -2))
-        inherit = self._inherit if any(m is not None for m in merged_from) else None
+        # lines a merge brings in keep their author: who wrote the same text on the merged branch
+        lookups = [m.authors() for m in merged_from if m is not None]
+        seen: set[int] = set()  # owners already in ``owners``
+        pairs = self.pairs
+
+        def hit(owner: int) -> None:  # _touch(owner, index, path), inlined for the hot loop
+            if owner >= 0 and owner != index:
+                found = pairs.get((owner, index))
+                if found is None:
+                    pairs[(owner, index)] = {path}
+                else:
+                    found.add(path)
+
         hunks = diff.hunks
         starts = [h.old_start for h in hunks]
         if all(a < b for a, b in pairwise(starts)):
@@ -276,29 +288,36 @@ class LineTracker:
                     lines[first_new] = (-1, None, eof_gaps)
                     eof_gaps = ()
             # what a revert of an earlier commit would collide with
-            for i in range(max(0, start - 1), min(len(lines), end + 1)):
-                touch(lines[i][0], index, path)
-            for i in range(start, min(len(lines), end + 1)):
-                for gap in lines[i][2]:
-                    touch(gap, index, path)
+            for owner, _text, _gaps in lines[max(0, start - 1) : end + 1]:
+                hit(owner)
+            carried: tuple[int, ...] = ()
+            for at, (_owner, _text, gaps) in enumerate(lines[start : end + 1], start):
+                if gaps:
+                    for gap in gaps:
+                        hit(gap)
+                    if at < end:
+                        carried += gaps
             if end >= len(lines):
                 for gap in eof_gaps:
-                    touch(gap, index, path)
+                    hit(gap)
             # apply
-            carried: tuple[int, ...] = tuple(g for i in range(start, end) for g in lines[i][2])
             if removed is not None:
                 for owner, text, _gaps in lines[start:end]:
                     if text is not None or owner >= 0:
                         removed.setdefault(text or "", []).append(owner)
             new = []
             for text in hunk.new_lines:
-                author: int | None = None
                 if restoring and restoring.get(text):
                     author = restoring[text].pop(0)  # a revert brings the line back to its author
-                elif inherit is not None:
-                    author = inherit(text, merged_from)
-                author = index if author is None else author
-                if author >= 0 and not (owners >> author) & 1:
+                else:
+                    author = index
+                    for known in lookups:
+                        inherited = known.get(text)
+                        if inherited is not None:
+                            author = inherited
+                            break
+                if author >= 0 and author not in seen:
+                    seen.add(author)
                     owners |= 1 << author  # lines it replaced may stay in: owners() may say more
                 new.append((author, text, ()))
             if hunk.old_count and not hunk.new_lines:
@@ -336,14 +355,3 @@ class LineTracker:
         for other, tomb in state.items():
             if tomb.deleted_by is not None and other.startswith(prefix):
                 yield other, tomb
-
-    @staticmethod
-    def _inherit(text: str, merged: list[FileState | None]) -> int | None:
-        """Owner of a line a merge brings in: who wrote the same text on the merged branch."""
-        for other in merged:
-            if other is None:
-                continue
-            owner = other.authors().get(text)
-            if owner is not None:
-                return owner
-        return None
