@@ -123,10 +123,6 @@ _Line = tuple[int, str]
 _WIDTH = 40  # every line is this wide: rename similarity is a count of lines
 _HUMANS = ("Ada <ada@example.com>", "Bob <bob@example.com>", "Cy <cy@example.com>", "Di <di@example.com>")
 _LONG_NAMES = ("develop", "next", "release", "legacy", "staging")
-#: shares of the merge events: work on a long-lived branch (main merged into it, landed 40% of
-#: the time), and pull requests that merge main in before they land ("update branch")
-_LONG_SHARE = 0.08
-_UPDATE_SHARE = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,7 +222,9 @@ class _MergeHeavy:
             return []  # renamed or deleted since we forked: rename/rename, rename/delete
         f = state[fid]
         self.version += 1
-        path = f"src/mod{self.rng.randrange(12):02d}/f{fid:04d}-r{self.version}.txt"
+        # within its directory: a directory that loses its last file to a rename is, to git, a
+        # directory rename, which it applies (or stops at) when later merges add files there
+        path = f"{(f.path or '').rpartition('/')[0]}/f{fid:04d}-r{self.version}.txt"
         state[fid] = _File(path, self.version, f.lines)
         self.latest_path[fid] = self.version
         return [f.path or "", path]
@@ -354,12 +352,19 @@ def make_merge_heavy_history(
     adjacent: bool = False,
     seed: int = 7,
     env: dict[str, str] | None = None,
+    fork_back: tuple[int, int] = (10, 200),
+    long_share: float = 0.08,
+    update_share: float = 0.05,
 ) -> list[str]:
     """A merge-heavy repository on ``main``: about ``commits`` commits, ``merges`` of them merges.
 
-    Every commit is in ``main``'s history (long-lived branches land at the end; they keep their
-    refs).  ``criss_cross`` pairs of pull requests merge each other (default: one per 100
-    merges).  Returns the commit names of ``main``, oldest first (``--topo-order``).
+    Pull requests fork ``fork_back`` (lowest, highest) first-parent commits back.  Of the merge
+    events, ``long_share`` is work on one of ``long_lived`` long-lived branches (main merged in,
+    landed 40% of the time), ``criss_cross`` (default: one per 100 merges) are pairs of pull
+    requests that merge each other, and ``update_share`` of the pull requests merge main in
+    before they land.  Every commit is in ``main``'s history (long-lived branches land at the
+    end; they keep their refs).  Returns the commit names of ``main``, oldest first
+    (``--topo-order``).
     """
     rng = random.Random(seed)
     repo = Path(path)
@@ -416,11 +421,23 @@ def make_merge_heavy_history(
             continue
         g.pulls += 1
         roll = rng.random()
-        if len(longs) < long_lived and len(mainline) > 20 and roll < 0.05:  # a new long-lived branch
-            mark, content = pull_request(rng.randrange(1, cap + 1), back=rng.randrange(1, 21))
+        if crosses and len(mainline) > 2 and rng.random() < 4 * crosses / max(mleft, 4):
+            crosses -= 1  # criss-cross: two topics merge each other, then both land
+            size = max(1, cap // 2)
+            a = pull_request(rng.randrange(1, size + 1), back=rng.randint(*fork_back))
+            b2 = pull_request(rng.randrange(1, size + 1), back=rng.randint(*fork_back))
+            a_mark, a_state = g.merge_commit(wip, "Merge branch 'topic-b' into topic-a\n", a, b2)
+            b_mark, b_state = g.merge_commit(wip, "Merge branch 'topic-a' into topic-b\n", b2, a)
+            a_state, b_state = dict(a_state), dict(b_state)
+            a_mark = g.work(wip, a_mark, a_state, squash=False)
+            b_mark = g.work(wip, b_mark, b_state, squash=False)
+            land((a_mark, a_state), f"Merge pull request #{g.pulls} from dev/topic-a\n")
+            land((b_mark, b_state), f"Merge pull request #{g.pulls} from dev/topic-b\n")
+        elif len(longs) < long_lived and len(mainline) > 2 and roll < long_share:  # a new long-lived branch
+            mark, content = pull_request(rng.randrange(1, cap + 1), back=rng.randint(1, fork_back[0] * 2))
             longs.append(_Branch(f"refs/heads/{_LONG_NAMES[len(longs) % 5]}", mark, content))
             g.write(f"reset {longs[-1].ref}\nfrom :{mark}\n\n".encode())
-        elif longs and 0.05 <= roll < 0.05 + _LONG_SHARE:  # long-lived: work, main merged in, maybe landed
+        elif longs and roll < long_share:  # long-lived: work, main merged in, maybe landed
             b = rng.choice(longs)
             content = dict(b.state)
             for _ in range(rng.randrange(1, cap + 1)):
@@ -430,21 +447,9 @@ def make_merge_heavy_history(
             if rng.random() < 0.4:
                 land((b.tip, b.state), f"Merge branch '{b.ref[11:]}'\n")
                 b.pending = False
-        elif crosses and roll > 0.97 and len(mainline) > 20:  # criss-cross: two topics merge each other
-            crosses -= 1
-            size = max(1, cap // 2)
-            a = pull_request(rng.randrange(1, size + 1), back=rng.randrange(10, 201))
-            b2 = pull_request(rng.randrange(1, size + 1), back=rng.randrange(10, 201))
-            a_mark, a_state = g.merge_commit(wip, "Merge branch 'topic-b' into topic-a\n", a, b2)
-            b_mark, b_state = g.merge_commit(wip, "Merge branch 'topic-a' into topic-b\n", b2, a)
-            a_state, b_state = dict(a_state), dict(b_state)
-            a_mark = g.work(wip, a_mark, a_state, squash=False)
-            b_mark = g.work(wip, b_mark, b_state, squash=False)
-            land((a_mark, a_state), f"Merge pull request #{g.pulls} from dev/topic-a\n")
-            land((b_mark, b_state), f"Merge pull request #{g.pulls} from dev/topic-b\n")
-        else:  # a pull request forked 10 to 200 commits back, brought up to date now and then
-            tip = pull_request(rng.randrange(1, cap + 1), back=rng.randrange(10, 201))
-            if rng.random() < _UPDATE_SHARE:
+        else:  # a pull request forked far back, brought up to date now and then
+            tip = pull_request(rng.randrange(1, cap + 1), back=rng.randint(*fork_back))
+            if rng.random() < update_share:
                 tip = g.merge_commit(wip, f"Merge branch 'main' into topic-{g.pulls}\n", tip, mainline[-1])
                 content = dict(tip[1])
                 tip = (g.work(wip, tip[0], content, squash=False), content)
