@@ -30,9 +30,10 @@ def file_identities(commits: Sequence[Commit]) -> dict[tuple[int, str], int]:
     for commit in commits:
         for status, old, new in commit.paths:
             if status.startswith("R") and old is not None and new is not None:
-                ident = ids.pop(old, None)
+                # the old path keeps its id: on another branch the file may still be there
+                ident = ids.get(old)
                 if ident is None:
-                    ident = counter
+                    ident = ids[old] = counter
                     counter += 1
                 ids[new] = ident
                 result[(commit.index, new)] = ident

@@ -52,6 +52,8 @@ class FileState:
     creator: int = -1  # the commit that added the file (-1: before the tracked history)
     file_owner: int = -1  # the last commit that renamed it or changed its mode
     deleted_by: int | None = None  # a tombstone: the commit that deleted (or renamed away) the file
+    moved_to: str | None = None  # a rename's tombstone: where the file went
+    ident: str = ""  # the path the file had when first seen: the same file on every branch
     # what merges ask of a state, worked out once (see owners, authors, gaps)
     _owners: int = field(default=-1, repr=False, compare=False)
     _authors: dict[str | None, int] | None = field(default=None, repr=False, compare=False)
@@ -151,6 +153,10 @@ class LineTracker:
                 if side.deleted_by is not None:
                     continue
                 kept = merged.get(path)
+                for _hop in range(64):  # renamed on the mainline: the lines went with the file
+                    if kept is None or kept.moved_to is None:
+                        break
+                    kept = merged.get(kept.moved_to)
                 if kept is not None and kept.lines is side.lines:
                     continue  # the very lines the merge kept: every text is there
                 brought = (side._owners if side._owners >= 0 else side.owners()) & elsewhere
@@ -209,10 +215,12 @@ class LineTracker:
             # same path, a file where its directory goes, or files under it (file/directory)
             for where, tomb in self._tombstones_around(base, new_path or ""):
                 touch(tomb.deleted_by if tomb.deleted_by is not None else -1, index, where)
-            current = FileState([], creator=index)
+            current = FileState([], creator=index, ident=new_path or "")
         else:
             found = base.get(old_path)
-            current = found if found is not None and found.deleted_by is None else FileState([])
+            if found is None or found.deleted_by is not None:
+                found = FileState([], ident=found.ident if found is not None and found.ident else old_path)
+            current = found
         renamed = old_path is not None and new_path is not None and old_path != new_path
         if renamed or diff.mode_change or new_path is None:
             touch(current.file_owner, index, path)  # rename/rename, rename/delete, mode/mode...
@@ -228,11 +236,23 @@ class LineTracker:
                     touch(gap, index, path)
             for gap in current.eof_gaps:
                 touch(gap, index, path)
-            state[old_path or ""] = FileState([], creator=current.creator, deleted_by=index)
+            state[old_path or ""] = FileState(
+                [], creator=current.creator, deleted_by=index, ident=current.ident
+            )
             return
         if renamed:
-            state[old_path or ""] = FileState([], deleted_by=index)
+            state[old_path or ""] = FileState([], deleted_by=index, moved_to=new_path, ident=current.ident)
         file_owner = index if (renamed or diff.mode_change) else current.file_owner
+        creator = current.creator
+        # what a merge brings in keeps who did it on the merged branch: the commit that added
+        # the file, the one that renamed it (reverting either conflicts with later changes)
+        merged_from = [self._counterpart(o, new_path, current.ident) for o in others]
+        side = next((m for m in merged_from if m is not None and m.deleted_by is None), None)
+        if side is not None:
+            if old_path is None and side.creator >= 0:
+                creator = side.creator
+            if (renamed or diff.mode_change) and side.file_owner >= 0:
+                file_owner = side.file_owner
         if diff.binary:
             for owner, _text, gaps in current.lines:
                 touch(owner, index, path)
@@ -240,19 +260,31 @@ class LineTracker:
                     touch(gap, index, path)
             for gap in current.eof_gaps:
                 touch(gap, index, path)
+            owner = index
+            if (
+                side is not None
+                and len(side.lines) == 1
+                and side.lines[0][1] is None
+                and side.lines[0][0] >= 0
+            ):
+                owner = side.lines[0][0]  # the merged branch's version of the binary file
             state[new_path] = FileState(
-                [(index, None, ())], (), current.creator, file_owner, _owners=1 << index
+                [(owner, None, ())], (), creator, file_owner, ident=current.ident, _owners=1 << owner
             )
             return
         if not diff.hunks:
             state[new_path] = FileState(
-                current.lines, current.eof_gaps, current.creator, file_owner, _owners=current._owners
+                current.lines,
+                current.eof_gaps,
+                creator,
+                file_owner,
+                ident=current.ident,
+                _owners=current._owners,
             )
             return
         owners = current.owners()
         lines = list(current.lines)
         eof_gaps = current.eof_gaps
-        merged_from = [o.get(new_path) for o in others]
         side_gaps: tuple[int, ...] | None = None
         removed = self._removed.setdefault(index, {}) if index in self._targets else None
         restoring = self._removed.get(self._reverts.get(index, -2))
@@ -338,7 +370,17 @@ class LineTracker:
                     lines[start] = (owner, text, tuple(dict.fromkeys(gaps + carried)))
                 else:
                     eof_gaps = tuple(dict.fromkeys(eof_gaps + carried))
-        state[new_path] = FileState(lines, eof_gaps, current.creator, file_owner, _owners=owners)
+        state[new_path] = FileState(lines, eof_gaps, creator, file_owner, ident=current.ident, _owners=owners)
+
+    @staticmethod
+    def _counterpart(other: dict[str, FileState], path: str, ident: str) -> FileState | None:
+        """The merged branch's version of the file at ``path``: there, or renamed on one side."""
+        found = other.get(path)
+        if (found is None or found.deleted_by is not None) and ident:
+            for candidate in other.values():
+                if candidate.deleted_by is None and candidate.ident == ident:
+                    return candidate
+        return found
 
     @staticmethod
     def _tombstones_around(state: dict[str, FileState], path: str) -> Iterator[tuple[str, FileState]]:
