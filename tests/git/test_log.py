@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ai_rollback.git.log import FIELDS, LogCommit, iter_log, iter_rows, iter_topo, parse_log
 from ai_rollback.git.run import Git
 from conftest import Repo
@@ -43,3 +45,33 @@ def test_parse_log_without_changes() -> None:
     one, two = parse_log(tokens)
     assert (one.sha, one.parents, one.changes) == ("a" * 40, [], [])
     assert (two.sha, two.parents, two.subject) == ("b" * 40, ["a" * 40], "AI: y")
+
+
+def test_prefetched_patches_are_the_ones_asked_for(repo: Repo) -> None:
+    """PatchFile (every commit of a walk, ahead of time) gives what iter_patches gives."""
+    from ai_rollback.errors import GitError
+    from ai_rollback.git.log import PatchFile, iter_patches
+
+    repo.commit("Human: start", {"a.txt": "one\ntwo\n", "caf\u00e9.txt": "caf\u00e9\n"})
+    repo.commit("Human: more", {"a.txt": "one\n2\nthree\n", "caf\u00e9.txt": "\u00e9t\u00e9\n"})
+    repo.git("mv", "a.txt", "b.txt")
+    repo.commit("Human: move")
+    git = Git(str(repo.path), repo.env)
+    shas = repo.out("rev-list", "--reverse", "--topo-order", "HEAD").split()
+    prefetched = PatchFile(git, ["HEAD"])
+    try:
+        expected = list(iter_patches(git, shas))
+        assert [sha for sha, _lines in expected] == shas
+        assert list(prefetched.patches()) == expected
+        assert list(prefetched.patches()) == expected  # read again, from the start
+    finally:
+        prefetched.close()
+    prefetched.close()  # twice is fine
+    with pytest.raises(GitError):
+        list(prefetched.patches())
+    broken = PatchFile(git, ["no-such-revision"])
+    try:
+        with pytest.raises(GitError):
+            list(broken.patches())
+    finally:
+        broken.close()

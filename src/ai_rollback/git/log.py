@@ -11,6 +11,7 @@ it needs more than the subject.
 
 from __future__ import annotations
 
+import os
 import sys
 
 from ai_rollback.errors import GitError, UsageError
@@ -18,7 +19,8 @@ from ai_rollback.git.run import Git, check_rev_arg, decode
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Sequence
+    import subprocess
+    from collections.abc import Callable, Iterable, Iterator, Sequence
 
 #: The fields of every commit we read, in order, and git's placeholder for each.
 FIELDS = (
@@ -230,15 +232,12 @@ def iter_topo(git: Git, revisions: Sequence[str]) -> Iterator[LogCommit]:
 PATCH_MARK = "\x01ai-rollback\x01"
 
 
-def iter_patches(git: Git, shas: Sequence[str]) -> Iterator[tuple[str, list[str]]]:
-    """``(sha, diff lines)`` of each commit (first-parent diff, ``-U0``, renames), in order."""
-    if not shas:
-        return
-    args = [
+def patch_args(*commits: str) -> list[str]:
+    """``git log`` of the diffs the planner reads (first-parent, ``-U0``, renames) of ``commits``."""
+    return [
         "-c",
         "core.quotePath=true",
         "log",
-        "--no-walk=unsorted",
         f"--format={PATCH_MARK}%H",
         "-p",
         "-U0",
@@ -248,9 +247,52 @@ def iter_patches(git: Git, shas: Sequence[str]) -> Iterator[tuple[str, list[str]
         "--no-textconv",
         "--src-prefix=a/",
         "--dst-prefix=b/",
-        "--stdin",
-        "--",
+        *commits,
     ]
+
+
+def split_patches(blocks: Iterable[bytes]) -> Iterator[tuple[str, list[str]]]:
+    """``(sha, lines)`` of each commit of :func:`patch_args` output given in blocks of whole lines.
+
+    A block is decoded whole (UTF-8 resynchronises at every LF, so it is the same as decoding
+    line by line).
+    """
+    sha: str | None = None
+    lines: list[str] = []
+    mark = len(PATCH_MARK)
+    for block in blocks:
+        for line in decode(block).split("\n"):
+            if line.startswith(PATCH_MARK):
+                if sha is not None:
+                    yield sha, lines
+                sha, lines = line[mark:], []
+            elif sha is not None:
+                lines.append(line)
+    if sha is not None:
+        yield sha, lines
+
+
+def _whole_lines(read: Callable[[], bytes]) -> Iterator[bytes]:
+    """Blocks of whole lines from ``read()`` (b"" at the end), the last line with or without LF."""
+    pending = b""
+    while True:
+        chunk = read()
+        if not chunk:
+            break
+        pending += chunk
+        cut = pending.rfind(b"\n")
+        if cut >= 0:
+            yield pending[:cut]
+            pending = pending[cut + 1 :]
+    if pending:
+        yield pending
+
+
+def iter_patches(git: Git, shas: Sequence[str]) -> Iterator[tuple[str, list[str]]]:
+    """``(sha, diff lines)`` of each commit (first-parent diff, ``-U0``, renames), in order."""
+    if not shas:
+        return
+    args = patch_args("--no-walk=unsorted", "--stdin", "--")
     proc = git.popen(*args, stdin=True)
     stdin, stdout, stderr = proc.stdin, proc.stdout, proc.stderr
     if stdin is None or stdout is None or stderr is None:  # pragma: no cover
@@ -266,19 +308,9 @@ def iter_patches(git: Git, shas: Sequence[str]) -> Iterator[tuple[str, list[str]
 
     writer = threading.Thread(target=feed, daemon=True)
     writer.start()
-    sha: str | None = None
-    lines: list[str] = []
+    fd = stdout.fileno()
     try:
-        for raw in stdout:
-            line = decode(raw.rstrip(b"\n"))
-            if line.startswith(PATCH_MARK):
-                if sha is not None:
-                    yield sha, lines
-                sha, lines = line[len(PATCH_MARK) :], []
-            elif sha is not None:
-                lines.append(line)
-        if sha is not None:
-            yield sha, lines
+        yield from split_patches(_whole_lines(lambda: os.read(fd, 1 << 16)))
     finally:
         stdout.close()
         err = stderr.read()
@@ -287,3 +319,64 @@ def iter_patches(git: Git, shas: Sequence[str]) -> Iterator[tuple[str, list[str]
         writer.join()
     if code != 0:
         raise git.error(args, code, err)
+
+
+class PatchFile:
+    """The diffs of every commit of a walk, written by git into a temporary file, read as it grows.
+
+    Started before the planner knows which diffs it needs, git computes them while Python
+    still reads the commits (on another core); the planner then reads the file, waiting where
+    git has not got to yet and skipping the commits it does not need, as often as it likes.
+    The same diffs as :func:`iter_patches` (the same options), in the walk's order.
+    """
+
+    def __init__(self, git: Git, revisions: Sequence[str]) -> None:
+        import tempfile
+
+        self.args = patch_args("--topo-order", "--reverse", *revisions, "--")
+        self._out = tempfile.TemporaryFile(prefix="ai-rollback-")  # noqa: SIM115 - until close()
+        self._err = tempfile.TemporaryFile(prefix="ai-rollback-")  # noqa: SIM115 - until close()
+        self._git = git
+        try:
+            self.proc: subprocess.Popen[bytes] | None = git.popen(
+                *self.args, stdout=self._out, stderr=self._err
+            )
+        except GitError:
+            self.close()
+            raise
+
+    def patches(self) -> Iterator[tuple[str, list[str]]]:
+        """``(sha, diff lines)`` of every commit of the walk, from the start."""
+        if self.proc is None:
+            raise GitError("the diffs are no longer there")
+        import time
+
+        proc, fd = self.proc, self._out.fileno()
+        offset = 0
+
+        def read() -> bytes:
+            nonlocal offset
+            while True:
+                chunk = os.pread(fd, 1 << 18, offset)
+                if chunk:
+                    offset += len(chunk)
+                    return chunk
+                if proc.poll() is not None:  # it has exited: what it wrote is all there
+                    chunk = os.pread(fd, 1 << 18, offset)
+                    offset += len(chunk)
+                    return chunk
+                time.sleep(0.001)  # git has not got that far yet
+
+        yield from split_patches(_whole_lines(read))
+        if proc.wait() != 0:
+            raise self._git.error(self.args, proc.returncode, os.pread(self._err.fileno(), 1 << 16, 0))
+
+    def close(self) -> None:
+        """Stop git if it is still at work, and drop the file."""
+        proc, self.proc = getattr(self, "proc", None), None
+        if proc is not None:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+        self._out.close()
+        self._err.close()

@@ -23,6 +23,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import subprocess
     from collections.abc import Iterator, Mapping, Sequence
+    from typing import IO
 
 EMPTY_TREE_SHA1 = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 EMPTY_TREE_SHA256 = "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321"
@@ -246,9 +247,17 @@ class Git:
         )
 
     def popen(
-        self, *args: str, env: Mapping[str, str] | None = None, stdin: bool = False
+        self,
+        *args: str,
+        env: Mapping[str, str] | None = None,
+        stdin: bool = False,
+        stdout: IO[bytes] | None = None,
+        stderr: IO[bytes] | None = None,
     ) -> subprocess.Popen[bytes]:
-        """A git process with stdout and stderr piped (and stdin, with ``stdin=True``)."""
+        """A git process with stdout and stderr piped (and stdin, with ``stdin=True``).
+
+        ``stdout``, ``stderr``: files git writes to instead of pipes.
+        """
         import subprocess
 
         try:
@@ -256,8 +265,8 @@ class Git:
                 self._argv(args),
                 cwd=self.cwd,
                 stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
+                stdout=subprocess.PIPE if stdout is None else stdout,
+                stderr=subprocess.PIPE if stderr is None else stderr,
                 env=dict(env) if env is not None else self.env,
             )
         except OSError as exc:

@@ -4,6 +4,7 @@ Pure functions over plain data (commits, their changed paths, their ``-U0``
 hunks).  Nothing here runs git.  The stages, in the order a run uses them:
 
 * ``model``: the data (:class:`Commit`, :class:`Decision`, :class:`Entangled`, :class:`Plan`).
+* ``ancestry``: :class:`Ancestry`, which commit is an ancestor of which, built in one pass.
 * ``history``: file identities across renames, merges' side commits, reverts that
   cancel, the contested files (changed by a commit to revert and a later kept one).
 * ``patch``: one commit's ``git log -p -U0`` lines -> :class:`FileDiff` values.
@@ -15,9 +16,17 @@ hunks).  Nothing here runs git.  The stages, in the order a run uses them:
 
 from __future__ import annotations
 
+from ai_rollback.plan.ancestry import Ancestry
 from ai_rollback.plan.decide import Selection, entangle, make_plan, select
 from ai_rollback.plan.diffs import child_counts, diffs_needed, revert_targets, track_lines
-from ai_rollback.plan.history import already_reverted, blocked, contested, file_identities, side_commits
+from ai_rollback.plan.history import (
+    already_reverted,
+    ancestry,
+    blocked,
+    contested,
+    file_identities,
+    side_commits,
+)
 from ai_rollback.plan.model import (
     KEEP,
     REVERT,
@@ -35,6 +44,7 @@ __all__ = [
     "KEEP",
     "REVERT",
     "SKIP",
+    "Ancestry",
     "Commit",
     "Decision",
     "Entangled",
@@ -47,6 +57,7 @@ __all__ = [
     "Selection",
     "Track",
     "already_reverted",
+    "ancestry",
     "blocked",
     "child_counts",
     "contested",

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ai_rollback import kinds
-from ai_rollback.plan.history import already_reverted, blocked, contested, file_identities
+from ai_rollback.plan.history import already_reverted, ancestry, blocked, contested, file_identities
 from ai_rollback.plan.model import KEEP, REVERT, SKIP, Commit, Decision, Entangled, Plan, Track
 
 
@@ -130,8 +130,9 @@ def entangle(
             decisions[c.sha] = Decision(
                 REVERT, decisions[c.sha].reason + ", reverted whole with its human work (--entangled include)"
             )
+    reach = ancestry(commits)
     while True:
-        files = contested(commits, revert, ids)
+        files = contested(commits, revert, ids, reach)
         if not files <= tracked:
             tracked |= files
             pairs = track(tracked, ids)

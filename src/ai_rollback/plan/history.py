@@ -4,13 +4,22 @@ Pure functions over :class:`~ai_rollback.plan.model.Commit` lists (oldest
 first).  Only files that both a commit to revert and a later kept commit
 touch can conflict (:func:`contested`); only those are handed to the line
 tracker.  :func:`blocked` reads the tracker's pairs back as entanglements.
+Which commits a merge brings in comes from one
+:class:`~ai_rollback.plan.ancestry.Ancestry` of the history (:func:`ancestry`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ai_rollback.plan.ancestry import Ancestry, mask, members
 from ai_rollback.plan.model import Commit
+
+
+def ancestry(commits: Sequence[Commit]) -> Ancestry:
+    """The reachability index of ``commits`` (oldest first, topologically), by index."""
+    index = {c.sha: c.index for c in commits}
+    return Ancestry.of([(c.index, [index.get(p) for p in c.parents]) for c in commits])
 
 
 def file_identities(commits: Sequence[Commit]) -> dict[tuple[int, str], int]:
@@ -21,9 +30,10 @@ def file_identities(commits: Sequence[Commit]) -> dict[tuple[int, str], int]:
     for commit in commits:
         for status, old, new in commit.paths:
             if status.startswith("R") and old is not None and new is not None:
-                ident = ids.pop(old, None)
+                # the old path keeps its id: on another branch the file may still be there
+                ident = ids.get(old)
                 if ident is None:
-                    ident = counter
+                    ident = ids[old] = counter
                     counter += 1
                 ids[new] = ident
                 result[(commit.index, new)] = ident
@@ -39,13 +49,21 @@ def file_identities(commits: Sequence[Commit]) -> dict[tuple[int, str], int]:
     return result
 
 
-def contested(commits: Sequence[Commit], revert: set[int], ids: dict[tuple[int, str], int]) -> set[int]:
+def contested(
+    commits: Sequence[Commit],
+    revert: set[int],
+    ids: dict[tuple[int, str], int],
+    reach: Ancestry | None = None,
+) -> set[int]:
     """Ids of files a commit to revert and a later kept commit both change.
 
     A file and the directory of the same name count as one place
     (file/directory conflicts): ``x`` and ``x/y`` contest each other.
+    ``reach``: the :func:`ancestry` of ``commits``, if the caller has it.
     """
-    side = side_commits(commits)
+    reach = reach if reach is not None else ancestry(commits)
+    index = {c.sha: c.index for c in commits}
+    reverted = mask(revert)
     first_revert: dict[int, int] = {}
     revert_paths: dict[str, int] = {}  # path -> its id, for paths commits to revert changed
     revert_dirs: dict[str, set[int]] = {}  # directory -> ids of reverted paths under it
@@ -61,8 +79,9 @@ def contested(commits: Sequence[Commit], revert: set[int], ids: dict[tuple[int, 
                 for k in range(1, len(parts)):
                     revert_dirs.setdefault("/".join(parts[:k]), set()).add(f)
             continue
-        for brought in side.get(commit.index, ()):
-            if brought in revert:  # a merge carries (or drops) what its branch changed
+        if len(commit.parents) > 1 and commit.parents[0] in index:
+            # a merge carries (or drops) what its branch changed
+            for brought in members(reach.brought_in([index.get(p) for p in commit.parents]) & reverted):
                 out |= {
                     ids[(brought, p)]
                     for _s, o, n in commits[brought].paths
@@ -85,36 +104,15 @@ def contested(commits: Sequence[Commit], revert: set[int], ids: dict[tuple[int, 
     return out
 
 
-def side_commits(commits: Sequence[Commit]) -> dict[int, set[int]]:
+def side_commits(commits: Sequence[Commit], reach: Ancestry | None = None) -> dict[int, set[int]]:
     """For each merge, the commits it brings in (reachable from a later parent, not the first)."""
+    reach = reach if reach is not None else ancestry(commits)
     index = {c.sha: c.index for c in commits}
-    parents = {c.index: [index[p] for p in c.parents if p in index] for c in commits}
-    memo: dict[int, set[int]] = {}
-
-    def ancestors(start: int) -> set[int]:
-        if start in memo:
-            return memo[start]
-        found: set[int] = set()
-        stack = [start]
-        while stack:
-            node = stack.pop()
-            for parent in parents.get(node, []):
-                if parent not in found:
-                    found.add(parent)
-                    stack.append(parent)
-        memo[start] = found
-        return found
-
-    out: dict[int, set[int]] = {}
-    for c in commits:
-        if len(c.parents) > 1 and c.parents[0] in index:
-            first = index[c.parents[0]]
-            brought: set[int] = set()
-            for p in c.parents[1:]:
-                if p in index:
-                    brought |= ancestors(index[p]) | {index[p]}
-            out[c.index] = brought - ancestors(first) - {first}
-    return out
+    return {
+        c.index: set(members(reach.brought_in([index.get(p) for p in c.parents])))
+        for c in commits
+        if len(c.parents) > 1 and c.parents[0] in index
+    }
 
 
 def blocked(

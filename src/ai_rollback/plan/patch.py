@@ -68,22 +68,29 @@ def parse_patch(lines: Iterable[str]) -> list[FileDiff]:
     current: FileDiff | None = None
     hunk: Hunk | None = None
     for line in lines:
+        first = line[:1]
+        if hunk is not None:  # most lines: a hunk's ("+" new, "-" old, "\\" no newline at its end)
+            if first == "+":
+                hunk.new_lines.append(line[1:])
+                continue
+            if first == "-" or first == "\\":
+                continue
+        if first == "@":
+            if current is not None and line.startswith("@@ -"):
+                end = line.find(" ", 4)
+                old_spec = line[4:end] if end > 0 else line.split("@@", 2)[1].strip().split(" ")[0][1:]
+                start, _, count = old_spec.partition(",")
+                hunk = Hunk(int(start), int(count) if count else 1, [])
+                current.hunks.append(hunk)
+            continue
+        if first == "i":  # "index a..b": nothing we need
+            continue
         if line.startswith("diff --git "):
             old, new = _header_paths(line)
             current = FileDiff(old, new)
             diffs.append(current)
             hunk = None
         elif current is None:
-            continue
-        elif line.startswith("@@ -"):
-            spec = line.split("@@", 2)[1].strip()
-            old_spec = spec.split(" ")[0][1:]
-            start, _, count = old_spec.partition(",")
-            hunk = Hunk(int(start), int(count) if count else 1, [])
-            current.hunks.append(hunk)
-        elif hunk is not None and line.startswith("+"):
-            hunk.new_lines.append(line[1:])
-        elif hunk is not None and line.startswith(("-", "\\")):
             continue
         elif line.startswith("new mode "):
             current.mode_change = True

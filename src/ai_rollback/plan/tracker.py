@@ -10,6 +10,9 @@ the lines right next to them, or the place where R deleted lines.  Renames git
 detects carry the lines along; a binary file is one line; lines a merge brings
 in keep the author they had on the merged branch when their text matches.
 
+Which commits saw which comes from :class:`~ai_rollback.plan.ancestry.Ancestry`,
+built as the commits arrive: no ancestor set is ever walked.
+
 Pure: it is fed :class:`FileDiff` values (see ``patch.py``), never runs git.
 """
 
@@ -17,6 +20,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
+
+from ai_rollback.plan.ancestry import Ancestry, mask, members
 
 # A tracked line: (owner, text, deletion points just before it).
 # owner: index of the commit that wrote it (-1: before the tracked history).
@@ -41,11 +47,41 @@ class FileDiff:
 
 @dataclass(slots=True)
 class FileState:
-    lines: list[Line]
+    lines: list[Line]  # never changed once the state is made: a later commit makes a new state
     eof_gaps: tuple[int, ...] = ()
     creator: int = -1  # the commit that added the file (-1: before the tracked history)
     file_owner: int = -1  # the last commit that renamed it or changed its mode
     deleted_by: int | None = None  # a tombstone: the commit that deleted (or renamed away) the file
+    moved_to: str | None = None  # a rename's tombstone: where the file went
+    ident: str = ""  # the path the file had when first seen: the same file on every branch
+    # what merges ask of a state, worked out once (see owners, authors, gaps)
+    _owners: int = field(default=-1, repr=False, compare=False)
+    _authors: dict[str | None, int] | None = field(default=None, repr=False, compare=False)
+    _gaps: tuple[int, ...] | None = field(default=None, repr=False, compare=False)
+
+    def owners(self) -> int:
+        """At least the commits that own a line, as a bitset (see ``ancestry``; maybe more)."""
+        if self._owners < 0:
+            self._owners = mask(owner for owner, _text, _gaps in self.lines)
+        return self._owners
+
+    def authors(self) -> dict[str | None, int]:
+        """text -> the owner of its first line that has one."""
+        if self._authors is None:
+            found: dict[str | None, int] = {}
+            for owner, text, _gaps in self.lines:
+                if owner >= 0 and text not in found:
+                    found[text] = owner
+            self._authors = found
+        return self._authors
+
+    def gaps(self) -> tuple[int, ...]:
+        """Every deletion point in the file, once each: at its end, then line by line."""
+        if self._gaps is None:
+            self._gaps = tuple(
+                dict.fromkeys([*self.eof_gaps, *(g for _o, _t, gaps in self.lines for g in gaps)])
+            )
+        return self._gaps
 
 
 class LineTracker:
@@ -57,10 +93,12 @@ class LineTracker:
         self._pending: dict[int, int] = {}
         #: revert commit -> the commit it reverts: lines it brings back get their old owner
         self._reverts = reverts or {}
+        #: for the commits a revert targets: the lines each removed (text -> owners), to give back
         self._removed: dict[int, dict[str, list[int]]] = {}
-        self._parents: dict[int, list[int]] = {}
-        self._ancestors: dict[int, set[int]] = {}
-        self._mainline: set[int] = set()
+        self._targets = set(self._reverts.values())
+        self._ancestry = Ancestry()
+        #: while a merge is applied: its first parent (whose history is the mainline), -1: none
+        self._first = -1
 
     def expect_children(self, counts: dict[int, int]) -> None:
         """How many tracked children each commit has (to free states early)."""
@@ -80,12 +118,12 @@ class LineTracker:
 
     def commit(self, index: int, parents: Sequence[int | None], diffs: Iterable[FileDiff]) -> None:
         """Apply one commit's diffs (against its first parent)."""
-        self._parents[index] = [p for p in parents if p is not None]
+        self._ancestry.add(index, parents)
         first = parents[0] if parents else None
         base = self._parent_state(first)
         state = dict(base)
         others = [self._parent_state(p) for p in parents[1:]]
-        self._mainline = (self._ancestors_of(first) | {first}) if others and first is not None else set()
+        self._first = first if others and first is not None else -1
         for diff in diffs:
             self._apply(index, state, base, diff, others)
             if others and diff.new_path is not None and diff.new_path in state:
@@ -96,18 +134,9 @@ class LineTracker:
         for parent in parents:
             self._release(parent)
 
-    def _ancestors_of(self, index: int) -> set[int]:
-        found = self._ancestors.get(index)
-        if found is None:
-            found = set()
-            stack = list(self._parents.get(index, []))
-            while stack:
-                parent = stack.pop()
-                if parent not in found:
-                    found.add(parent)
-                    stack.extend(self._parents.get(parent, []))
-            self._ancestors[index] = found
-        return found
+    def _on_mainline(self, commit: int) -> bool:
+        """Is ``commit`` the merge's first parent or one of its ancestors?"""
+        return self._first >= 0 and self._ancestry.reaches(self._first, commit)
 
     def _dropped(
         self, merge: int, first: int, merged: dict[str, FileState], others: list[dict[str, FileState]]
@@ -116,16 +145,31 @@ class LineTracker:
 
         Reverting their commit conflicts: the merge already undid them differently.
         """
-        mainline = self._ancestors_of(first) | {first}
+        mainline = self._ancestry.closure(first)
+        elsewhere = ~mainline  # bitset of every commit not on the mainline
+        touch = self._touch
         for other in others:
             for path, side in other.items():
                 if side.deleted_by is not None:
                     continue
                 kept = merged.get(path)
-                texts = {text for _o, text, _g in kept.lines} if kept is not None else set()
+                for _hop in range(64):  # renamed on the mainline: the lines went with the file
+                    if kept is None or kept.moved_to is None:
+                        break
+                    kept = merged.get(kept.moved_to)
+                if kept is not None and kept.lines is side.lines:
+                    continue  # the very lines the merge kept: every text is there
+                brought = (side._owners if side._owners >= 0 else side.owners()) & elsewhere
+                if not brought:
+                    continue  # no line of it was written on the merged branch
+                authors = set(members(brought))
+                texts: set[str | None] | None = None
                 for owner, text, _gaps in side.lines:
-                    if owner >= 0 and owner not in mainline and text not in texts:
-                        self._touch(owner, merge, path)
+                    if owner in authors:
+                        if texts is None:
+                            texts = {t for _o, t, _g in kept.lines} if kept is not None else set()
+                        if text not in texts:
+                            touch(owner, merge, path)
 
     def _concurrent(self, merge: int, merged: FileState, path: str) -> None:
         """Lines a merge puts side by side that were written on different branches.
@@ -133,19 +177,18 @@ class LineTracker:
         Neither could be reverted without conflicting with the other: git's
         merge base for the revert predates the other branch's change.
         """
-        lines = merged.lines
-        for i in range(len(lines) - 1):
-            a, b = lines[i][0], lines[i + 1][0]
-            if a < 0 or b < 0 or a == b or merge in (a, b):
-                continue
-            if a in self._ancestors_of(b) or b in self._ancestors_of(a):
+        owners = [line[0] for line in merged.lines]
+        related = self._ancestry.related
+        side_by_side = dict.fromkeys((a, b) for a, b in pairwise(owners) if a != b and a >= 0 and b >= 0)
+        for a, b in side_by_side:
+            if merge in (a, b) or related(a, b):
                 continue
             self._touch(a, b, path)
             self._touch(b, a, path)
 
     def skip(self, index: int, parents: Sequence[int | None]) -> None:
         """A commit that changes no tracked file: same state as its first parent."""
-        self._parents[index] = [p for p in parents if p is not None]
+        self._ancestry.add(index, parents)
         first = parents[0] if parents else None
         self._states[index] = self._parent_state(first)
         for parent in parents:
@@ -172,10 +215,12 @@ class LineTracker:
             # same path, a file where its directory goes, or files under it (file/directory)
             for where, tomb in self._tombstones_around(base, new_path or ""):
                 touch(tomb.deleted_by if tomb.deleted_by is not None else -1, index, where)
-            current = FileState([], creator=index)
+            current = FileState([], creator=index, ident=new_path or "")
         else:
             found = base.get(old_path)
-            current = found if found is not None and found.deleted_by is None else FileState([])
+            if found is None or found.deleted_by is not None:
+                found = FileState([], ident=found.ident if found is not None and found.ident else old_path)
+            current = found
         renamed = old_path is not None and new_path is not None and old_path != new_path
         if renamed or diff.mode_change or new_path is None:
             touch(current.file_owner, index, path)  # rename/rename, rename/delete, mode/mode...
@@ -191,11 +236,23 @@ class LineTracker:
                     touch(gap, index, path)
             for gap in current.eof_gaps:
                 touch(gap, index, path)
-            state[old_path or ""] = FileState([], creator=current.creator, deleted_by=index)
+            state[old_path or ""] = FileState(
+                [], creator=current.creator, deleted_by=index, ident=current.ident
+            )
             return
         if renamed:
-            state[old_path or ""] = FileState([], deleted_by=index)
+            state[old_path or ""] = FileState([], deleted_by=index, moved_to=new_path, ident=current.ident)
         file_owner = index if (renamed or diff.mode_change) else current.file_owner
+        creator = current.creator
+        # what a merge brings in keeps who did it on the merged branch: the commit that added
+        # the file, the one that renamed it (reverting either conflicts with later changes)
+        merged_from = [self._counterpart(o, new_path, current.ident) for o in others]
+        side = next((m for m in merged_from if m is not None and m.deleted_by is None), None)
+        if side is not None:
+            if old_path is None and side.creator >= 0:
+                creator = side.creator
+            if (renamed or diff.mode_change) and side.file_owner >= 0:
+                file_owner = side.file_owner
         if diff.binary:
             for owner, _text, gaps in current.lines:
                 touch(owner, index, path)
@@ -203,23 +260,54 @@ class LineTracker:
                     touch(gap, index, path)
             for gap in current.eof_gaps:
                 touch(gap, index, path)
-            state[new_path] = FileState([(index, None, ())], (), current.creator, file_owner)
+            owner = index
+            if (
+                side is not None
+                and len(side.lines) == 1
+                and side.lines[0][1] is None
+                and side.lines[0][0] >= 0
+            ):
+                owner = side.lines[0][0]  # the merged branch's version of the binary file
+            state[new_path] = FileState(
+                [(owner, None, ())], (), creator, file_owner, ident=current.ident, _owners=1 << owner
+            )
             return
         if not diff.hunks:
-            state[new_path] = FileState(current.lines, current.eof_gaps, current.creator, file_owner)
+            state[new_path] = FileState(
+                current.lines,
+                current.eof_gaps,
+                creator,
+                file_owner,
+                ident=current.ident,
+                _owners=current._owners,
+            )
             return
+        owners = current.owners()
         lines = list(current.lines)
         eof_gaps = current.eof_gaps
-        merged_from = [o.get(new_path) for o in others]
-        # a merge that deletes lines usually carries a deletion made on the merged branch
-        side_gaps = tuple(
-            g
-            for other in merged_from
-            if other is not None
-            for g in dict.fromkeys([*other.eof_gaps, *(g for _o, _t, gaps in other.lines for g in gaps)])
-            if g not in self._mainline
-        )
-        for hunk in sorted(diff.hunks, key=lambda h: h.old_start, reverse=True):
+        side_gaps: tuple[int, ...] | None = None
+        removed = self._removed.setdefault(index, {}) if index in self._targets else None
+        restoring = self._removed.get(self._reverts.get(index, -2))
+        # lines a merge brings in keep their author: who wrote the same text on the merged branch
+        lookups = [m.authors() for m in merged_from if m is not None]
+        seen: set[int] = set()  # owners already in ``owners``
+        pairs = self.pairs
+
+        def hit(owner: int) -> None:  # _touch(owner, index, path), inlined for the hot loop
+            if owner >= 0 and owner != index:
+                found = pairs.get((owner, index))
+                if found is None:
+                    pairs[(owner, index)] = {path}
+                else:
+                    found.add(path)
+
+        hunks = diff.hunks
+        starts = [h.old_start for h in hunks]
+        if all(a < b for a, b in pairwise(starts)):
+            hunks = hunks[::-1]  # git's order, last first: what sorted() would give, faster
+        else:
+            hunks = sorted(hunks, key=lambda h: h.old_start, reverse=True)
+        for hunk in hunks:
             # "-a,0": an insertion after old line a; "-a,b": old lines a..a+b-1
             start = hunk.old_start if hunk.old_count == 0 else hunk.old_start - 1
             end = start + hunk.old_count
@@ -232,30 +320,48 @@ class LineTracker:
                     lines[first_new] = (-1, None, eof_gaps)
                     eof_gaps = ()
             # what a revert of an earlier commit would collide with
-            for i in range(max(0, start - 1), min(len(lines), end + 1)):
-                touch(lines[i][0], index, path)
-            for i in range(start, min(len(lines), end + 1)):
-                for gap in lines[i][2]:
-                    touch(gap, index, path)
+            for owner, _text, _gaps in lines[max(0, start - 1) : end + 1]:
+                hit(owner)
+            carried: tuple[int, ...] = ()
+            for at, (_owner, _text, gaps) in enumerate(lines[start : end + 1], start):
+                if gaps:
+                    for gap in gaps:
+                        hit(gap)
+                    if at < end:
+                        carried += gaps
             if end >= len(lines):
                 for gap in eof_gaps:
-                    touch(gap, index, path)
+                    hit(gap)
             # apply
-            carried: tuple[int, ...] = tuple(g for i in range(start, end) for g in lines[i][2])
-            removed = self._removed.setdefault(index, {})
-            for owner, text, _gaps in lines[start:end]:
-                if text is not None or owner >= 0:
-                    removed.setdefault(text or "", []).append(owner)
-            restoring = self._removed.get(self._reverts.get(index, -2))
+            if removed is not None:
+                for owner, text, _gaps in lines[start:end]:
+                    if text is not None or owner >= 0:
+                        removed.setdefault(text or "", []).append(owner)
             new = []
             for text in hunk.new_lines:
-                author: int | None = None
                 if restoring and restoring.get(text):
                     author = restoring[text].pop(0)  # a revert brings the line back to its author
-                elif merged_from:
-                    author = self._inherit(text, merged_from)
-                new.append((index if author is None else author, text, ()))
+                else:
+                    author = index
+                    for known in lookups:
+                        inherited = known.get(text)
+                        if inherited is not None:
+                            author = inherited
+                            break
+                if author >= 0 and author not in seen:
+                    seen.add(author)
+                    owners |= 1 << author  # lines it replaced may stay in: owners() may say more
+                new.append((author, text, ()))
             if hunk.old_count and not hunk.new_lines:
+                if side_gaps is None:
+                    # a merge that deletes lines usually carries a deletion made on the merged branch
+                    side_gaps = tuple(
+                        g
+                        for other in merged_from
+                        if other is not None
+                        for g in other.gaps()
+                        if not self._on_mainline(g)
+                    )
                 carried = (*carried, index, *side_gaps)
             lines[start:end] = new
             if carried:
@@ -264,7 +370,17 @@ class LineTracker:
                     lines[start] = (owner, text, tuple(dict.fromkeys(gaps + carried)))
                 else:
                     eof_gaps = tuple(dict.fromkeys(eof_gaps + carried))
-        state[new_path] = FileState(lines, eof_gaps, current.creator, file_owner)
+        state[new_path] = FileState(lines, eof_gaps, creator, file_owner, ident=current.ident, _owners=owners)
+
+    @staticmethod
+    def _counterpart(other: dict[str, FileState], path: str, ident: str) -> FileState | None:
+        """The merged branch's version of the file at ``path``: there, or renamed on one side."""
+        found = other.get(path)
+        if (found is None or found.deleted_by is not None) and ident:
+            for candidate in other.values():
+                if candidate.deleted_by is None and candidate.ident == ident:
+                    return candidate
+        return found
 
     @staticmethod
     def _tombstones_around(state: dict[str, FileState], path: str) -> Iterator[tuple[str, FileState]]:
@@ -281,14 +397,3 @@ class LineTracker:
         for other, tomb in state.items():
             if tomb.deleted_by is not None and other.startswith(prefix):
                 yield other, tomb
-
-    @staticmethod
-    def _inherit(text: str, merged: list[FileState | None]) -> int | None:
-        """Owner of a line a merge brings in: who wrote the same text on the merged branch."""
-        for other in merged:
-            if other is None:
-                continue
-            for owner, other_text, _gaps in other.lines:
-                if other_text == text and owner >= 0:
-                    return owner
-        return None

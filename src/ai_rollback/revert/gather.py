@@ -5,8 +5,12 @@
 * :func:`gather`: one streamed ``git log`` of the range and everything after
   it up to HEAD: classification, changed paths with renames, reverts.
 * :func:`path_selection`: the commits ``--path`` selects.
+* :func:`prefetch_patches`: every commit's ``-U0`` diff, asked of git before the
+  commits are even read (:class:`~ai_rollback.git.log.PatchFile`), so that git
+  computes them on another core while Python reads the commits.
 * :func:`tracker_for`: the planner's ``track`` callback; it reads the ``-U0``
-  diffs the planner needs in one git call and feeds them to the pure walk in
+  diffs the planner needs (from the prefetched file when it needs at least half
+  of them, else in one git call of their own) and feeds them to the pure walk in
   ``ai_rollback.plan.diffs``.
 """
 
@@ -18,8 +22,8 @@ from collections.abc import Sequence
 from ai_rollback import classify, plan
 from ai_rollback.config import Config
 from ai_rollback.credentials import redact_text
-from ai_rollback.errors import UsageError
-from ai_rollback.git.log import STABLE_LOG, iter_patches, iter_topo
+from ai_rollback.errors import GitError, UsageError
+from ai_rollback.git.log import STABLE_LOG, PatchFile, iter_patches, iter_topo
 from ai_rollback.git.notes import ai_notes
 from ai_rollback.git.run import Git, check_rev_arg
 from ai_rollback.gitconfig import GitSettings
@@ -104,11 +108,41 @@ def gather(
     return commits
 
 
+#: the prefetched diffs of each repository's walk (see :func:`prefetch_patches`)
+_prefetched: dict[int, PatchFile] = {}
+
+
+def prefetch_patches(git: Git, head: str, boundary: Sequence[str]) -> None:
+    """Have git start on the diffs of the commits :func:`gather` reads (the same walk)."""
+    close_prefetched(git)
+    try:
+        _prefetched[id(git)] = PatchFile(git, [head, "--not", *boundary] if boundary else [head])
+    except (GitError, OSError):  # pragma: no cover - no temporary file, no git: ask later
+        pass
+
+
+def close_prefetched(git: Git) -> None:
+    """Stop and drop what :func:`prefetch_patches` started for ``git``."""
+    found = _prefetched.pop(id(git), None)
+    if found is not None:
+        found.close()
+
+
 def tracker_for(git: Git, commits: Sequence[plan.Commit]) -> plan.Track:
-    """The planner's ``track`` callback: diffs of the commits touching those files, one git call."""
+    """The planner's ``track`` callback: diffs of the commits touching those files."""
 
     def track(files: set[int], ids: dict[tuple[int, str], int]) -> dict[tuple[int, int], set[str]]:
         needed = plan.diffs_needed(commits, files, ids)
+        prefetched = _prefetched.get(id(git))
+        if prefetched is not None and 2 * len(needed) >= len(commits):
+            wanted = {c.sha for c in needed}
+            try:
+                return plan.track_lines(
+                    commits, files, ids, needed, (p for p in prefetched.patches() if p[0] in wanted)
+                )
+            except GitError:  # pragma: no cover - git stopped, or walked in another order
+                pass
+        close_prefetched(git)  # a few diffs: cheaper asked for one by one
         patches = iter_patches(git, [c.sha for c in needed])
         pairs = plan.track_lines(commits, files, ids, needed, patches)
         for _rest in patches:  # pragma: no cover - drain

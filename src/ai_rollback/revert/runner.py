@@ -103,17 +103,21 @@ class Runner:
         check_idle(self.repo)  # first: a rebase in progress is that, not "HEAD is detached"
         ref, head = current_branch(self.repo)
         in_range, boundary = gather.resolve_range(self.git, options.range, head)
-        commits = gather.gather(self.git, set(in_range), head, boundary, self.config, self.settings)
-        selected = gather.path_selection(self.git, options.range, options.paths)
-        result = plan.make_plan(
-            options.range,
-            commits,
-            gather.tracker_for(self.git, commits),
-            only=options.only,
-            model=options.model,
-            path_selected=selected,
-            policy=options.entangled,
-        )
+        gather.prefetch_patches(self.git, head, boundary)  # git diffs while we read the commits
+        try:
+            commits = gather.gather(self.git, set(in_range), head, boundary, self.config, self.settings)
+            selected = gather.path_selection(self.git, options.range, options.paths)
+            result = plan.make_plan(
+                options.range,
+                commits,
+                gather.tracker_for(self.git, commits),
+                only=options.only,
+                model=options.model,
+                path_selected=selected,
+                policy=options.entangled,
+            )
+        finally:
+            gather.close_prefetched(self.git)
         self.last_plan = result
         return result, ref, head
 
