@@ -379,3 +379,17 @@ def test_an_ignored_file_appearing_during_the_apply_is_kept(release: Repo) -> No
     assert target.read_text() == "appeared meanwhile\n"
     target.unlink()
     assert visible(release) == before
+
+
+def test_recovery_keeps_an_ignored_file_written_since(release: Repo) -> None:
+    release.commit("Human: ignore logs", {".gitignore": "build.log\n"})
+    release.write("build.log", "tracked\n")
+    release.git("add", "-f", "build.log")
+    release.git("commit", "-q", "-m", "Human: track a log")
+    release.git("rm", "-q", "build.log")
+    release.git("commit", "-q", "-m", ai_message("drop the log", ["build.log"]))
+    assert ai_revert(release, "v2.1.0..HEAD", "--yes", env={CRASH: "after-update-ref"}).returncode == -9
+    release.write("build.log", "my build's output\n")
+    done = ai_revert(release, "v2.1.0..HEAD", "--yes")
+    assert done.returncode == 3 and "build.log, and a file of yours is there now" in done.stderr
+    assert (release.path / "build.log").read_text() == "my build's output\n"

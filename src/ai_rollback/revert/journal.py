@@ -333,6 +333,19 @@ def finish_work_tree(
     Anything else is a change of the user's: refuse, touch nothing.
     """
     git = repo.git
+    from ai_rollback.revert.state import in_the_way
+
+    # an untracked (even ignored) file written since where the revert puts one back; not one
+    # that already holds what git was writing there (that one is ours)
+    late = in_the_way(git, old, new, repo.root)
+    if late:
+        late = [p for p in foreign_paths(repo, old, new, suspects) if p in set(late)]
+    if late:
+        raise Refused(
+            f"an interrupted ai-revert would put back {', '.join(late[:5])}, and a file of yours is "
+            "there now: not touching it",
+            hint="move it away, then run ai-revert again (it finishes the interrupted one)",
+        )
     try:
         sync_work_tree(git, old, new)
         return
