@@ -37,7 +37,9 @@ def test_policies() -> None:
         ("ai", "AI: free", ["g"]),
     )
 
-    def track(files: set[int], ids: dict[tuple[int, str], int]) -> dict[tuple[int, int], set[str]]:
+    def track(
+        files: set[int], ids: dict[tuple[int, str], int], revert: set[int]
+    ) -> dict[tuple[int, int], set[str]]:
         assert files  # only f is contested
         return {(1, 2): {"f"}}
 
@@ -50,7 +52,7 @@ def test_policies() -> None:
     include = make_plan("r", commits, track, policy="include")
     assert [c.subject for c in include.to_revert] == ["AI: free", "human on f", "AI: a"]
     assert include.included == [commits[2].sha]
-    human = make_plan("r", commits, lambda f, i: {}, only="human")
+    human = make_plan("r", commits, lambda f, i, r: {}, only="human")
     assert [c.subject for c in human.to_revert] == ["human on f", "base"]
 
 
@@ -60,12 +62,14 @@ def test_filters_and_reverted() -> None:
     commits[1].model = "Claude"
     commits[2].reverts = [commits[1].sha[:12]]
     assert already_reverted(commits) == {commits[1].sha: commits[2].sha}
-    p = make_plan("r", commits, lambda f, i: {})
+    p = make_plan("r", commits, lambda f, i, r: {})
     assert [c.subject for c in p.to_revert] == ["AI: a"]
     assert "already reverted" in p.decisions[commits[1].sha].reason
-    assert make_plan("r", commits, lambda f, i: {}, model="claude*").to_revert == []
-    assert [c.subject for c in make_plan("r", commits, lambda f, i: {}, model="GPT-*").to_revert] == ["AI: a"]
-    assert make_plan("r", commits, lambda f, i: {}, path_selected=set()).to_revert == []
+    assert make_plan("r", commits, lambda f, i, r: {}, model="claude*").to_revert == []
+    assert [c.subject for c in make_plan("r", commits, lambda f, i, r: {}, model="GPT-*").to_revert] == [
+        "AI: a"
+    ]
+    assert make_plan("r", commits, lambda f, i, r: {}, path_selected=set()).to_revert == []
 
 
 def test_reapplied_commit_is_live_again() -> None:

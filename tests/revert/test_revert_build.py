@@ -164,7 +164,7 @@ def test_unforeseen_conflict_behaves_like_stop(entangled: Repo, monkeypatch: pyt
     from ai_rollback import entry, revert
 
     monkeypatch.chdir(entangled.path)
-    monkeypatch.setattr(revert.gather, "tracker_for", lambda git, commits: lambda files, ids: {})
+    monkeypatch.setattr(revert.gather, "tracker_for", lambda git, commits: lambda files, ids, revert: {})
     before = snapshot(entangled)
     assert entry.revert_main(["v1..HEAD", "--yes"]) == 1
     assert snapshot(entangled) == before

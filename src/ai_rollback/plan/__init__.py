@@ -9,6 +9,7 @@ hunks).  Nothing here runs git.  The stages, in the order a run uses them:
   cancel, the contested files (changed by a commit to revert and a later kept one).
 * ``patch``: one commit's ``git log -p -U0`` lines -> :class:`FileDiff` values.
 * ``tracker``: :class:`LineTracker`, who wrote each line and who touched it since.
+* ``renames``: renamed files a revert will not find again (git's similarity score).
 * ``diffs``: which commits' diffs the tracker needs, and the walk that feeds them.
 * ``decide``: :func:`make_plan` = :func:`select` (each commit on its own), then
   :func:`entangle` (the tracker's pairs and the ``--entangled`` policy).
@@ -38,6 +39,7 @@ from ai_rollback.plan.model import (
     Track,
 )
 from ai_rollback.plan.patch import parse_patch
+from ai_rollback.plan.renames import Question, pairs_by_content, renamed_away
 from ai_rollback.plan.tracker import FileDiff, FileState, Hunk, Line, LineTracker
 
 __all__ = [
@@ -54,6 +56,7 @@ __all__ = [
     "Line",
     "LineTracker",
     "Plan",
+    "Question",
     "Selection",
     "Track",
     "already_reverted",
@@ -65,7 +68,9 @@ __all__ = [
     "entangle",
     "file_identities",
     "make_plan",
+    "pairs_by_content",
     "parse_patch",
+    "renamed_away",
     "revert_targets",
     "select",
     "side_commits",

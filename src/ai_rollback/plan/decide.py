@@ -135,7 +135,7 @@ def entangle(
         files = contested(commits, revert, ids, reach)
         if not files <= tracked:
             tracked |= files
-            pairs = track(tracked, ids)
+            pairs = track(tracked, ids, revert)
         kept = everything - revert
         found = blocked(revert, kept - neutral, pairs, neutral)
         if not found:
@@ -202,7 +202,7 @@ def make_plan(
     path_selected: set[str] | None = None,
     policy: str = "stop",
 ) -> Plan:
-    """Decide every commit of the range; ``track(file_ids, ids)`` runs the line tracker.
+    """Decide every commit of the range; ``track(file_ids, ids, revert)`` runs the line tracker.
 
     ``commits`` are oldest first and include, with ``in_range=False``, the
     commits after the range up to the tip (they are kept, and can entangle).

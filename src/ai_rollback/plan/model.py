@@ -20,7 +20,9 @@ __all__ = ["KEEP", "REVERT", "SKIP", "Commit", "Decision", "Entangled", "Plan", 
 
 #: The line tracker as the planner calls it: ``track(file_ids, ids)`` -> the
 #: entangled pairs ``(earlier commit, later commit) -> paths``.
-Track = Callable[[set[int], dict[tuple[int, str], int]], dict[tuple[int, int], set[str]]]
+#: ``track(contested file ids, ids, commits to revert)`` -> (earlier, later) -> paths: the line
+#: tracker's pairs, plus the renames a revert will not find again
+Track = Callable[[set[int], dict[tuple[int, str], int], set[int]], dict[tuple[int, int], set[str]]]
 
 
 @dataclass(slots=True)

@@ -249,8 +249,12 @@ class LineTracker:
         merged_from = [self._counterpart(o, new_path, current.ident) for o in others]
         side = next((m for m in merged_from if m is not None and m.deleted_by is None), None)
         if side is not None:
-            if old_path is None and side.creator >= 0:
+            if old_path is None:
+                # the merge brings the file in (under a name its diff may not pair with the
+                # old one): it is the merged branch's file, created and renamed there
                 creator = side.creator
+                if side.file_owner >= 0:
+                    file_owner = side.file_owner
             if (renamed or diff.mode_change) and side.file_owner >= 0:
                 file_owner = side.file_owner
         if diff.binary:

@@ -25,6 +25,7 @@ from ai_rollback.credentials import redact_text
 from ai_rollback.errors import GitError, UsageError
 from ai_rollback.git.log import STABLE_LOG, PatchFile, iter_patches, iter_topo
 from ai_rollback.git.notes import ai_notes
+from ai_rollback.git.objects import CatFile
 from ai_rollback.git.run import Git, check_rev_arg
 from ai_rollback.gitconfig import GitSettings
 from ai_rollback.revert.errors import Refused
@@ -149,7 +150,80 @@ def tracker_for(git: Git, commits: Sequence[plan.Commit]) -> plan.Track:
             pass
         return pairs
 
-    return track
+    def track_all(
+        files: set[int], ids: dict[tuple[int, str], int], revert: set[int]
+    ) -> dict[tuple[int, int], set[str]]:
+        pairs = track(files, ids)
+        lost, gone = lost_renames(git, commits, files, ids, revert)
+        for pair, paths in lost.items():
+            pairs.setdefault(pair, set()).update(paths)
+        if gone:
+            for pair in [p for p in pairs if p[0] in gone]:
+                pairs[pair] -= gone[pair[0]]
+                if not pairs[pair]:
+                    del pairs[pair]
+        return pairs
+
+    return track_all
+
+
+def lost_renames(
+    git: Git,
+    commits: Sequence[plan.Commit],
+    files: set[int],
+    ids: dict[tuple[int, str], int],
+    revert: set[int],
+) -> tuple[dict[tuple[int, int], set[str]], dict[int, set[str]]]:
+    """Where reverting a commit will not find its file at the tip (see ``plan.renamed_away``).
+
+    The file is there when the tip has it at the commit's path, or under
+    another of its names with content git's rename detection pairs with the
+    commit's version (:func:`ai_rollback.plan.pairs_by_content`).  Returns
+    (commit, renaming commit) -> paths, the conflicts of changed files lost at
+    the tip; and commit -> paths, the files it added that are gone, whose
+    later changes its revert does not conflict with.  The blobs come from one
+    ``git cat-file --batch``.
+    """
+    questions = plan.renamed_away(commits, files, ids, revert)
+    lost: dict[tuple[int, int], set[str]] = {}
+    gone: dict[int, set[str]] = {}
+    if not questions or not commits:
+        return lost, gone
+    tip = commits[-1].sha  # oldest first: the tip is last
+    cat = CatFile(git)
+    try:
+        at_tip: dict[str, bytes | None] = {}
+
+        def tip_blob(path: str) -> bytes | None:
+            if path not in at_tip:
+                at_tip[path] = None if "\n" in path else _blob(cat, f"{tip}:{path}")
+            return at_tip[path]
+
+        for q in questions:
+            if "\n" in q.path or tip_blob(q.path) is not None:
+                continue  # there at the tip
+            found = [blob for p in q.paths if p != q.path and (blob := tip_blob(p)) is not None]
+            if found:
+                mine = _blob(cat, f"{commits[q.commit].sha}:{q.path}")
+                if mine is None or any(plan.pairs_by_content(mine, blob) for blob in found):
+                    continue  # found again under its new name
+            if q.created:
+                gone.setdefault(q.commit, set()).update(q.paths)
+            elif found:  # a deleted file: the line tracker saw the deletion
+                for renamer in q.renamers:
+                    lost.setdefault((q.commit, renamer), set()).add(q.path)
+        return lost, gone
+    finally:
+        cat.close()
+
+
+def _blob(cat: CatFile, name: str) -> bytes | None:
+    """The blob ``name`` (``rev:path``), or None where there is none."""
+    try:
+        kind, data = cat.read(name)
+    except GitError:
+        return None
+    return data if kind == "blob" else None
 
 
 def path_selection(git: Git, range_text: str, paths: Sequence[str]) -> set[str] | None:
