@@ -666,3 +666,21 @@ def test_a_prompt_with_paragraphs_stays_commented_in_the_editor_template(
     seen = (hooked.path / ".git" / "COMMIT_EDITMSG.seen").read_text()
     assert "# Prompt: Add the parser. Keep it small. Then test it. Done.\n" in seen
     assert not [line for line in seen.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def test_the_hook_ends_without_teardown_and_loses_no_output(hooked: Repo) -> None:
+    """With nothing registered to run at exit (no coverage measuring it), the commit-msg hook
+    ends with ``os._exit`` after flushing: the exit status and every line of the report stay."""
+    import os
+
+    gone: dict[str, str | None] = {k: None for k in os.environ if k.startswith("COV")}
+    gone |= {"COVERAGE_PROCESS_START": None, "COVERAGE_PROCESS_CONFIG": None}
+    hooked.write("a.py", "a\n")
+    hooked.git("add", "a.py")
+    done = hooked.git("commit", "-q", "-m", "add a\n\nFiles: b.py", check=False, env=gone)
+    assert done.returncode == 1
+    assert "subject-label" in done.stderr and "git commit -e -F" in done.stderr
+    assert done.stderr.endswith("\n")  # flushed to its last line
+    assert (hooked.path / ".git" / "ai-rollback" / "rejected-message").read_text() == "add a\n\nFiles: b.py\n"
+    ok = hooked.git("commit", "-q", "-m", ai_message("add a", ["a.py"]), env={**MODEL_ENV, **gone})
+    assert ok.returncode == 0 and hooked.out("rev-list", "--count", "HEAD") == "2"
