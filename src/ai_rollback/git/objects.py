@@ -178,6 +178,31 @@ class CatFile:
         self.proc.wait()
 
 
+def read_blobs(git: Git, names: Sequence[str]) -> list[bytes | None]:
+    """The blobs ``names`` (``rev:path``) in one ``git cat-file --batch``; None where there is none.
+
+    Every name is written at once and the answers read back in order (no round
+    trip per object); a name with a newline cannot be asked and is None.
+    """
+    asked = [n for n in names if "\n" not in n]
+    if not asked:
+        return [None] * len(names)
+    data = git.run("cat-file", "--batch", input="".join(f"{n}\n" for n in asked).encode())
+    found: dict[str, bytes | None] = {}
+    at = 0
+    for name in asked:
+        end = data.index(b"\n", at)
+        header = data[at:end].split()
+        at = end + 1
+        if len(header) == 3 and header[2].isdigit():
+            size = int(header[2])
+            found[name] = data[at : at + size] if header[1] == b"blob" else None
+            at += size + 1
+        else:  # "<name> missing", "<name> ambiguous"
+            found[name] = None
+    return [found.get(n) for n in names]
+
+
 _tree_entry: dict[int, object] = {}
 
 

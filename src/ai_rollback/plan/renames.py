@@ -101,8 +101,11 @@ def renamed_away(
 #: git's ``HASHBASE`` (``diffcore-delta.c``)
 HASHBASE = 107927
 _MASK = 0xFFFFFFFF
-#: span -> its hash: versions of one file share most of their lines
+
+
+#: span -> its hash (versions of one file share their lines); emptied when it grows past this
 _hashes: dict[bytes, int] = {}
+_HASHES_KEPT = 100_000
 
 
 def _span_hash(span: bytes) -> int:
@@ -115,14 +118,27 @@ def _span_hash(span: bytes) -> int:
             accum1 = (((accum1 << 7) ^ (accum2 >> 25)) + c) & _MASK
             accum2 = ((accum2 << 7) ^ (old >> 25)) & _MASK
         found = ((accum1 + accum2 * 0x61) & _MASK) % HASHBASE
-        if len(_hashes) > 200_000:
+        if len(_hashes) >= _HASHES_KEPT:
             _hashes.clear()
         _hashes[span] = found
     return found
 
 
-def _spans(data: bytes) -> dict[int, int]:
-    """Span hash -> bytes, as ``hash_chars`` in git's ``diffcore-delta.c`` counts them.
+#: blob -> its spans, for the few blobs (the tip's versions) compared again and again
+_spans_of: dict[bytes, Counter[bytes]] = {}
+
+
+def _spans_cached(data: bytes) -> Counter[bytes]:
+    found = _spans_of.get(data)
+    if found is None:
+        if len(_spans_of) >= 64:
+            _spans_of.clear()
+        found = _spans_of[data] = _spans(data)
+    return found
+
+
+def _spans(data: bytes) -> Counter[bytes]:
+    """The spans of ``data`` as ``hash_chars`` in git's ``diffcore-delta.c`` cuts them, counted.
 
     A span is a line with its LF, cut every 64 bytes; the CR of a CRLF does
     not count (in text); what follows the last LF counts only in full 64-byte
@@ -135,22 +151,24 @@ def _spans(data: bytes) -> dict[int, int]:
     pieces = [line + b"\n" for line in lines]
     if len(last) >= 64:
         pieces.append(last[: len(last) - len(last) % 64])
-    counts: dict[int, int] = {}
-    for piece, times in Counter(pieces).items():
-        size = len(piece)
-        if size <= 64:
-            h = _span_hash(piece)
-            counts[h] = counts.get(h, 0) + size * times
-            continue
-        for i in range(0, size, 64):
-            span = piece[i : i + 64]
-            h = _span_hash(span)
-            counts[h] = counts.get(h, 0) + len(span) * times
-    return counts
+    long = [piece for piece in pieces if len(piece) > 64]
+    if long:
+        pieces = [piece for piece in pieces if len(piece) <= 64]
+        for piece in long:
+            pieces.extend(piece[i : i + 64] for i in range(0, len(piece), 64))
+    return Counter(pieces)
 
 
-def similarity(src: bytes, dst: bytes) -> int:
-    """git's rename score of ``src`` -> ``dst`` (0 to :data:`MAX_SCORE`), ``estimate_similarity``."""
+def similarity(src: bytes, dst: bytes, enough: int | None = None) -> int:
+    """git's rename score of ``src`` -> ``dst`` (0 to :data:`MAX_SCORE`), ``estimate_similarity``.
+
+    git counts bytes per span *hash*: per hash, the smaller of the two sides'
+    bytes.  The spans both sides share count whole; git's hash is computed
+    only for what is left over on each side, where two different spans can
+    share a hash and count as copied, as they do in git.  With ``enough``, a
+    score that is surely at least ``enough``, or surely under it, is returned
+    as soon as that is known (not exact then, but on the same side of it).
+    """
     if not src or not dst:
         return 0  # a merge never pairs an empty file (merge-ort turns rename_empty off)
     if src == dst:
@@ -159,11 +177,34 @@ def similarity(src: bytes, dst: bytes) -> int:
     delta = max_size - min(len(src), len(dst))
     if max_size * (MAX_SCORE - MINIMUM_SCORE) < delta * MAX_SCORE:
         return 0
-    theirs = _spans(dst)
-    copied = sum(min(count, theirs.get(h, 0)) for h, count in _spans(src).items())
+    mine, theirs = _spans(src), _spans_cached(dst)
+    common = mine & theirs
+    copied = sum(len(span) * count for span, count in common.items())
+    rest_mine = mine - common
+    if enough is not None:
+        if copied * MAX_SCORE // max_size >= enough:
+            return copied * MAX_SCORE // max_size
+        rest_theirs = theirs - common
+        at_most = min(
+            sum(len(span) * count for span, count in rest_mine.items()),
+            sum(len(span) * count for span, count in rest_theirs.items()),
+        )
+        if (copied + at_most) * MAX_SCORE // max_size < enough:
+            return (copied + at_most) * MAX_SCORE // max_size
+    left: dict[int, int] = {}
+    for span, count in rest_mine.items():
+        h = _span_hash(span)
+        left[h] = left.get(h, 0) + len(span) * count
+    if left:
+        right: dict[int, int] = {}
+        for span, count in (theirs - common).items():
+            h = _span_hash(span)
+            if h in left:
+                right[h] = right.get(h, 0) + len(span) * count
+        copied += sum(min(count, left[h]) for h, count in right.items())
     return copied * MAX_SCORE // max_size
 
 
 def pairs_by_content(src: bytes, dst: bytes) -> bool:
     """Would git's rename detection pair ``src`` (deleted) with ``dst`` (added)?"""
-    return similarity(src, dst) >= MINIMUM_SCORE
+    return similarity(src, dst, MINIMUM_SCORE) >= MINIMUM_SCORE

@@ -25,7 +25,7 @@ from ai_rollback.credentials import redact_text
 from ai_rollback.errors import GitError, UsageError
 from ai_rollback.git.log import STABLE_LOG, PatchFile, iter_patches, iter_topo
 from ai_rollback.git.notes import ai_notes
-from ai_rollback.git.objects import CatFile
+from ai_rollback.git.objects import read_blobs
 from ai_rollback.git.run import Git, check_rev_arg
 from ai_rollback.gitconfig import GitSettings
 from ai_rollback.revert.errors import Refused
@@ -181,8 +181,8 @@ def lost_renames(
     commit's version (:func:`ai_rollback.plan.pairs_by_content`).  Returns
     (commit, renaming commit) -> paths, the conflicts of changed files lost at
     the tip; and commit -> paths, the files it added that are gone, whose
-    later changes its revert does not conflict with.  The blobs come from one
-    ``git cat-file --batch``.
+    later changes its revert does not conflict with.  The blobs come from
+    ``git cat-file --batch``, all of a call's names written at once.
     """
     questions = plan.renamed_away(commits, files, ids, revert)
     lost: dict[tuple[int, int], set[str]] = {}
@@ -190,40 +190,34 @@ def lost_renames(
     if not questions or not commits:
         return lost, gone
     tip = commits[-1].sha  # oldest first: the tip is last
-    cat = CatFile(git)
-    try:
-        at_tip: dict[str, bytes | None] = {}
-
-        def tip_blob(path: str) -> bytes | None:
-            if path not in at_tip:
-                at_tip[path] = None if "\n" in path else _blob(cat, f"{tip}:{path}")
-            return at_tip[path]
-
-        for q in questions:
-            if "\n" in q.path or tip_blob(q.path) is not None:
-                continue  # there at the tip
-            found = [blob for p in q.paths if p != q.path and (blob := tip_blob(p)) is not None]
-            if found:
-                mine = _blob(cat, f"{commits[q.commit].sha}:{q.path}")
-                if mine is None or any(plan.pairs_by_content(mine, blob) for blob in found):
-                    continue  # found again under its new name
+    names = sorted({p for q in questions for p in q.paths})
+    at_tip = dict(zip(names, read_blobs(git, [f"{tip}:{p}" for p in names]), strict=True))
+    compare: list[tuple[plan.Question, list[bytes]]] = []
+    for q in questions:
+        if at_tip.get(q.path) is not None:
+            continue  # there at the tip
+        found = [blob for p in q.paths if p != q.path and (blob := at_tip.get(p)) is not None]
+        if found:
+            compare.append((q, found))
+        elif q.created:
+            gone.setdefault(q.commit, set()).update(q.paths)
+        # else: a deleted file, whose deletion the line tracker saw
+    for start in range(0, len(compare), BLOBS_PER_CALL):
+        chunk = compare[start : start + BLOBS_PER_CALL]
+        mine = read_blobs(git, [f"{commits[q.commit].sha}:{q.path}" for q, _found in chunk])
+        for (q, found), blob in zip(chunk, mine, strict=True):
+            if blob is None or any(plan.pairs_by_content(blob, theirs) for theirs in found):
+                continue  # found again under its new name
             if q.created:
                 gone.setdefault(q.commit, set()).update(q.paths)
-            elif found:  # a deleted file: the line tracker saw the deletion
+            else:
                 for renamer in q.renamers:
                     lost.setdefault((q.commit, renamer), set()).add(q.path)
-        return lost, gone
-    finally:
-        cat.close()
+    return lost, gone
 
 
-def _blob(cat: CatFile, name: str) -> bytes | None:
-    """The blob ``name`` (``rev:path``), or None where there is none."""
-    try:
-        kind, data = cat.read(name)
-    except GitError:
-        return None
-    return data if kind == "blob" else None
+#: blobs read per ``git cat-file --batch`` (see :func:`lost_renames`): bounded memory
+BLOBS_PER_CALL = 500
 
 
 def path_selection(git: Git, range_text: str, paths: Sequence[str]) -> set[str] | None:
