@@ -25,6 +25,14 @@ MIXED = (
 )
 TAIL_ONLY = "Tidy (#14)\n\n* one\n\n* two\n\n---------\n\n" + CLAUDE + "\n"
 PROSE_LIST = "Release notes\n\n* faster start\n* fewer bugs\n* thanks to Claude\n"
+#: GitLab's %{all_commits}: each commit's message after "* ", newest first; no separator
+GITLAB_TITLED = (
+    "Add the cache\n\n* evict old entries\n\nby hand\n\n* cache images\n\nsome body\n\n" + CLAUDE + "\n"
+)
+GITLAB_BARE = (
+    "* evict old entries\n\n" + CLAUDE + "\n\n* cache images\n\nAssisted-by: Claude:claude-opus-4-5\n"
+)
+GITLAB_ONE = "* the only commit\n\n" + CLAUDE + "\n"  # one section, no separator: a bulleted body
 HUMAN_SQUASH = "Docs (#15)\n\n* typo\n\n* wording\n\n---------\n\nCo-authored-by: Bo <bo@example.com>\n"
 
 
@@ -48,6 +56,9 @@ def test_sections_are_read_as_git_reads_each_message() -> None:
         "evict old entries",
     ]
     assert squash_sections(PROSE_LIST) is None
+    bare = squash_sections(GITLAB_BARE)
+    assert bare is not None and [s.split("\n", 1)[0] for s in bare] == ["evict old entries", "cache images"]
+    assert squash_sections(GITLAB_ONE) is None
 
 
 @pytest.mark.parametrize(
@@ -58,6 +69,9 @@ def test_sections_are_read_as_git_reads_each_message() -> None:
         (TAIL_ONLY, ("mixed", "Claude")),
         (PROSE_LIST, ("human", None)),
         (HUMAN_SQUASH, ("human", None)),
+        (GITLAB_TITLED, ("mixed", "Claude")),
+        (GITLAB_BARE, ("ai", "Claude")),
+        (GITLAB_ONE, ("ai", "Claude")),  # read as one message: its own trailer says so
     ],
 )
 def test_squash_kinds(message: str, expected: tuple[str, str | None]) -> None:

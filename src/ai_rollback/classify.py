@@ -316,22 +316,30 @@ SQUASH_SEPARATOR = "---------"
 
 
 def squash_sections(message: str) -> list[str] | None:
-    """The squashed commits of a GitHub squash merge's message, each as a message of its own.
+    """The squashed commits of a squash merge's message, each as a message of its own.
 
     GitHub's default squash body lists each commit as a paragraph starting
     ``* <subject>``, its body and trailers after it, then optionally a
-    ``---------`` line and the co-author block.  None when the body does not
-    start that way (a list in prose is one paragraph of ``*`` lines, not
-    sections: each section must start a paragraph).
+    ``---------`` line and the co-author block.  GitLab's ``%{all_commits}``
+    (in a squash commit template) is the same list without the separator:
+    each commit's whole message after ``* ``, newest first, the sections
+    apart by a blank line; the template may put the title before it, or
+    nothing.  None when the message does not start that way (a list in prose
+    is one paragraph of ``*`` lines, not sections: each section must start a
+    paragraph).
     """
     lines = message.split("\n")
-    if len(lines) < 3 or lines[1].strip() or not lines[2].startswith("* "):
+    if lines[0].startswith("* "):
+        first = 0  # GitLab's %{all_commits} alone: the first commit's subject is the message's
+    elif len(lines) >= 3 and not lines[1].strip() and lines[2].startswith("* "):
+        first = 2
+    else:
         return None
     sections: list[list[str]] = []
-    for n, line in enumerate(lines[2:], 2):
+    for n, line in enumerate(lines[first:], first):
         if line.rstrip() == SQUASH_SEPARATOR:
             break
-        if line.startswith("* ") and not lines[n - 1].strip():
+        if line.startswith("* ") and (n == 0 or not lines[n - 1].strip()):
             sections.append([line[2:]])
         elif sections:
             sections[-1].append(line)
