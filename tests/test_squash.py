@@ -87,6 +87,19 @@ def squashed(repo: Repo) -> Repo:
     return repo
 
 
+def test_check_range_names_a_mixed_squash(squashed: Repo) -> None:
+    done = tool(squashed, "check", "--range", "v1..HEAD", "--format", "json")
+    assert done.returncode == 1
+    commits = {c["subject"]: c for c in json.loads(done.stdout)["commits"]}
+    mixed = commits["Add the cache (#13)"]
+    assert mixed["kind"] == "mixed"
+    assert [v["rule"] for v in mixed["violations"]] == ["subject-label", "mixed-squash"]
+    assert "a squash of 1 AI and 1 other commits" in mixed["violations"][1]["message"]
+    others = [c for s, c in commits.items() if s != "Add the cache (#13)"]
+    assert all("mixed-squash" not in [v["rule"] for v in c["violations"]] for c in others)
+    assert {c["kind"] for c in others} == {"human"}  # unlabelled: the convention's kind
+
+
 def test_log_counts_mixed_commits_apart(squashed: Repo) -> None:
     data = json.loads(tool(squashed, "log", "v1..HEAD", "--format", "json").stdout)
     assert [c["kind"] for c in data["commits"]] == ["human", "mixed", "ai"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from ai_rollback import parsed, report, rules
+from ai_rollback import kinds, parsed, report, rules
 from ai_rollback.errors import UsageError
 from ai_rollback.git.log import LogCommit, iter_listed, iter_log
 from ai_rollback.git.run import Git
@@ -27,7 +27,40 @@ def judge_commit(commit: LogCommit, config: Config, settings: GitSettings) -> re
     verdict = rules.judge(
         parsed.from_commit(commit.message, settings), config, commit.paths, is_merge=commit.is_merge
     )
+    if not commit.is_merge and verdict.kind in (kinds.AI, kinds.HUMAN):
+        _mixed_squash(commit, verdict, config)
     return report.Checked(verdict, commit.sha[:12], commit.sha)
+
+
+def _mixed_squash(commit: LogCommit, verdict: rules.Verdict, config: Config) -> None:
+    """A squash merge of AI and human commits is ``mixed``, and breaks the convention.
+
+    AI output is committed apart from a person's fixes so that it can be
+    reverted alone; a squash of both can only be reverted whole.
+    """
+    from ai_rollback import classify
+
+    if classify.squash_sections(commit.message) is None:
+        return
+    found = classify.classify(
+        parents=len(commit.parents),
+        subject=commit.title,
+        message=commit.message,
+        author_name=commit.author_name,
+        author_email=commit.author_email,
+        committer_email=commit.committer_email,
+        detection=classify.detection_from(config),
+    )
+    if found.kind != kinds.MIXED:
+        return
+    verdict.kind = kinds.MIXED
+    verdict.violations.append(
+        rules.Violation(
+            "mixed-squash",
+            f"{found.reason}: AI and human work in one commit, which ai-revert can only revert whole",
+            fix="merge the pull request with a merge commit or by rebasing, so each commit stays apart",
+        )
+    )
 
 
 def check_revisions(

@@ -3,7 +3,7 @@
 JSON shape (stable)::
 
     {"ok": bool,
-     "commits": [{"sha": str | null, "kind": "ai" | "human" | "exempt",
+     "commits": [{"sha": str | null, "kind": "ai" | "human" | "exempt" | "mixed",
                   "subject": str,
                   "trailers": [{"key": str, "value": str}],
                   "violations": [{"rule": str, "message": str, "line": int | null}]}]}
