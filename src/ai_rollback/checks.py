@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 ZERO_CHARS = frozenset("0")
 
+#: rules only an existing commit can break (after ``rules.RULES``, in the order reported)
+RANGE_RULES = ("mixed-squash",)
+
 
 def judge_commit(commit: LogCommit, config: Config, settings: GitSettings) -> report.Checked:
     verdict = rules.judge(
