@@ -96,3 +96,22 @@ def test_merges_bring_lines_with_their_authors() -> None:
     tracker.commit(4, [3], [modify("f", 8, 1, "human later")])
     assert (2, 4) in tracker.pairs
     tracker.skip(5, [4])
+
+
+def test_a_state_s_authors_are_the_first_known_owner_of_each_text() -> None:
+    """FileState.authors (built in C calls) against the plain loop it stands for."""
+    import random
+
+    from ai_rollback.plan import FileState
+
+    rng = random.Random(7)
+    for _ in range(300):
+        lines = [
+            (rng.choice([-1, 0, 3, 5, 9]), rng.choice(["a", "b", "c", None]), ())
+            for _ in range(rng.randint(0, 12))
+        ]
+        expected: dict[str | None, int] = {}
+        for owner, text, _gaps in lines:
+            if owner >= 0 and text not in expected:
+                expected[text] = owner
+        assert FileState(lines).authors() == expected

@@ -20,13 +20,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import pairwise
+from itertools import compress, groupby, pairwise
+from operator import itemgetter, lt
 
 from ai_rollback.plan.ancestry import Ancestry, mask, members
 
 # A tracked line: (owner, text, deletion points just before it).
 # owner: index of the commit that wrote it (-1: before the tracked history).
 Line = tuple[int, "str | None", tuple[int, ...]]
+
+_owner = itemgetter(0)
+_text = itemgetter(1)
+_KNOWN = (-1).__lt__  # an owner that is a commit of the history (owner >= 0)
+#: a line the tracker had not seen yet (one shared tuple: lines are never changed in place)
+_UNSEEN: Line = (-1, None, ())
 
 
 @dataclass(slots=True)
@@ -68,11 +75,13 @@ class FileState:
     def authors(self) -> dict[str | None, int]:
         """text -> the owner of its first line that has one."""
         if self._authors is None:
-            found: dict[str | None, int] = {}
-            for owner, text, _gaps in self.lines:
-                if owner >= 0 and text not in found:
-                    found[text] = owner
-            self._authors = found
+            # read backwards, the first line of each text is the last one written
+            backwards = self.lines[::-1]
+            owners = list(map(_owner, backwards))
+            known = list(map(_KNOWN, owners))
+            self._authors = dict(
+                zip(compress(map(_text, backwards), known), compress(owners, known), strict=True)
+            )
         return self._authors
 
     def gaps(self) -> tuple[int, ...]:
@@ -149,7 +158,10 @@ class LineTracker:
         elsewhere = ~mainline  # bitset of every commit not on the mainline
         touch = self._touch
         for other in others:
-            for path, side in other.items():
+            # the files the merge took as they are on that side: every text is there
+            kept_as = zip(other, other.values(), map(merged.get, other), strict=True)
+            for path in [p for p, there, here in kept_as if there is not here]:
+                side = other[path]
                 if side.deleted_by is not None:
                     continue
                 kept = merged.get(path)
@@ -163,13 +175,13 @@ class LineTracker:
                 if not brought:
                     continue  # no line of it was written on the merged branch
                 authors = set(members(brought))
-                texts: set[str | None] | None = None
-                for owner, text, _gaps in side.lines:
-                    if owner in authors:
-                        if texts is None:
-                            texts = {t for _o, t, _g in kept.lines} if kept is not None else set()
-                        if text not in texts:
-                            touch(owner, merge, path)
+                theirs = list(compress(side.lines, map(authors.__contains__, map(_owner, side.lines))))
+                if not theirs:
+                    continue
+                texts = set(map(_text, kept.lines)) if kept is not None else set()
+                for owner, text, _gaps in theirs:
+                    if text not in texts:
+                        touch(owner, merge, path)
 
     def _concurrent(self, merge: int, merged: FileState, path: str) -> None:
         """Lines a merge puts side by side that were written on different branches.
@@ -177,11 +189,11 @@ class LineTracker:
         Neither could be reverted without conflicting with the other: git's
         merge base for the revert predates the other branch's change.
         """
-        owners = [line[0] for line in merged.lines]
+        runs = [owner for owner, _lines in groupby(map(_owner, merged.lines))]  # each owner once a run
         related = self._ancestry.related
-        side_by_side = dict.fromkeys((a, b) for a, b in pairwise(owners) if a != b and a >= 0 and b >= 0)
+        side_by_side = dict.fromkeys(pairwise(runs))  # neighbours, in the order first met
         for a, b in side_by_side:
-            if merge in (a, b) or related(a, b):
+            if a < 0 or b < 0 or merge in (a, b) or related(a, b):
                 continue
             self._touch(a, b, path)
             self._touch(b, a, path)
@@ -307,7 +319,7 @@ class LineTracker:
 
         hunks = diff.hunks
         starts = [h.old_start for h in hunks]
-        if all(a < b for a, b in pairwise(starts)):
+        if all(map(lt, starts, starts[1:])):
             hunks = hunks[::-1]  # git's order, last first: what sorted() would give, faster
         else:
             hunks = sorted(hunks, key=lambda h: h.old_start, reverse=True)
@@ -319,7 +331,7 @@ class LineTracker:
                 # lines we had not seen yet (the file was there before the tracked history):
                 # what we took for the end of the file was not its end
                 first_new = len(lines)
-                lines.extend((-1, None, ()) for _ in range(end - len(lines)))
+                lines.extend([_UNSEEN] * (end - len(lines)))
                 if eof_gaps:
                     lines[first_new] = (-1, None, eof_gaps)
                     eof_gaps = ()
