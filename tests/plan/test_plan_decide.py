@@ -39,9 +39,9 @@ def test_policies() -> None:
 
     def track(
         files: set[int], ids: dict[tuple[int, str], int], revert: set[int]
-    ) -> dict[tuple[int, int], set[str]]:
+    ) -> dict[tuple[int, int], tuple[str, ...]]:
         assert files  # only f is contested
-        return {(1, 2): {"f"}}
+        return {(1, 2): ("f",)}
 
     stop = make_plan("r", commits, track, policy="stop")
     assert stop.refused and stop.entangled[0].target == commits[1].sha

@@ -15,7 +15,7 @@ def modify(path: str, start: int, count: int, *lines: str) -> FileDiff:
     return FileDiff(path, path, [Hunk(start, count, list(lines))])
 
 
-def run_tracker(steps: list[list[FileDiff]]) -> dict[tuple[int, int], set[str]]:
+def run_tracker(steps: list[list[FileDiff]]) -> dict[tuple[int, int], tuple[str, ...]]:
     tracker = LineTracker()
     for index, diffs in enumerate(steps):
         tracker.commit(index, [index - 1] if index else [], diffs)
@@ -78,7 +78,7 @@ def test_offsets_follow_earlier_hunks() -> None:
 def test_renames_carry_lines() -> None:
     rename = FileDiff("f", "g", [])
     pairs = run_tracker([[BASE], [modify("f", 5, 1, "AI")], [rename], [modify("g", 5, 1, "human")]])
-    assert pairs[(1, 3)] == {"g"}
+    assert pairs[(1, 3)] == ("g",)
 
 
 def test_binary_files_are_one_line() -> None:

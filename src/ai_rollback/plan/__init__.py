@@ -35,6 +35,7 @@ from ai_rollback.plan.model import (
     Commit,
     Decision,
     Entangled,
+    Pairs,
     Plan,
     Track,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "Hunk",
     "Line",
     "LineTracker",
+    "Pairs",
     "Plan",
     "Question",
     "Selection",

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from ai_rollback import kinds
 from ai_rollback.plan.history import already_reverted, ancestry, blocked, contested, file_identities
-from ai_rollback.plan.model import KEEP, REVERT, SKIP, Commit, Decision, Entangled, Plan, Track
+from ai_rollback.plan.model import KEEP, REVERT, SKIP, Commit, Decision, Entangled, Pairs, Plan, Track
 
 
 @dataclass
@@ -110,7 +110,7 @@ def entangle(
     position = {c.sha: c.index for c in commits}
     neutral = {position[s] for pair in selection.cancelled.items() for s in pair if s in position}
     tracked: set[int] = set()
-    pairs: dict[tuple[int, int], set[str]] = {}
+    pairs: Pairs = {}
     entangled: dict[int, Entangled] = {}
     included: list[str] = []
     refused = False

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from ai_rollback.errors import GitError
-from ai_rollback.plan.model import Commit
+from ai_rollback.plan.model import Commit, Pairs
 from ai_rollback.plan.patch import parse_patch
 from ai_rollback.plan.tracker import LineTracker
 
@@ -57,7 +57,7 @@ def track_lines(
     ids: dict[tuple[int, str], int],
     needed: Sequence[Commit],
     patches: Iterator[tuple[str, list[str]]],
-) -> dict[tuple[int, int], set[str]]:
+) -> Pairs:
     """Run the tracker over ``commits`` (oldest first); ``patches`` are the diffs of ``needed``."""
     index_of = {c.sha: c.index for c in commits}
     wanted = {c.sha for c in needed}

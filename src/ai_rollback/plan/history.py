@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ai_rollback.plan.ancestry import Ancestry, mask, members
-from ai_rollback.plan.model import Commit
+from ai_rollback.plan.model import Commit, Pairs
 
 
 def ancestry(commits: Sequence[Commit]) -> Ancestry:
@@ -118,7 +118,7 @@ def side_commits(commits: Sequence[Commit], reach: Ancestry | None = None) -> di
 def blocked(
     revert: set[int],
     kept: set[int],
-    pairs: dict[tuple[int, int], set[str]],
+    pairs: Pairs,
     neutral: set[int] = frozenset(),  # type: ignore[assignment]
 ) -> dict[int, dict[int, set[str]]]:
     """For each commit to revert, the later kept commits entangled with it (and where).
@@ -128,7 +128,7 @@ def blocked(
     out: dict[int, dict[int, set[str]]] = {}
     for (earlier, later), files in pairs.items():
         if earlier in revert and later in kept and later not in neutral:
-            out.setdefault(earlier, {})[later] = files
+            out.setdefault(earlier, {})[later] = set(files)
     return out
 
 

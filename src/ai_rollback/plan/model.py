@@ -16,13 +16,16 @@ from ai_rollback.kinds import KEEP, REVERT, SKIP
 if TYPE_CHECKING:
     from ai_rollback.kinds import Action, Kind
 
-__all__ = ["KEEP", "REVERT", "SKIP", "Commit", "Decision", "Entangled", "Plan", "Track"]
+__all__ = ["KEEP", "REVERT", "SKIP", "Commit", "Decision", "Entangled", "Pairs", "Plan", "Track"]
 
 #: The line tracker as the planner calls it: ``track(file_ids, ids)`` -> the
 #: entangled pairs ``(earlier commit, later commit) -> paths``.
 #: ``track(contested file ids, ids, commits to revert)`` -> (earlier, later) -> paths: the line
 #: tracker's pairs, plus the renames a revert will not find again
-Track = Callable[[set[int], dict[tuple[int, str], int], set[int]], dict[tuple[int, int], set[str]]]
+#: (earlier, later) -> the paths where ``later`` touched what ``earlier`` wrote: a tuple, not a set,
+#: since most pairs have one path and a real history has hundreds of thousands of pairs
+Pairs = dict[tuple[int, int], tuple[str, ...]]
+Track = Callable[[set[int], dict[tuple[int, str], int], set[int]], Pairs]
 
 
 @dataclass(slots=True)

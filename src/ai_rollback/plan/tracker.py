@@ -24,6 +24,7 @@ from itertools import compress, groupby, pairwise
 from operator import itemgetter, lt
 
 from ai_rollback.plan.ancestry import Ancestry, mask, members
+from ai_rollback.plan.model import Pairs
 
 # A tracked line: (owner, text, deletion points just before it).
 # owner: index of the commit that wrote it (-1: before the tracked history).
@@ -97,7 +98,7 @@ class LineTracker:
     """Follows line ownership through commits given oldest first (see module doc)."""
 
     def __init__(self, reverts: dict[int, int] | None = None) -> None:
-        self.pairs: dict[tuple[int, int], set[str]] = {}
+        self.pairs: Pairs = {}
         self._states: dict[int, dict[str, FileState]] = {}
         self._pending: dict[int, int] = {}
         #: revert commit -> the commit it reverts: lines it brings back get their old owner
@@ -209,7 +210,11 @@ class LineTracker:
     def _touch(self, owner: int, toucher: int, path: str) -> None:
         if owner < 0 or owner == toucher:
             return
-        self.pairs.setdefault((owner, toucher), set()).add(path)
+        found = self.pairs.get((owner, toucher))
+        if found is None:
+            self.pairs[(owner, toucher)] = (path,)
+        elif path not in found:
+            self.pairs[(owner, toucher)] = (*found, path)
 
     def _apply(
         self,
@@ -313,9 +318,9 @@ class LineTracker:
             if owner >= 0 and owner != index:
                 found = pairs.get((owner, index))
                 if found is None:
-                    pairs[(owner, index)] = {path}
-                else:
-                    found.add(path)
+                    pairs[(owner, index)] = (path,)
+                elif path not in found:
+                    pairs[(owner, index)] = (*found, path)
 
         hunks = diff.hunks
         starts = [h.old_start for h in hunks]

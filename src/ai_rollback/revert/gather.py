@@ -132,7 +132,7 @@ def close_prefetched(git: Git) -> None:
 def tracker_for(git: Git, commits: Sequence[plan.Commit]) -> plan.Track:
     """The planner's ``track`` callback: diffs of the commits touching those files."""
 
-    def track(files: set[int], ids: dict[tuple[int, str], int]) -> dict[tuple[int, int], set[str]]:
+    def track(files: set[int], ids: dict[tuple[int, str], int]) -> plan.Pairs:
         needed = plan.diffs_needed(commits, files, ids)
         prefetched = _prefetched.get(id(git))
         if prefetched is not None and 2 * len(needed) >= len(commits):
@@ -150,17 +150,18 @@ def tracker_for(git: Git, commits: Sequence[plan.Commit]) -> plan.Track:
             pass
         return pairs
 
-    def track_all(
-        files: set[int], ids: dict[tuple[int, str], int], revert: set[int]
-    ) -> dict[tuple[int, int], set[str]]:
+    def track_all(files: set[int], ids: dict[tuple[int, str], int], revert: set[int]) -> plan.Pairs:
         pairs = track(files, ids)
         lost, gone = lost_renames(git, commits, files, ids, revert)
         for pair, paths in lost.items():
-            pairs.setdefault(pair, set()).update(paths)
+            known = pairs.get(pair, ())
+            pairs[pair] = (*known, *sorted(paths.difference(known)))
         if gone:
             for pair in [p for p in pairs if p[0] in gone]:
-                pairs[pair] -= gone[pair[0]]
-                if not pairs[pair]:
+                left = tuple(path for path in pairs[pair] if path not in gone[pair[0]])
+                if left:
+                    pairs[pair] = left
+                else:
                     del pairs[pair]
         return pairs
 
