@@ -684,3 +684,36 @@ def test_the_hook_ends_without_teardown_and_loses_no_output(hooked: Repo) -> Non
     assert (hooked.path / ".git" / "ai-rollback" / "rejected-message").read_text() == "add a\n\nFiles: b.py\n"
     ok = hooked.git("commit", "-q", "-m", ai_message("add a", ["a.py"]), env={**MODEL_ENV, **gone})
     assert ok.returncode == 0 and hooked.out("rev-list", "--count", "HEAD") == "2"
+
+
+def test_a_reader_that_goes_away_does_not_let_a_rejected_commit_through(hooked: Repo) -> None:
+    """``git commit ... 2>&1 | head -c 10``: the report's pipe breaks, the verdict stands."""
+    import subprocess
+
+    for n in range(5):
+        hooked.write("a.py", f"{n}\n")
+        hooked.git("add", "a.py")
+        proc = subprocess.Popen(
+            ["git", "commit", "-q", "-m", f"bad message {n}"],
+            cwd=hooked.path,
+            env=hooked.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        assert proc.stdout is not None
+        proc.stdout.read(10)
+        proc.stdout.close()
+        assert proc.wait() != 0
+    assert hooked.out("rev-list", "--count", "HEAD") == "1"
+    assert (hooked.path / ".git" / "ai-rollback" / "rejected-message").read_text() == "bad message 4\n"
+
+
+@pytest.mark.parametrize("closed", ["1", "2"])
+def test_the_hook_run_with_a_closed_output_still_passes_a_valid_message(hooked: Repo, closed: str) -> None:
+    """Python starts with ``sys.stdout`` or ``sys.stderr`` None when its descriptor is closed."""
+    hooked.write("a.py", "a\n")
+    hooked.git("add", "a.py")
+    message = hooked.write("msg.txt", ai_message("add a", ["a.py"]))
+    hook = hooked.path / ".git" / "hooks" / "commit-msg"
+    done = hooked.run("bash", "-c", f'"$0" "$1" {closed}>&-', str(hook), str(message), check=False)
+    assert done.returncode == 0, done.stdout + done.stderr

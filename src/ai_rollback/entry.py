@@ -107,8 +107,24 @@ def commit_msg() -> None:
     import gc
 
     gc.disable()  # a run of milliseconds: the collector would only walk what was just imported
+    _plug_closed_descriptors()
     _under_coverage()
     _exit_now(main(["check", *sys.argv[1:]]))
+
+
+def _plug_closed_descriptors() -> None:
+    """Open ``/dev/null`` on a closed stdin, stdout or stderr, as git does for the programs it runs.
+
+    Started with one closed, Python has None for that stream, and the next
+    file the hook opens (the pipe of its git call) would take the number.
+    """
+    for fd, name in ((0, "stdin"), (1, "stdout"), (2, "stderr")):
+        try:
+            os.fstat(fd)
+        except OSError:
+            opened = os.open(os.devnull, os.O_RDWR)  # the lowest free number: ``fd``
+            if opened == fd and getattr(sys, name) is None:
+                setattr(sys, name, open(fd, "r" if fd == 0 else "w", closefd=False))  # noqa: SIM115
 
 
 def _exit_now(code: int) -> NoReturn:
@@ -124,8 +140,9 @@ def _exit_now(code: int) -> NoReturn:
     if atexit._ncallbacks():
         sys.exit(code)
     try:  # pragma: no cover - never under coverage, which runs at exit
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:  # None: Python was started with that descriptor closed
+                stream.flush()
     except (OSError, ValueError):  # pragma: no cover
         sys.exit(code)
     os._exit(code)  # pragma: no cover

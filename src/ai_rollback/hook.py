@@ -273,22 +273,36 @@ def commit_msg(path: str | None, fmt: str = "text") -> int:
         return OK  # nothing to print: the passing path never loads the report
     from ai_rollback import report
 
-    report.emit([checked], fmt)
-    if checked.verdict.ok:
-        return OK
-    if fmt == "text" and in_commit and path:
-        count = len(checked.verdict.violations)
-        saved = _rejected_copy(ctx, raw) or path
-        mode, authorship = _commit_mode()
-        from ai_rollback import gitcommit
+    saved = None
+    if not checked.verdict.ok and fmt == "text" and in_commit and path:
+        saved = _rejected_copy(ctx, raw) or path  # before anything is printed: kept whatever happens
+    try:
+        report.emit([checked], fmt)
+        if saved is not None:
+            count = len(checked.verdict.violations)
+            mode, authorship = _commit_mode()
+            from ai_rollback import gitcommit
 
-        sys.stderr.write(
-            f"ai-rollback: commit rejected ({count} problem{'s' if count != 1 else ''}); "
-            f"your message is saved in {saved}.\n"
-            f"  Retry with: {gitcommit.retry_command(mode, saved, authorship, True)}  "
-            f"(or fix the file and: {gitcommit.retry_command(mode, saved, authorship, False)})\n"
-        )
-    return CHECK_FAILED
+            sys.stderr.write(
+                f"ai-rollback: commit rejected ({count} problem{'s' if count != 1 else ''}); "
+                f"your message is saved in {saved}.\n"
+                f"  Retry with: {gitcommit.retry_command(mode, saved, authorship, True)}  "
+                f"(or fix the file and: {gitcommit.retry_command(mode, saved, authorship, False)})\n"
+            )
+            sys.stderr.flush()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_output()  # the reader went away (``2>&1 | head``): the verdict stands all the same
+    return OK if checked.verdict.ok else CHECK_FAILED
+
+
+def _silence_output() -> None:
+    """Send what is still to be printed nowhere: its reader is gone."""
+    for name in ("stdout", "stderr"):
+        try:
+            setattr(sys, name, open(os.devnull, "w"))  # noqa: SIM115
+        except OSError:  # pragma: no cover - no /dev/null
+            pass
 
 
 def _repair(path: str, raw: str, ctx: Context, is_merge: bool) -> Checked | None:

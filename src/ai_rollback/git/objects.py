@@ -187,7 +187,9 @@ def read_blobs(git: Git, names: Sequence[str]) -> list[bytes | None]:
     asked = [n for n in names if "\n" not in n]
     if not asked:
         return [None] * len(names)
-    data = git.run("cat-file", "--batch", input="".join(f"{n}\n" for n in asked).encode())
+    data = git.run(
+        "cat-file", "--batch", input="".join(f"{n}\n" for n in asked).encode("utf-8", "surrogateescape")
+    )
     found: dict[str, bytes | None] = {}
     at = 0
     for name in asked:
@@ -201,6 +203,21 @@ def read_blobs(git: Git, names: Sequence[str]) -> list[bytes | None]:
         else:  # "<name> missing", "<name> ambiguous"
             found[name] = None
     return [found.get(n) for n in names]
+
+
+def objects_exist(git: Git, names: Sequence[str]) -> list[bool]:
+    """Does each of ``names`` (``rev:path``) name an object?  One ``git cat-file --batch-check``."""
+    if not names:
+        return []
+    data = git.run(
+        "cat-file",
+        "--batch-check=%(objecttype)",
+        input="".join(f"{n}\n" for n in names).encode("utf-8", "surrogateescape"),
+    )
+    answers = data.split(b"\n")
+    return [
+        not answer.endswith((b" missing", b" ambiguous")) and bool(answer) for answer in answers[: len(names)]
+    ]
 
 
 _tree_entry: dict[int, object] = {}

@@ -25,7 +25,7 @@ from ai_rollback.credentials import redact_text
 from ai_rollback.errors import GitError, UsageError
 from ai_rollback.git.log import STABLE_LOG, PatchFile, iter_patches, iter_topo
 from ai_rollback.git.notes import ai_notes
-from ai_rollback.git.objects import read_blobs
+from ai_rollback.git.objects import objects_exist, read_blobs
 from ai_rollback.git.run import Git, check_rev_arg
 from ai_rollback.gitconfig import GitSettings
 from ai_rollback.revert.errors import Refused
@@ -191,23 +191,38 @@ def lost_renames(
     if not questions or not commits:
         return lost, gone
     tip = commits[-1].sha  # oldest first: the tip is last
+    # a name git cannot be asked about (a newline in it): the line tracker's verdict stands
+    questions = [q for q in questions if not any("\n" in p for p in q.paths)]
     names = sorted({p for q in questions for p in q.paths})
     at_tip = dict(zip(names, read_blobs(git, [f"{tip}:{p}" for p in names]), strict=True))
-    compare: list[tuple[plan.Question, list[bytes]]] = []
+    candidates: list[tuple[plan.Question, list[str]]] = []
     for q in questions:
         if at_tip.get(q.path) is not None:
             continue  # there at the tip
-        found = [blob for p in q.paths if p != q.path and (blob := at_tip.get(p)) is not None]
+        found = [p for p in q.paths if p != q.path and at_tip.get(p) is not None]
         if found:
-            compare.append((q, found))
+            candidates.append((q, found))
         elif q.created:
             gone.setdefault(q.commit, set()).update(q.paths)
         # else: a deleted file, whose deletion the line tracker saw
+    # a name the commit's own tree has is no file added since: the revert's merge cannot pair it
+    asked = [f"{commits[q.commit].sha}:{p}" for q, found in candidates for p in found]
+    had = iter(objects_exist(git, asked))
+    compare: list[tuple[plan.Question, list[bytes]]] = []
+    for q, found in candidates:
+        added = [blob for p in found if not next(had) and (blob := at_tip.get(p)) is not None]
+        if added:
+            compare.append((q, added))
+        elif q.created:
+            gone.setdefault(q.commit, set()).update(q.paths)
+        else:
+            for renamer in q.renamers:
+                lost.setdefault((q.commit, renamer), set()).add(q.path)
     for start in range(0, len(compare), BLOBS_PER_CALL):
         chunk = compare[start : start + BLOBS_PER_CALL]
         mine = read_blobs(git, [f"{commits[q.commit].sha}:{q.path}" for q, _found in chunk])
-        for (q, found), blob in zip(chunk, mine, strict=True):
-            if blob is None or any(plan.pairs_by_content(blob, theirs) for theirs in found):
+        for (q, found_blobs), blob in zip(chunk, mine, strict=True):
+            if blob is None or any(plan.pairs_by_content(blob, theirs) for theirs in found_blobs):
                 continue  # found again under its new name
             if q.created:
                 gone.setdefault(q.commit, set()).update(q.paths)
