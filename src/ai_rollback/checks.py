@@ -17,6 +17,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping, Sequence
 
+    from ai_rollback.classify import Detection
     from ai_rollback.config import Config
     from ai_rollback.gitconfig import GitSettings
 
@@ -31,11 +32,15 @@ def judge_commit(commit: LogCommit, config: Config, settings: GitSettings) -> re
         parsed.from_commit(commit.message, settings), config, commit.paths, is_merge=commit.is_merge
     )
     if not commit.is_merge and verdict.kind in (kinds.AI, kinds.HUMAN):
-        _mixed_squash(commit, verdict, config)
+        _mixed_squash(commit, verdict, config, settings)
     return report.Checked(verdict, commit.sha[:12], commit.sha)
 
 
-def _mixed_squash(commit: LogCommit, verdict: rules.Verdict, config: Config) -> None:
+#: the detectors of a configuration, worked out once per run (only when a squash is met)
+_detections: dict[int, tuple[Config, Detection]] = {}
+
+
+def _mixed_squash(commit: LogCommit, verdict: rules.Verdict, config: Config, settings: GitSettings) -> None:
     """A squash merge of AI and human commits is ``mixed``, and breaks the convention.
 
     AI output is committed apart from a person's fixes so that it can be
@@ -45,15 +50,10 @@ def _mixed_squash(commit: LogCommit, verdict: rules.Verdict, config: Config) -> 
 
     if classify.squash_sections(commit.message) is None:
         return
-    found = classify.classify(
-        parents=len(commit.parents),
-        subject=commit.title,
-        message=commit.message,
-        author_name=commit.author_name,
-        author_email=commit.author_email,
-        committer_email=commit.committer_email,
-        detection=classify.detection_from(config),
-    )
+    known = _detections.get(id(config))
+    if known is None or known[0] is not config:
+        known = _detections[id(config)] = (config, classify.detection_from(config))
+    found, _trailers = classify.classify_stored(commit, known[1], settings)
     if found.kind != kinds.MIXED:
         return
     verdict.kind = kinds.MIXED

@@ -179,30 +179,34 @@ def similarity(src: bytes, dst: bytes, enough: int | None = None) -> int:
         return 0
     mine, theirs = _spans(src), _spans_cached(dst)
     common = mine & theirs
-    copied = sum(len(span) * count for span, count in common.items())
-    rest_mine = mine - common
+    copied = _size(common)
+    rest_mine, rest_theirs = mine - common, theirs - common
     if enough is not None:
         if copied * MAX_SCORE // max_size >= enough:
             return copied * MAX_SCORE // max_size
-        rest_theirs = theirs - common
-        at_most = min(
-            sum(len(span) * count for span, count in rest_mine.items()),
-            sum(len(span) * count for span, count in rest_theirs.items()),
-        )
-        if (copied + at_most) * MAX_SCORE // max_size < enough:
-            return (copied + at_most) * MAX_SCORE // max_size
-    left: dict[int, int] = {}
-    for span, count in rest_mine.items():
-        h = _span_hash(span)
-        left[h] = left.get(h, 0) + len(span) * count
+        at_most = copied + min(_size(rest_mine), _size(rest_theirs))
+        if at_most * MAX_SCORE // max_size < enough:
+            return at_most * MAX_SCORE // max_size
+    left = _by_hash(rest_mine)
     if left:
-        right: dict[int, int] = {}
-        for span, count in (theirs - common).items():
-            h = _span_hash(span)
-            if h in left:
-                right[h] = right.get(h, 0) + len(span) * count
+        right = _by_hash(rest_theirs, left)
         copied += sum(min(count, left[h]) for h, count in right.items())
     return copied * MAX_SCORE // max_size
+
+
+def _size(spans: Counter[bytes]) -> int:
+    """The bytes ``spans`` count."""
+    return sum(len(span) * count for span, count in spans.items())
+
+
+def _by_hash(spans: Counter[bytes], only: dict[int, int] | None = None) -> dict[int, int]:
+    """Span hash -> bytes, as git counts them (``only``: the hashes in it, none other)."""
+    out: dict[int, int] = {}
+    for span, count in spans.items():
+        h = _span_hash(span)
+        if only is None or h in only:
+            out[h] = out.get(h, 0) + len(span) * count
+    return out
 
 
 def pairs_by_content(src: bytes, dst: bytes) -> bool:
