@@ -197,3 +197,100 @@ def test_the_json_report_has_one_style(releases: Repo) -> None:
         if stripped.startswith("{") and stripped != "{":
             assert stripped.endswith("}"), line
     json.loads(text)
+
+
+def mixed_history(repo: Repo) -> None:
+    """Runs of human commits around everything else the report's short paths must not get wrong."""
+    subjects = [
+        "Human: start",
+        'Human: say "hi"',
+        "Human: ünïcode",
+        "Human: a\ttab",
+        "Human: key ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8",
+        "Human: a=b and x': y",
+        "chore: bump",
+        "Human: after one that is not labelled",
+        "AI: title over\ntwo lines\n\nGenerated-by: M1\nPrompt: p\nFiles: f0",
+        'AI: "quoted" ✓\n\nGenerated-by: M2\nPrompt: p\nFiles: f1, "f 2"',
+        "AI: lists no files\n\nGenerated-by: M3\nPrompt: p",
+        "fix: x\n\nCo-authored-by: Claude <noreply@anthropic.com>",
+        "Human: last",
+    ]
+    for n, subject in enumerate(subjects):
+        repo.commit(subject, {f"f{n}": f"{n}\n"})
+    repo.git("checkout", "-q", "-b", "side", "HEAD~3")
+    repo.commit("Human: on the side", {"side": "s\n"})
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--no-ff", "-m", "Human: merge side", "side")
+    repo.commit("Human: after the merge", {"after": "a\n"})
+
+
+def expected_entries(repo: Repo) -> list[dict[str, object]]:
+    """Every commit as the report's general path classifies it: the reference for the short ones."""
+    from ai_rollback import classify, history
+    from ai_rollback.commands.common import open_project
+    from ai_rollback.git.log import iter_log
+
+    project = open_project(str(repo.path))
+    git = project.repo.git
+    reader = history.Reader(git, classify.detection_from(project.config, {}), project.settings)
+    entries = [reader.classify(c) for c in iter_log(git, ["HEAD"], "--no-renames")]
+    history.read.resolve_files(git, entries)
+    return [e.as_json() for e in entries]
+
+
+@pytest.mark.parametrize("chunk", [1 << 18, 64, 7, "pipe"])
+def test_the_reports_short_paths_agree_with_the_general_one(
+    repo: Repo,
+    chunk: int | str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Batches cut anywhere (a read of 7 bytes), subjects to escape or redact, merges, other tools."""
+    from ai_rollback import entry
+    from ai_rollback.git import run as gitrun
+
+    mixed_history(repo)
+    monkeypatch.chdir(repo.path)
+    if chunk == "pipe":  # no temporary file to be had: git writes into a pipe
+        monkeypatch.setattr(gitrun, "_spool", lambda: None)
+    else:
+        monkeypatch.setattr(gitrun.BatchStream, "CHUNK", chunk)
+    assert entry.main(["log", "--format", "json"]) == 0
+    got = json.loads(capsys.readouterr().out)["commits"]
+    assert got == expected_entries(repo)
+    assert "ghp_a1B2" in repo.out("log", "-1", "--format=%s", "HEAD~10")
+    assert not any("ghp_a1B2c3D4e5" in c["subject"] for c in got)  # redacted, as everywhere
+    assert entry.main(["log"]) == 0
+    rows = capsys.readouterr().out.splitlines()[1 : len(got) + 1]
+    assert rows == [
+        f"{c['sha'][:10]}  {c['kind']:6} {(c['model'] or '-')[:24]:24} {c['subject']}" for c in got
+    ]
+
+
+@pytest.mark.parametrize(
+    ("argv", "shape"),
+    [
+        (["log"], (None, "table")),
+        (["log", "--format=json", "v1..v2"], ("v1..v2", "json")),
+        (["log", "v1", "--format", "markdown"], ("v1", "markdown")),
+        (["log", "--format", "xml"], None),  # click says what the formats are
+        (["log", "--format"], None),
+        (["log", "a", "b"], None),
+        (["log", ""], None),
+        (["log", "--lines"], None),
+        (["log", "-h"], None),
+        (["check", "x"], None),
+    ],
+)
+def test_the_report_skips_click_only_for_its_plain_shapes(argv: list[str], shape: object) -> None:
+    from ai_rollback import entry
+
+    assert entry._log_shape(argv) == shape
+
+
+def test_what_click_reads_of_a_report_is_said_by_click(repo: Repo) -> None:
+    repo.commit("Human: start", {"a": "a\n"})
+    for argv, said in ((["--format", "xml"], "'xml' is not one of"), (["a", "b"], "unexpected extra argument")):
+        done = tool(repo, "log", *argv)
+        assert done.returncode == 2 and said in done.stderr and "Traceback" not in done.stderr

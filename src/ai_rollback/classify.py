@@ -108,12 +108,23 @@ def _first(trailers: list[Trailer], key: str) -> Trailer | None:
     return next((t for t in trailers if t.key_is(key)), None)
 
 
+_MODEL_LOWER, _ASSISTED_LOWER = MODEL_KEY.lower(), ASSISTED_KEY.lower()
+
+
 def model_of(trailers: list[Trailer]) -> str | None:
-    """The model a message names: Generated-by, else the MODEL of Assisted-by AGENT:MODEL."""
-    generated = _first(trailers, MODEL_KEY)
-    if generated and generated.value:
-        return generated.value
-    assisted = _first(trailers, ASSISTED_KEY)
+    """The model a message names: Generated-by, else the MODEL of Assisted-by AGENT:MODEL.
+
+    The first of each key counts (keys compared as git does, without case).
+    """
+    generated = assisted = None
+    for trailer in trailers:  # one pass: this runs for every AI commit a report reads
+        key = trailer.key.lower()
+        if key == _MODEL_LOWER and generated is None:
+            if trailer.value:
+                return trailer.value
+            generated = trailer
+        elif key == _ASSISTED_LOWER and assisted is None:
+            assisted = trailer
     if assisted and assisted.value:
         first = assisted.value.split(" ", 1)[0]
         return first.partition(":")[2] or first

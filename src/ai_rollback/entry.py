@@ -47,37 +47,71 @@ def _fast(args: Sequence[str]) -> Callable[[], int] | None:
     return None
 
 
-def _prefetch_log(args: Sequence[str]) -> None:
-    """``log [RANGE] [--format F]``: start git's walk now, while click and the rest load."""
+LOG_FORMATS = ("table", "json", "markdown")
+
+
+def _log_shape(args: Sequence[str]) -> tuple[str | None, str] | None:
+    """``log [RANGE] [--format F]``, in any order, as ``(RANGE, F)``; anything else is click's.
+
+    ``--help``, ``--lines``, ``--by``, a second range, an unknown format, an
+    empty word: click says what they mean, or what is wrong with them.
+    """
+    if not args or args[0] != "log":
+        return None
     positional: list[str] = []
+    fmt = "table"
     words = iter(args[1:])
     for word in words:
-        if word == "--format":
-            next(words, None)
-        elif word.startswith("-") and not word.startswith("--format="):
-            return  # --lines, --by, --help...: nothing to gain, or not a report
-        elif not word.startswith("-"):
+        if word == "--format" or word.startswith("--format="):
+            value = next(words, None) if word == "--format" else word[len("--format=") :]
+            if value not in LOG_FORMATS:
+                return None
+            fmt = value
+        elif word and not word.startswith("-"):
             positional.append(word)
+        else:
+            return None
     if len(positional) > 1:
-        return
-    text = positional[0] if positional else "HEAD"
+        return None
+    return (positional[0] if positional else None), fmt
+
+
+def _prefetch(text: str) -> None:
     try:
-        from ai_rollback.git.log import log_args
+        from ai_rollback.git.log import row_args
         from ai_rollback.git.run import Git, check_rev_arg, prefetch
 
         check_rev_arg(text, "range")
-        prefetch(Git(os.getcwd()), log_args(text.split()))
+        prefetch(Git(os.getcwd()), row_args(text.split()))
     except Exception:  # the command itself will say what is wrong
         return
 
 
+def _fast_log(args: Sequence[str]) -> Callable[[], int] | None:
+    """The report's common shapes, without click: git's walk starts first, then the report loads.
+
+    ``git log A..B`` walks the whole range before it writes a line; started
+    here, that walk and Python's imports run side by side.
+    """
+    shape = _log_shape(args)
+    if shape is None:
+        return None
+    range_text, fmt = shape
+    _prefetch(range_text or "HEAD")
+
+    def run() -> int:
+        from ai_rollback.commands import log as command
+
+        return command.log(range_text, fmt)
+
+    return run
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    fast = _fast(args)
+    fast = _fast(args) or _fast_log(args)
     if fast is not None:
         return guarded(fast)
-    if args and args[0] == "log":
-        _prefetch_log(args)
     from ai_rollback.cli import main as cli_main
 
     return cli_main(args)

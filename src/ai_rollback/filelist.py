@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ai_rollback.message import Trailer
 
 FILES_KEY = "Files"
+_FILES_LOWER = FILES_KEY.lower()
 
 
 def _split_commas(value: str) -> list[str]:
@@ -75,13 +76,13 @@ def quote_path(path: str) -> str:
 
 def split_files(values: Iterable[str]) -> list[str]:
     """Paths of ``Files:`` values: comma-separated (quoted when needed), or repeated trailers."""
-    paths: list[str] = []
+    paths: dict[str, None] = {}  # ordered, and a thousand paths cost no million comparisons
     for value in values:
         for raw in _split_commas(value):
             item = _unquote(raw)
-            if item and item not in paths:
-                paths.append(item)
-    return paths
+            if item:
+                paths[item] = None
+    return list(paths)
 
 
 def covered(path: str, entries: Sequence[str]) -> bool:
@@ -112,7 +113,7 @@ def files_mismatch(listed: Sequence[str], changed: Sequence[str], mode: str) -> 
 
 def listed_files(trailers: Iterable[Trailer]) -> list[str]:
     """The paths of a message's ``Files:`` trailers (empty when it has none)."""
-    return split_files(t.value for t in trailers if t.key_is(FILES_KEY))
+    return split_files([t.value for t in trailers if t.key.lower() == _FILES_LOWER])
 
 
 def files_of(trailers: Iterable[Trailer], changed: Iterable[str]) -> list[str]:

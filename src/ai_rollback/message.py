@@ -354,7 +354,8 @@ def _quick_trailers(
     out = []
     for line in para.split("\n"):
         key, colon, value = line.partition(":")
-        if not colon or not _is_token(key):
+        # _is_token(key), inline: this loop runs for every trailer of every message read
+        if not colon or not key.isascii() or not key.replace("-", "").isalnum():
             return None
         out.append(Trailer(key, value.strip(SPACE), line_no))
         line_no += 1

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from ai_rollback.git.log import FIELDS, LogCommit, iter_log, iter_rows, iter_topo, parse_log
+from ai_rollback.git.log import (
+    FIELDS,
+    ROW_SIZE,
+    iter_log,
+    iter_rows,
+    iter_topo,
+    parse_log,
+    row_commit,
+)
 from ai_rollback.git.run import Git
 from conftest import Repo
 
@@ -31,12 +39,20 @@ def test_fields_renames_copies_and_numstat(repo: Repo) -> None:
 def test_rows_are_whole_commits_at_the_fields_indices(repo: Repo) -> None:
     for n in range(5):
         repo.commit(f"Human: {n}\n\nline\n\nmore", {"f": f"{n}\n"})
+    repo.commit("AI: title\nover two lines  \n\nbody\n\nGenerated-by: m", {"g": "x\n"})
     git = Git(str(repo.path), repo.env)
     rows = [t for batch in iter_rows(git, ["HEAD"]) for t in batch]
-    assert len(rows) == 5 * len(FIELDS)
-    commits = [LogCommit.from_tokens(rows[i : i + len(FIELDS)]) for i in range(0, len(rows), len(FIELDS))]
-    assert [c.title for c in commits] == [f"Human: {n}" for n in range(4, -1, -1)]
+    assert len(rows) == 6 * ROW_SIZE
+    commits = [row_commit(rows[i : i + ROW_SIZE]) for i in range(0, len(rows), ROW_SIZE)]
+    assert [c.title for c in commits] == ["AI: title over two lines"] + [
+        f"Human: {n}" for n in range(4, -1, -1)
+    ]
     assert [c.sha for c in commits] == repo.out("rev-list", "HEAD").split()
+    fields = [name for name, _ in FIELDS]
+    # every field as the one log format reads it
+    assert [[getattr(c, f) for f in fields] for c in commits] == [
+        [getattr(c, f) for f in fields] for c in iter_log(git, ["HEAD"], "--no-renames")
+    ]
 
 
 def test_parse_log_without_changes() -> None:
@@ -75,3 +91,31 @@ def test_prefetched_patches_are_the_ones_asked_for(repo: Repo) -> None:
             list(broken.patches())
     finally:
         broken.close()
+
+
+@pytest.mark.parametrize("spooled", [True, False])
+def test_a_stream_says_what_git_said_and_stops_git_when_left(
+    repo: Repo, spooled: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """git writes into an unnamed temporary file (else a pipe): its errors, and a reader who stops."""
+    from ai_rollback.errors import GitError
+    from ai_rollback.git import run as gitrun
+
+    if not spooled:
+        monkeypatch.setattr(gitrun, "_spool", lambda: None)
+    for n in range(30):
+        repo.commit(f"Human: {n}", {"f": f"{n}\n"})
+    git = Git(str(repo.path), repo.env)
+    with pytest.raises(GitError) as failed:
+        list(git.stream_batches("log", "--end-of-options", "no-such-rev", "--"))
+    assert failed.value.returncode == 128 and "no-such-rev" in failed.value.stderr
+    monkeypatch.setattr(gitrun.BatchStream, "CHUNK", 16)
+    stream = gitrun.BatchStream(git, ["log", "-z", "--format=%H"])
+    assert (stream._files is not None) == spooled
+    batches = stream.batches()
+    first = next(batches)
+    assert first and all(len(sha) == 40 for sha in first)
+    batches.close()  # the reader leaves: git is stopped, its files closed
+    assert stream.proc.poll() is not None and stream._files is None
+    whole = [s.decode() for b in gitrun.BatchStream(git, ["log", "-z", "--format=%H"]).batches() for s in b]
+    assert whole == repo.out("rev-list", "HEAD").split()

@@ -187,7 +187,7 @@ def segments(
     """The range as given, or split by release (each commit in the first release that has it).
 
     ``revisions`` are the user's (checked) words, which git reads the same way
-    whether the command or :func:`entry._prefetch_log` asks first.
+    whether the command or :func:`entry._fast_log` asks first.
     """
     if not by_release:
         return [Segment(None, list(revisions))]

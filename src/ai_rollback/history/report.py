@@ -18,8 +18,16 @@ from json.encoder import encode_basestring
 from typing import IO
 
 from ai_rollback import kinds
-from ai_rollback.credentials import redact_bytes, redact_text
-from ai_rollback.git.log import MESSAGE, NFIELDS, PARENTS, SHA, TITLE, LogCommit, iter_rows
+from ai_rollback.credentials import redact_lines, redact_text
+from ai_rollback.git.log import (
+    ROW_MESSAGE,
+    ROW_PARENTS,
+    ROW_SHA,
+    ROW_SIZE,
+    ROW_TITLE,
+    iter_rows,
+    row_commit,
+)
 from ai_rollback.history.read import Entry, Reader, Segment, Totals, ai_facts, resolve_files
 from ai_rollback.history.text import markdown, summary_text
 
@@ -112,6 +120,52 @@ def _quote(text: str) -> str:
 
 
 _PLAIN = re.compile(rb'[\x00-\x1f"\\\x7f-\xff]')  # bytes a JSON string would have to escape
+_CONTROLS = bytes(range(10)) + bytes(range(11, 32)) + b"\x7f"  # the controls but newline
+
+
+def _verbatim(lines: bytes) -> bool:
+    """Whether JSON can take each of ``lines`` (joined by newlines) as written: no byte to escape.
+
+    :data:`_PLAIN`'s question, asked of a batch with the fastest scans bytes have.
+    """
+    return (
+        lines.isascii()
+        and b'"' not in lines
+        and b"\\" not in lines
+        and len(lines.translate(None, _CONTROLS)) == len(lines)
+    )
+
+
+def _not_human(
+    subjects: bytes, parents: Sequence[bytes], human: bytes, label: re.Pattern[bytes]
+) -> list[int]:
+    """Indices (in order) of a batch's commits that need a look: not labelled, or merges.
+
+    ``subjects`` are the batch's subjects joined by newlines (no subject holds
+    one); ``label`` finds each newline not followed by the human label.  Regex
+    scans and counts, not a Python step per commit.
+    """
+    out: list[int] = [] if subjects.startswith(human) else [0]
+    index = last = 0
+    for match in label.finditer(subjects):
+        after = match.start() + 1
+        index += subjects.count(b"\n", last, after)
+        last = after
+        out.append(index)
+    joined = b"\n".join(parents)
+    space = joined.find(b" ")
+    if space < 0:
+        return out  # no merge in the batch: nearly always
+    merges: list[int] = []
+    index = last = 0
+    while space >= 0:
+        index += joined.count(b"\n", last, space)
+        merges.append(index)
+        last = joined.find(b"\n", space)
+        if last < 0:
+            break
+        space = joined.find(b" ", last)
+    return sorted(set(out).union(merges))
 
 
 def _scan(
@@ -119,13 +173,15 @@ def _scan(
 ) -> None:
     """The common case (no --lines), kept tight: commits labelled "Human:" never become objects.
 
-    Their JSON (or table) line is built from git's bytes directly when the
-    subject needs no escaping, and buffered; everything else takes the
-    general path through :class:`Entry`.
+    A batch's subjects are searched at once (secrets, characters JSON must
+    escape, the label); the lines of a run of human commits are built from
+    git's bytes directly, and buffered; commits labelled "AI:" that list their
+    files take a short path; everything else the general one, through :class:`Entry`.
     """
     human = reader._human.encode()
     ai = (reader.detection.ai_label + ":").encode()
     convention = "convention" in reader.detection.enabled
+    label = re.compile(b"\n(?!" + re.escape(human) + b")")
     fmt = output.fmt
     json_tail = (', "release": ' + _quote(release) + "}").encode() if release is not None else b"}"
     plain = _PLAIN.search
@@ -138,55 +194,75 @@ def _scan(
             output.add(joined.decode("utf-8", "replace"))
             lines.clear()
 
+    json_head = b'{"sha": "'
+    json_mid = b'", "kind": "human", "model": null, "subject": "'
+    json_end = b'", "files": []' + json_tail
     if fmt == "json":
         tail = json_tail.replace(b"%", b"%%")
         head = b'{"sha": "%s", "kind": "human", "model": null, "subject": '
         human_line = head + b'%s, "files": []' + tail  # the subject escaped
-        plain_line = head + b'"%s", "files": []' + tail  # the subject as git wrote it
     else:
         column = f"{release or '-':{RELEASE_WIDTH}} ".encode() if output.segmented else b""
-        human_line = plain_line = (
-            b"%.10s  human  " + b"-".ljust(24) + b" " + column.replace(b"%", b"%%") + b"%s\n"
-        )
+        human_line = b"%.10s  human  " + b"-".ljust(24) + b" " + column.replace(b"%", b"%%") + b"%s\n"
     append = lines.append
+    models: dict[str | None, tuple[str | None, bytes]] = {}  # a model as written: redacted, quoted
     for tokens in iter_rows(reader.git, revisions):
-        for i, sha, parents, subject in zip(
-            range(0, len(tokens), NFIELDS),
-            tokens[SHA::NFIELDS],
-            tokens[PARENTS::NFIELDS],
-            tokens[TITLE::NFIELDS],
-            strict=True,
-        ):
-            subject = redact_bytes(subject)
-            if convention and subject.startswith(human) and b" " not in parents:
-                humans += 1
-                if fmt == "markdown":
-                    continue
-                if fmt != "json" or not plain(subject):
-                    append(plain_line % (sha, subject))
-                else:
-                    append(human_line % (sha, encode_basestring(subject.decode("utf-8", "replace")).encode()))
+        subjects = redact_lines(tokens[ROW_TITLE::ROW_SIZE])
+        shas = tokens[ROW_SHA::ROW_SIZE]
+        parents = tokens[ROW_PARENTS::ROW_SIZE]
+        joined = b"\n".join(subjects)
+        # the subjects JSON can take as git wrote them (nearly every batch)
+        verbatim = fmt != "json" or _verbatim(joined)
+        others = _not_human(joined, parents, human, label) if convention else list(range(len(shas)))
+        others.append(len(shas))
+        start = 0
+        for k in others:
+            if k > start:  # a run of commits labelled "Human:", start to k - 1
+                humans += k - start
+                if fmt == "json" and verbatim:
+                    n = k - start
+                    parts: list[bytes] = [json_mid] * (4 * n - 1)
+                    parts[0::4] = shas[start:k]
+                    parts[2::4] = subjects[start:k]
+                    parts[3::4] = [json_end + b",\n    " + json_head] * (n - 1)
+                    append(json_head + b"".join(parts) + json_end)
+                elif fmt == "json":
+                    lines.extend(
+                        human_line % (sha, encode_basestring(subject.decode("utf-8", "replace")).encode())
+                        if plain(subject)
+                        else json_head + sha + json_mid + subject + json_end
+                        for sha, subject in zip(shas[start:k], subjects[start:k], strict=True)
+                    )
+                elif fmt == "table":
+                    lines.extend(map(human_line.__mod__, zip(shas[start:k], subjects[start:k], strict=True)))
                 if len(lines) >= 2048:
                     drain()
-                continue
-            if convention and subject.startswith(ai) and b" " not in parents and fmt != "markdown":
+            start = k + 1
+            if k == len(shas):
+                break
+            sha, subject, i = shas[k], subjects[k], k * ROW_SIZE
+            if convention and subject.startswith(ai) and b" " not in parents[k] and fmt != "markdown":
                 model, files = ai_facts(
-                    reader.trailers(tokens[i + MESSAGE].decode("utf-8", "surrogateescape"))
+                    reader.trailers(tokens[i + ROW_MESSAGE].decode("utf-8", "surrogateescape"))
                 )
-                model = redact_text(model) if model else model
+                known = models.get(model)
+                if known is None:
+                    clean = redact_text(model) if model else model
+                    known = models[model] = (clean, _quote(clean).encode() if clean is not None else b"null")
+                model = known[0]
                 if files:  # the common case: our convention, Files listed; no object needed
                     seg.commits += 1
                     seg.ai += 1
                     seg.models[model or "unknown"] += 1
                     seg.files.update(files)
                     if fmt == "json":
-                        lines.append(
+                        append(
                             b'{"sha": "%s", "kind": "ai", "model": %s, "subject": %s, "files": [%s]'
                             % (
                                 sha,
-                                _quote(model).encode() if model is not None else b"null",
+                                known[1],
                                 b'"' + subject + b'"'
-                                if not plain(subject)
+                                if verbatim or not plain(subject)
                                 else encode_basestring(subject.decode("utf-8", "replace")).encode(),
                                 ", ".join(map(_quote, files)).encode(),
                             )
@@ -201,12 +277,12 @@ def _scan(
                             files,
                             release=release,
                         )
-                        lines.append(output.render(entry).encode("utf-8", "surrogateescape"))
+                        append(output.render(entry).encode("utf-8", "surrogateescape"))
                     if len(lines) >= 2048:
                         drain()
                     continue
             drain()
-            entry = reader.classify(LogCommit.from_tokens(tokens[i : i + NFIELDS]))
+            entry = reader.classify(row_commit(tokens[i : i + ROW_SIZE]))
             entry.release = release
             seg.add(entry)
             output.add(entry)
