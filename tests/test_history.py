@@ -291,6 +291,9 @@ def test_the_report_skips_click_only_for_its_plain_shapes(argv: list[str], shape
 
 def test_what_click_reads_of_a_report_is_said_by_click(repo: Repo) -> None:
     repo.commit("Human: start", {"a": "a\n"})
-    for argv, said in ((["--format", "xml"], "'xml' is not one of"), (["a", "b"], "unexpected extra argument")):
+    for argv, said in (
+        (["--format", "xml"], "'xml' is not one of"),
+        (["a", "b"], "unexpected extra argument"),
+    ):
         done = tool(repo, "log", *argv)
         assert done.returncode == 2 and said in done.stderr and "Traceback" not in done.stderr
