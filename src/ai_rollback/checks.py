@@ -69,8 +69,27 @@ def _mixed_squash(commit: LogCommit, verdict: rules.Verdict, config: Config, set
 def check_revisions(
     git: Git, revisions: Sequence[str], config: Config, settings: GitSettings
 ) -> Iterator[report.Checked]:
-    for commit in iter_log(git, revisions):
+    for commit in iter_log(git, [*revisions, *enforced_exclusions(git, config)]):
         yield judge_commit(commit, config, settings)
+
+
+def enforced_exclusions(git: Git, config: Config) -> list[str]:
+    """``^<enforce-from>`` when the configuration says where enforcement starts, else nothing.
+
+    A commit the repository does not have is an error, not a reason to judge every commit
+    (a shallow clone in CI): the fix is to fetch it.
+    """
+    start = config.enforce_from
+    if start is None:
+        return []
+    if _commit_of(git, start) is None:
+        raise UsageError(
+            f"enforce-from = {start!r} ({config.source or 'the configuration'}) "
+            "names a commit this repository does not have",
+            hint="fetch the history that holds it (in CI: a full clone, e.g. fetch-depth: 0), "
+            "or set enforce-from to a commit of this repository",
+        )
+    return [f"^{start}"]
 
 
 def is_zero(sha: str) -> bool:
@@ -100,7 +119,9 @@ def _commit_of(git: Git, sha: str) -> str | None:
     return out.decode().strip() if code == 0 else None
 
 
-def push_revisions(git: Git, updates: Iterable[Sequence[str]], remote: str | None) -> list[str]:
+def push_revisions(
+    git: Git, updates: Iterable[Sequence[str]], remote: str | None, skip: Sequence[str] = ()
+) -> list[str]:
     """Revision arguments selecting the commits a pre-push update sends.
 
     ``updates`` are pre-push stdin lines ``LOCAL_REF LOCAL_SHA REMOTE_REF
@@ -122,7 +143,7 @@ def push_revisions(git: Git, updates: Iterable[Sequence[str]], remote: str | Non
                 known.append(remote_commit)
     if not tips:
         return []
-    exclude = list(known)
+    exclude = [*known, *(s.removeprefix("^") for s in skip)]
     name = _remote_name(git, remote)
     # What the remote has: its tracking refs; for a bare URL we cannot ask without a second
     # connection, so every remote-tracking ref counts (commits some remote has were checked).
@@ -147,7 +168,7 @@ def _remote_name(git: Git, remote: str | None) -> str | None:
     return name
 
 
-def receive_revisions(git: Git, updates: Iterable[Sequence[str]]) -> list[str]:
+def receive_revisions(git: Git, updates: Iterable[Sequence[str]], skip: Sequence[str] = ()) -> list[str]:
     """Commits a pre-receive update brings that the repository has on no ref yet."""
     tips = []
     for _old, new, _ref in updates:
@@ -156,7 +177,7 @@ def receive_revisions(git: Git, updates: Iterable[Sequence[str]]) -> list[str]:
         commit = _commit_of(git, new)
         if commit:
             tips.append(commit)
-    return _rev_list(git, tips, ["--all"]) if tips else []
+    return _rev_list(git, tips, ["--all", *(s.removeprefix("^") for s in skip)]) if tips else []
 
 
 def _rev_list(git: Git, tips: Sequence[str], exclude: Sequence[str]) -> list[str]:
@@ -164,7 +185,7 @@ def _rev_list(git: Git, tips: Sequence[str], exclude: Sequence[str]) -> list[str
     return git.run("rev-list", *tips, "--not", *exclude, "--").decode().split()
 
 
-def pre_commit_push_revisions(git: Git, env: Mapping[str, str]) -> list[str] | None:
+def pre_commit_push_revisions(git: Git, env: Mapping[str, str], skip: Sequence[str] = ()) -> list[str] | None:
     """The commits to check when pre-commit runs the pre-push stage; None when not under it.
 
     pre-commit hands over only the first pushed ref (``PRE_COMMIT_FROM_REF`` /
@@ -178,8 +199,8 @@ def pre_commit_push_revisions(git: Git, env: Mapping[str, str]) -> list[str] | N
     if not to_ref:
         return []
     if from_ref and not is_zero(from_ref):
-        return push_revisions(git, [("", to_ref, "", from_ref)], env.get("PRE_COMMIT_REMOTE_NAME"))
-    return push_revisions(git, [("", to_ref, "", "0" * 40)], env.get("PRE_COMMIT_REMOTE_NAME"))
+        return push_revisions(git, [("", to_ref, "", from_ref)], env.get("PRE_COMMIT_REMOTE_NAME"), skip)
+    return push_revisions(git, [("", to_ref, "", "0" * 40)], env.get("PRE_COMMIT_REMOTE_NAME"), skip)
 
 
 def check_commits(

@@ -193,7 +193,9 @@ def init(repo_url: str | None, rev: str | None) -> int:
     The configuration goes into pyproject.toml as [tool.ai-rollback] (or a
     new .ai-rollback.toml); nothing existing is overwritten.  rev: is the
     commit of the ai-rollback clone it was installed from; when that is not
-    known it is a placeholder that init tells you to fill in.
+    known it is a placeholder that init tells you to fill in.  In a repository
+    with history, enforce-from records HEAD: hooks and check --range judge
+    only the commits made after it.
 
     \b
     Example:

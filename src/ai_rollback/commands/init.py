@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from ai_rollback import config as project_config
 from ai_rollback.config import toml as config_toml
 from ai_rollback.console import echo
-from ai_rollback.errors import OK, UsageError
+from ai_rollback.errors import OK, AiRollbackError, UsageError
 from ai_rollback.git.repo import open_repository
 from ai_rollback.git.run import Git, decode
 
@@ -63,26 +63,62 @@ def pre_commit_config(url: str, rev: str) -> str:
     )
 
 
-def _write_config(root: str) -> str:
+def head_commit(root: str) -> str | None:
+    """The commit HEAD is at, or None in a repository with no commits yet."""
+    code, out, _ = Git(root).run_full("rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False)
+    return (decode(out).strip() or None) if code == 0 else None
+
+
+def _enforcement(start: str) -> str:
+    return (
+        f"enforcement starts after {start[:12]} (HEAD): pre-push and check --range judge only commits "
+        "made from now on (enforce-from); log and ai-revert still read every commit"
+    )
+
+
+def _write_config(root: str, start: str | None) -> list[str]:
+    """Write the configuration; with ``start``, enforcement begins after that commit."""
     pyproject = os.path.join(root, project_config.PYPROJECT)
     own = os.path.join(root, project_config.CONFIG_FILE)
-    if os.path.exists(own):
-        return f"kept: {project_config.CONFIG_FILE} already configures ai-rollback"
+    values = {"enforce-from": start} if start else None
+    if os.path.exists(own) or (
+        os.path.exists(pyproject) and project_config.pyproject_table(pyproject) is not None
+    ):
+        name = project_config.CONFIG_FILE if os.path.exists(own) else project_config.PYPROJECT
+        kept = (
+            f"kept: {name} already configures ai-rollback"
+            if name == project_config.CONFIG_FILE
+            else f"kept: {name} already has [{project_config.TABLE}]"
+        )
+        return [kept, *_enforcement_hint(root, name, start)]
     if os.path.exists(pyproject):
         with open(pyproject, encoding="utf-8") as f:
             text = f.read()
-        if project_config.pyproject_table(pyproject) is not None:
-            return f"kept: {project_config.PYPROJECT} already has [{project_config.TABLE}]"
         block = "\n# ai-rollback: every key is shown at its default; uncomment to change.\n"
-        block += config_toml.commented_defaults()
+        block += config_toml.commented_defaults(values=values)
         with open(pyproject, "a", encoding="utf-8") as f:
             f.write(("" if text.endswith("\n") or not text else "\n") + block)
-        return f"added [{project_config.TABLE}] to {project_config.PYPROJECT}"
-    body = "# ai-rollback configuration: every key is shown at its default; uncomment to change.\n"
-    body += config_toml.commented_defaults(table="")
-    with open(own, "w", encoding="utf-8") as f:
-        f.write(body)
-    return f"wrote {project_config.CONFIG_FILE}"
+        done = f"added [{project_config.TABLE}] to {project_config.PYPROJECT}"
+    else:
+        body = "# ai-rollback configuration: every key is shown at its default; uncomment to change.\n"
+        body += config_toml.commented_defaults(table="", values=values)
+        with open(own, "w", encoding="utf-8") as f:
+            f.write(body)
+        done = f"wrote {project_config.CONFIG_FILE}"
+    return [done, _enforcement(start)] if start else [done]
+
+
+def _enforcement_hint(root: str, name: str, start: str | None) -> list[str]:
+    """For a configuration init keeps: how to start enforcement at HEAD, unless it is set."""
+    if start is None:
+        return []
+    try:
+        if project_config.load(root).enforce_from:
+            return []
+    except AiRollbackError:
+        return []  # an invalid file: the first command that reads it says what is wrong
+    where = "at its top level" if name == project_config.CONFIG_FILE else f"under [{project_config.TABLE}]"
+    return [f'to judge only commits made from now on, add enforce-from = "{start}" to {name} {where}']
 
 
 def _add_to_pre_commit(root: str, url: str, rev: str) -> tuple[str, str | None]:
@@ -138,7 +174,7 @@ def init(repo_url: str | None = None, rev: str | None = None, root: str | None =
 
 def set_up(root: str, url: str | None = None, rev: str | None = None) -> tuple[list[str], str | None]:
     """Set a repository up; returns the lines to print and a snippet to paste, if any."""
-    done = [_write_config(root)]
+    done = _write_config(root, head_commit(root))
     pin = Pin(url or REPO_URL, rev) if rev else installed_pin()
     if url and url != pin.url:
         pin = Pin(url, pin.rev, pin.source, f"check that {url} has that commit")

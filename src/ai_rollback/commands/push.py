@@ -25,10 +25,11 @@ def pre_push(remote: str | None, url: str | None, env: Mapping[str, str] | None 
     env = os.environ if env is None else env
     ctx = hook.load_context()
     git = Git(os.getcwd())
-    revisions = checks.pre_commit_push_revisions(git, env)
+    skip = checks.enforced_exclusions(git, ctx.config)
+    revisions = checks.pre_commit_push_revisions(git, env, skip)
     if revisions is None:
         updates = checks.parse_ref_lines(checks.stdin_text(), 4)
-        revisions = checks.push_revisions(git, updates, remote)
+        revisions = checks.push_revisions(git, updates, remote, skip)
     else:
         local = env.get("PRE_COMMIT_LOCAL_BRANCH", "")
         updates = [[local, env.get("PRE_COMMIT_TO_REF", ""), env.get("PRE_COMMIT_REMOTE_BRANCH", local), ""]]
@@ -42,7 +43,10 @@ def pre_receive() -> int:
     ctx = hook.load_context()
     git = checks.server_git()
     updates = checks.parse_ref_lines(checks.stdin_text(), 3)
-    results = checks.check_commits(git, checks.receive_revisions(git, updates), ctx.config, ctx.settings)
+    skip = checks.enforced_exclusions(git, ctx.config)
+    results = checks.check_commits(
+        git, checks.receive_revisions(git, updates, skip), ctx.config, ctx.settings
+    )
     return _report(results, "pushed")
 
 

@@ -107,6 +107,11 @@ class Config:
         return [str(v) for v in value] if isinstance(value, list) else []
 
     @property
+    def enforce_from(self) -> str | None:
+        value = self.values.get("enforce-from")
+        return str(value) if value else None
+
+    @property
     def template(self) -> str | None:
         value = self.values["template"]
         return str(value) if value is not None else None

@@ -83,6 +83,21 @@ def _regex_list(where: str, key: str, value: object) -> object:
     return list(value)
 
 
+HEX_DIGITS = frozenset("0123456789abcdef")
+
+
+def _commit_id(where: str, key: str, value: object) -> object:
+    if not isinstance(value, str) or len(value) not in (40, 64) or not set(value) <= HEX_DIGITS:
+        raise _fail(
+            where,
+            key,
+            value,
+            "must be a full commit id (40 or 64 lowercase hex digits)",
+            "the id `git rev-parse HEAD` prints, as `ai-rollback init` writes it",
+        )
+    return value
+
+
 def _optional_path(where: str, key: str, value: object) -> object:
     if not isinstance(value, str) or not value or value.startswith(("/", "\\", "~")) or ":" in value[:3]:
         raise _fail(
@@ -100,12 +115,19 @@ def _optional_path(where: str, key: str, value: object) -> object:
 class Option:
     """One configuration key: its validator, default and documentation."""
 
-    __slots__ = ("default", "doc", "validate")
+    __slots__ = ("default", "doc", "example", "validate")
 
-    def __init__(self, default: object, validate: Callable[[str, str, object], object], doc: str) -> None:
+    def __init__(
+        self,
+        default: object,
+        validate: Callable[[str, str, object], object],
+        doc: str,
+        example: object = None,
+    ) -> None:
         self.default = default
         self.validate = validate
         self.doc = doc
+        self.example = example  # shown (commented) where the default is None
 
 
 #: Top-level keys.  Sub-tables (``[tool.ai-rollback.revert]``...) are in TABLES.
@@ -137,6 +159,15 @@ OPTIONS: dict[str, Option] = {
         None,
         _optional_path,
         "Your own commit message template (jinja2, rendered sandboxed) for prepare-commit-msg.",
+        "path/to/template.j2",
+    ),
+    "enforce-from": Option(
+        None,
+        _commit_id,
+        "Where enforcement starts (adopting midway): pre-push, pre-receive and check --range judge "
+        "only commits that are not this commit or its ancestors; log and ai-revert still classify "
+        "every commit. `ai-rollback init` writes the commit HEAD was at.",
+        "0123456789abcdef0123456789abcdef01234567",
     ),
 }
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 from ai_rollback.config.model import CONFIG_FILE, TABLE, Config
 from ai_rollback.config.schema import OPTIONS, TABLES
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
 
 def toml_value(value: object) -> str:
     if isinstance(value, bool):
@@ -46,15 +50,19 @@ def render(config: Config) -> str:
     return "\n".join(lines) + "\n"
 
 
-def commented_defaults(table: str = TABLE) -> str:
-    """A commented configuration with every key at its default (for ``init``)."""
+def commented_defaults(table: str = TABLE, values: Mapping[str, object] | None = None) -> str:
+    """A commented configuration with every key at its default (for ``init``).
+
+    ``values``: top-level keys written set (not commented out), with these values.
+    """
     lines = [f"[{table}]"] if table else []
     for key, option in OPTIONS.items():
         lines.append(f"# {option.doc}")
-        default = option.default
-        lines.append(
-            f"# {key} = {toml_value(default)}" if default is not None else f'# {key} = "path/to/template.j2"'
-        )
+        if values and key in values:
+            lines.append(f"{key} = {toml_value(values[key])}")
+            continue
+        shown = option.default if option.default is not None else option.example
+        lines.append(f"# {key} = {toml_value(shown)}")
     for name, options in TABLES.items():
         lines.append("")
         lines.append(f"[{table}.{name}]" if table else f"[{name}]")
