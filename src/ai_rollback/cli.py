@@ -45,15 +45,20 @@ def cli() -> None:
 @click.argument("msg_file", required=False, metavar="[MSG_FILE]")
 @click.option("--range", "range_", metavar="A..B", help="Check the existing commits of a range instead (CI).")
 @click.option(
+    "--ci",
+    is_flag=True,
+    help="Check the commits of this CI run: the pull/merge request's, or the push's (GitHub, GitLab).",
+)
+@click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "json", "github"]),
     default="text",
     show_default=True,
-    help="Output format.",
+    help="Output format (github: annotations, and a summary into $GITHUB_STEP_SUMMARY).",
 )
 @click.option("--fix", is_flag=True, help="Rewrite MSG_FILE's trailers into the form git parses, in place.")
-def check(msg_file: str | None, range_: str | None, fmt: str, fix: bool) -> int:
+def check(msg_file: str | None, range_: str | None, ci: bool, fmt: str, fix: bool) -> int:
     """Check a commit message file against the convention and the staged change.
 
     This is the commit-msg hook.  Without MSG_FILE the message is read from
@@ -64,13 +69,16 @@ def check(msg_file: str | None, range_: str | None, fmt: str, fix: bool) -> int:
       ai-rollback check .git/COMMIT_EDITMSG
       ai-rollback check --fix .git/COMMIT_EDITMSG
       ai-rollback check --range v2.1.0..HEAD --format json
+      ai-rollback check --ci          # in GitHub Actions or GitLab CI
     """
     from ai_rollback.commands import check as command
 
-    if range_ is not None:
-        if msg_file is not None or fix:
-            raise UsageError("--range checks existing commits: give no MSG_FILE and no --fix")
-        return command.check_range(range_, fmt)
+    if range_ is not None or ci:
+        if msg_file is not None or fix or (range_ is not None and ci):
+            raise UsageError("--range and --ci check existing commits: give one, no MSG_FILE and no --fix")
+        return command.check_range(range_, fmt, ci)
+    if fmt == "github":
+        raise UsageError("--format github reports on existing commits: use it with --range or --ci")
     return command.check(msg_file, fmt, fix)
 
 
@@ -271,8 +279,14 @@ def reference_transaction(state: str) -> int:
 @cli.command("log", context_settings=CONTEXT)
 @click.argument("range_", metavar="[RANGE]", required=False)
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "markdown", "github"]),
+    default="table",
+    show_default=True,
+    help="github: the markdown report into $GITHUB_STEP_SUMMARY, and a notice with the counts.",
 )
+@click.option("--ci", is_flag=True, help="Report on the commits of this CI run (pull/merge request, push).")
 @click.option("--by", "by", type=click.Choice(["release"]), default=None, help="Split the report by release.")
 @click.option(
     "--lines",
@@ -280,7 +294,7 @@ def reference_transaction(state: str) -> int:
     is_flag=True,
     help="Also count changed lines (AI share of lines); reads every commit's diff, so it is slower.",
 )
-def log_command(range_: str | None, fmt: str, by: str | None, with_lines: bool) -> int:
+def log_command(range_: str | None, fmt: str, ci: bool, by: str | None, with_lines: bool) -> int:
     """Report AI and human commits: kind, model, files; shares per model and release.
 
     \b
@@ -291,7 +305,9 @@ def log_command(range_: str | None, fmt: str, by: str | None, with_lines: bool) 
     """
     from ai_rollback.commands import log as command
 
-    return command.log(range_, fmt, by == "release", with_lines)
+    if ci and range_ is not None:
+        raise UsageError("--ci reports on the CI run's commits: give no RANGE with it")
+    return command.log(range_, fmt, by == "release", with_lines, ci=ci)
 
 
 @cli.command("watch", context_settings=CONTEXT)

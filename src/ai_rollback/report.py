@@ -6,7 +6,12 @@ JSON shape (stable)::
      "commits": [{"sha": str | null, "kind": "ai" | "human" | "exempt" | "mixed",
                   "subject": str,
                   "trailers": [{"key": str, "value": str}],
-                  "violations": [{"rule": str, "message": str, "line": int | null}]}]}
+                  "violations": [{"rule": str, "level": "error" | "warning",
+                                  "message": str, "line": int | null}]}]}
+
+``--format github`` writes one workflow command per violation (``::error`` or
+``::warning``, titled with the rule, naming the commit and the fix), and
+:func:`render_summary` the markdown of ``$GITHUB_STEP_SUMMARY``.
 
 Lines are 1-based: in the message file for a commit being made, in the
 stored message for an existing commit.
@@ -20,7 +25,17 @@ import sys
 from ai_rollback.credentials import redact_text
 from ai_rollback.rules.base import Checked
 
-__all__ = ["Checked", "checked_json", "emit", "printable", "render_json", "render_text", "use_color"]
+__all__ = [
+    "Checked",
+    "checked_json",
+    "emit",
+    "printable",
+    "render_github",
+    "render_json",
+    "render_summary",
+    "render_text",
+    "use_color",
+]
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -40,6 +55,7 @@ def checked_json(item: Checked) -> dict[str, object]:
         "violations": [
             {
                 "rule": x.rule,
+                "level": x.level,
                 "message": redact_text(x.message + (f"; fix: {x.fix}" if x.fix else "")),
                 "line": None if x.line is None else item.line_of(x.line),
             }
@@ -66,7 +82,8 @@ def render_text(items: Sequence[Checked], color: bool = False) -> str:
         for x in item.verdict.violations:
             line = None if x.line is None else item.line_of(x.line)
             where = item.location + (f":{line}" if line is not None else "")
-            text = f"{where}: {_paint(x.rule, '1;31', color)}: {x.message}"
+            warn = "warning: " if x.level != "error" else ""
+            text = f"{where}: {warn}{_paint(x.rule, '1;33' if warn else '1;31', color)}: {x.message}"
             if x.fix:
                 text += f"; {_paint('fix', '1', color)}: {x.fix}"
             out.append(text)
@@ -86,6 +103,63 @@ def render_json(items: Sequence[Checked]) -> str:
     )
 
 
+def render_github(items: Sequence[Checked]) -> str:
+    """GitHub workflow commands: an annotation per violation, naming the commit, the rule and the fix."""
+    from ai_rollback.ci import annotation
+
+    out = []
+    for item in items:
+        for x in item.verdict.violations:
+            where = f"{(item.sha or item.location)[:12]} {item.verdict.subject!r}"
+            line = None if x.line is None else item.line_of(x.line)
+            at = f" (message line {line})" if line is not None else ""
+            fix = f" Fix: {x.fix}" if x.fix else ""
+            out.append(annotation(x.level, f"ai-rollback: {x.rule}", f"{where}{at}: {x.message}.{fix}"))
+    return redact_text("\n".join(out) + ("\n" if out else ""))
+
+
+#: rows of the step summary's table at most (a huge range says how many it left out)
+SUMMARY_ROWS = 200
+
+
+def _cell(text: str) -> str:
+    """Text safe in a markdown table cell: no pipe, no HTML, no line break."""
+    for a, b in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|"), ("`", "'")):
+        text = text.replace(a, b)
+    return " ".join(text.split())
+
+
+def render_summary(items: Sequence[Checked], title: str, notes: Sequence[str] = ()) -> str:
+    """Markdown for ``$GITHUB_STEP_SUMMARY``: the counts, each note, a row per commit."""
+    bad = [i for i in items if not i.verdict.ok]
+    kinds: dict[str, int] = {}
+    for item in items:
+        kinds[item.verdict.kind] = kinds.get(item.verdict.kind, 0) + 1
+    counted = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+    md = [
+        f"## ai-rollback: {_cell(title)}",
+        "",
+        f"{len(items)} commit{'s' if len(items) != 1 else ''} checked"
+        + (f" ({counted})" if counted else "")
+        + f": {'**' + str(len(bad)) + ' break the convention**' if bad else 'all follow the convention'}.",
+    ]
+    md += [f"> {_cell(note)}" for note in notes]
+    if items:
+        md += ["", "| commit | kind | subject | result |", "| --- | --- | --- | --- |"]
+        for item in items[:SUMMARY_ROWS]:
+            v = item.verdict
+            result = "<br>".join(
+                f"{'❌' if x.level == 'error' else '⚠️'} `{x.rule}`: {_cell(x.message)}"
+                + (f" (fix: {_cell(x.fix)})" if x.fix else "")
+                for x in v.violations
+            )
+            sha = (item.sha or item.location)[:12]
+            md.append(f"| `{sha}` | {v.kind} | {_cell(v.subject)} | {result or '✅'} |")
+        if len(items) > SUMMARY_ROWS:
+            md.append(f"\n_{len(items) - SUMMARY_ROWS} more commits are not listed here._")
+    return redact_text("\n".join(md) + "\n")
+
+
 def printable(text: str) -> str:
     """Text safe to print: bytes that were not UTF-8 become U+FFFD."""
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
@@ -95,6 +169,8 @@ def emit(items: Sequence[Checked], fmt: str, stream: IO[str] | None = None) -> N
     stream = stream or sys.stdout
     if fmt == "json":
         stream.write(printable(render_json(items)))
+    elif fmt == "github":
+        stream.write(printable(render_github(items)))
     else:
         stream.write(printable(render_text(items, use_color(stream))))
     stream.flush()

@@ -35,7 +35,7 @@ def test_check_json_schema(inside: Repo, capsys: pytest.CaptureFixture[str]) -> 
     assert commit["sha"] is None and commit["kind"] == "ai"
     assert commit["trailers"][0] == {"key": "Generated-by", "value": "Claude Sonnet 4.5"}
     assert commit["violations"] == [
-        {"rule": "files-mismatch", "line": 5, "message": commit["violations"][0]["message"]}
+        {"rule": "files-mismatch", "level": "error", "line": 5, "message": commit["violations"][0]["message"]}
     ]
     inside.write("empty", "# nothing\n")
     assert json.loads(run(["check", "--format=json", "empty"], capsys)[1]) == {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from ai_rollback import classify, history, tagging
@@ -12,6 +13,7 @@ from ai_rollback.git.run import check_rev_arg
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import IO
 
 
@@ -21,11 +23,25 @@ def log(
     by_release: bool = False,
     with_lines: bool = False,
     out: IO[str] | None = None,
+    ci: bool = False,
+    env: Mapping[str, str] | None = None,
 ) -> int:
-    """Stream the report of RANGE (default HEAD) to ``out`` in ``fmt`` (table, json, markdown)."""
+    """Stream the report of RANGE (default HEAD) to ``out`` in ``fmt`` (table, json, markdown, github).
+
+    ``ci``: the commits of the CI run instead (see ``ai_rollback.ci``); ``github``: the markdown
+    report goes into ``$GITHUB_STEP_SUMMARY`` (or ``out`` without one) and a notice says the counts.
+    """
     tagger = open_tagger()
     git = tagger.git
+    env = os.environ if env is None else env
     text = range_text or "HEAD"
+    shown = text
+    if ci:
+        from ai_rollback import ci as ci_event
+
+        found = ci_event.event_range(env, ci_event.read_event(env))
+        text = " ".join(ci_event.revisions(git, found))
+        shown = f"{found.what} ({found.text})"
     check_rev_arg(text, "range")
     code, stdout, _ = git.run_full(
         "rev-parse", "--revs-only", "--end-of-options", *text.split(), "--", check=False
@@ -43,5 +59,32 @@ def log(
         releases = sorted(set(merged), key=tagging.version_key)
     parts = history.segments(text.split(), positives, negatives, releases, by_release)
     reader = history.Reader(git, classify.detection_from(tagger.config, ai_notes(git)), tagger.settings)
-    history.write_report(reader, parts, fmt, out or sys.stdout, range_text=text, with_lines=with_lines)
+    out = out or sys.stdout
+    if fmt != "github":
+        history.write_report(reader, parts, fmt, out, range_text=shown, with_lines=with_lines)
+        return OK
+    import io
+
+    from ai_rollback.ci import annotation
+    from ai_rollback.history.text import counts
+
+    buffer = io.StringIO()
+    totals = history.write_report(reader, parts, "markdown", buffer, range_text=shown, with_lines=with_lines)
+    summary = env.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as f:
+            f.write(buffer.getvalue())
+    else:
+        out.write(buffer.getvalue())
+    out.write(annotation("notice", "ai-rollback: AI share", f"{shown}: {counts(totals)}") + "\n")
+    if totals.mixed:
+        out.write(
+            annotation(
+                "warning",
+                "ai-rollback: mixed commits",
+                f"{shown}: {totals.mixed} squash commits mix AI and human work; "
+                "ai-revert can only revert them whole",
+            )
+            + "\n"
+        )
     return OK

@@ -42,18 +42,26 @@ class Violation:
     """One broken rule: its id, what is wrong, the 0-based line (or None), and how to fix it.
 
     ``order`` places it among the violations of its topic (see :func:`judge`).
+    ``level``: ``error`` fails the check; ``warning`` is said and lets the commit through.
     """
 
-    __slots__ = ("fix", "line", "message", "order", "rule")
+    __slots__ = ("fix", "level", "line", "message", "order", "rule")
 
     def __init__(
-        self, rule: str, message: str, line: int | None = None, fix: str = "", order: int = 0
+        self,
+        rule: str,
+        message: str,
+        line: int | None = None,
+        fix: str = "",
+        order: int = 0,
+        level: str = "error",
     ) -> None:
         self.rule = rule
         self.message = message
         self.line = line
         self.fix = fix
         self.order = order
+        self.level = level
 
     def __repr__(self) -> str:
         return f"Violation({self.rule!r}, {self.message!r}, line={self.line})"
@@ -70,7 +78,8 @@ class Verdict:
 
     @property
     def ok(self) -> bool:
-        return not self.violations
+        """No error (warnings let a commit through)."""
+        return all(v.level != "error" for v in self.violations)
 
 
 class Checked:
