@@ -24,6 +24,11 @@ from ai_rollback.filelist import FILES_KEY
 from ai_rollback.message import SPACE, find_separator, split_lines, trailer_block, trailer_end
 from ai_rollback.rules import ASSISTED_KEY, KEY_SPELLINGS, MODEL_KEY, PROMPT_KEY
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ai_rollback.agents import Agents
+    from ai_rollback.config import Config
+
 _ORDER = (MODEL_KEY, ASSISTED_KEY, PROMPT_KEY, FILES_KEY)
 #: Spellings so generic ("Model:", "File:") that only the subject paragraph may use them.
 _AMBIGUOUS = frozenset({"model", "ai-model", "file"})
@@ -48,6 +53,71 @@ def _key(line: str, *, anywhere: bool) -> tuple[str, str] | None:
 
 def _blank(line: str) -> bool:
     return not _content(line).strip(SPACE)
+
+
+def fix_message(raw: str, comment: str, separators: str, config: Config) -> str:
+    """What ``check --fix`` writes: :func:`fix_trailers`, then AI co-authors as ``Assisted-by``."""
+    fixed = fix_trailers(raw, comment, separators)
+    if "co-authored-by" not in fixed.lower():
+        return fixed  # the common case never reads the tools table
+    from ai_rollback.rules.identity import agents_for
+
+    return fix_ai_coauthors(fixed, comment, separators, agents_for(config), config)
+
+
+def fix_ai_coauthors(raw: str, comment: str, separators: str, agents: Agents, config: Config) -> str:
+    """An ``AI:`` message's AI ``Co-authored-by`` trailers rewritten into ``Assisted-by: AGENT:MODEL``.
+
+    In the trailer block only, each line in place (continuation lines dropped
+    with it, a duplicate not written twice); ``Generated-by: MODEL`` is added
+    when the configuration requires it and the message has none.  A person's
+    co-author line, and every line of a ``Human:`` message, stay as they are.
+    """
+    from ai_rollback.rules.identity import COAUTHOR_KEY, assisted_by, identity_of
+
+    first = next(
+        (line for line in split_lines(raw) if line.strip(SPACE) and not line.startswith(comment)), ""
+    )
+    if not first.startswith(config.ai_label + ":"):
+        return raw
+    start, stop = trailer_block(raw, comment, separators)
+    if start == stop:
+        return raw
+    lines = split_lines(raw[start:stop])
+    newline = "\r\n" if "\r\n" in raw else "\n"
+
+    def key_value(line: str) -> tuple[str, str]:
+        text = _content(line)
+        at = find_separator(text, separators)
+        return (text[:at].rstrip(" \t").lower(), text[at + 1 :].strip(SPACE)) if at > 0 else ("", "")
+
+    out: list[str] = []
+    written = {value for key, value in map(key_value, lines) if key == ASSISTED_KEY.lower()}
+    models: list[str] = []
+    dropping = False
+    for line in lines:
+        if dropping and _continuation(line):
+            continue  # the rest of a rewritten co-author's value
+        key, value = key_value(line)
+        tool = identity_of(value, agents) if key == COAUTHOR_KEY.lower() else None
+        dropping = tool is not None
+        if tool is None:
+            out.append(line)
+            continue
+        assisted, model = assisted_by(value, tool)
+        models.append(model)
+        if assisted not in written:
+            written.add(assisted)
+            out.append(f"{ASSISTED_KEY}: {assisted}" + newline)
+    if not models:
+        return raw
+    required = {k.lower() for k in config.required_trailers}
+    if MODEL_KEY.lower() in required and all(key_value(line)[0] != MODEL_KEY.lower() for line in out):
+        out.insert(0, f"{MODEL_KEY}: {models[0]}" + newline)
+    block = "".join(out)
+    if not block.endswith(("\n", "\r\n")) and raw[stop:]:
+        block += newline
+    return raw[:start] + block + raw[stop:]
 
 
 def fix_trailers(raw: str, comment: str = "#", separators: str = ":") -> str:

@@ -269,7 +269,7 @@ def commit_msg(path: str | None, fmt: str = "text") -> int:
         repaired = _repair(path, raw, ctx, is_merge)
         if repaired is not None:
             checked = repaired
-    if checked.verdict.ok and fmt == "text":
+    if checked.verdict.ok and fmt == "text" and not checked.verdict.violations:
         return OK  # nothing to print: the passing path never loads the report
     from ai_rollback import report
 
@@ -311,9 +311,9 @@ def _repair(path: str, raw: str, ctx: Context, is_merge: bool) -> Checked | None
     git reads the message file again after the commit-msg hook, so the commit
     gets the repaired message.  Returns the new verdict, or None (file untouched).
     """
-    from ai_rollback.fix import fix_trailers
+    from ai_rollback.fix import fix_message
 
-    fixed = fix_trailers(raw, parsed.comment_of(raw, ctx.settings), ctx.settings.separators)
+    fixed = fix_message(raw, parsed.comment_of(raw, ctx.settings), ctx.settings.separators, ctx.config)
     if fixed == raw:
         return None
     checked = judge_text(

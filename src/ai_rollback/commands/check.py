@@ -25,11 +25,11 @@ def check(msg_file: str | None, fmt: str = "text", fix: bool = False) -> int:
 
 def fix_file(path: str) -> None:
     """Rewrite the trailers of the message file ``path`` into the form git parses, in place."""
-    from ai_rollback.fix import fix_trailers
+    from ai_rollback.fix import fix_message
 
     raw = hook.read_message(path)
     ctx = hook.load_context()
-    fixed = fix_trailers(raw, parsed.comment_of(raw, ctx.settings), ctx.settings.separators)
+    fixed = fix_message(raw, parsed.comment_of(raw, ctx.settings), ctx.settings.separators, ctx.config)
     if fixed != raw:
         hook.write_message(path, fixed)
         echo(f"ai-rollback: rewrote the trailers of {path}", err=True)

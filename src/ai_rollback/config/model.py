@@ -107,6 +107,10 @@ class Config:
         return [str(v) for v in value] if isinstance(value, list) else []
 
     @property
+    def ai_coauthor(self) -> str:
+        return str(self.values.get("ai-coauthor", "warn"))
+
+    @property
     def enforce_from(self) -> str | None:
         value = self.values.get("enforce-from")
         return str(value) if value else None

@@ -161,6 +161,13 @@ OPTIONS: dict[str, Option] = {
         "Your own commit message template (jinja2, rendered sandboxed) for prepare-commit-msg.",
         "path/to/template.j2",
     ),
+    "ai-coauthor": Option(
+        "warn",
+        _choice("allow", "warn", "reject"),
+        "An AI identity in Co-authored-by (it fails contributor-licence checks such as EasyCLA): "
+        "allow, warn, or reject. check --fix rewrites it into 'Assisted-by: AGENT:MODEL'. An AI in "
+        "Signed-off-by is always an error: only a person can sign off.",
+    ),
     "enforce-from": Option(
         None,
         _commit_id,

@@ -36,6 +36,7 @@ from ai_rollback.rules.content import (
     missing_trailer,
     prompt_secret,
 )
+from ai_rollback.rules.identity import ai_coauthor, ai_signoff
 from ai_rollback.rules.placement import trailer_key, trailers_glued, trailers_not_last
 from ai_rollback.rules.subject import subject_empty, subject_label
 
@@ -96,6 +97,8 @@ RULES: tuple[tuple[str, Callable[[Facts], list[Violation]]], ...] = (
     ("prompt-secret", prompt_secret),
     ("human-ai-trailer", human_ai_trailer),
     ("message-nul", message_nul),
+    ("ai-signoff", ai_signoff),
+    ("ai-coauthor", ai_coauthor),
 )
 
 
@@ -139,10 +142,12 @@ _ORDER = {
             "required",
             "files-mismatch",
             "human-ai-trailer",
+            "identity",
         )
     )
 }
 _TOPIC = {"trailer-key": "misplaced", "trailers-not-last": "misplaced"}
+_TOPIC.update(dict.fromkeys(("ai-signoff", "ai-coauthor"), "identity"))
 _TOPIC.update(dict.fromkeys(("assisted-by-format", "missing-trailer", "empty-trailer"), "required"))
 
 
