@@ -28,10 +28,15 @@ _HINTS = (
     "sk_live",
     "sk_test",
     "rk_live",
+    "rk_test",
     "aiza",
     "=",
     '":',
     "':",
+    ':"',
+    ":'",
+    ': "',
+    ": '",
 )
 
 # (name, pattern, group holding the secret)

@@ -77,12 +77,16 @@ def _log_shape(args: Sequence[str]) -> tuple[str | None, str] | None:
 
 
 def _prefetch(text: str) -> None:
+    """Start the report's walk; what is wrong with the range, the command says.
+
+    Revisions only (no word of the range is an option or a path, and ``--``
+    ends them), so the walk is the same from any directory of the work tree.
+    """
     try:
         from ai_rollback.git.log import row_args
-        from ai_rollback.git.run import Git, check_rev_arg, prefetch
+        from ai_rollback.git.run import Git, check_range_words, prefetch
 
-        check_rev_arg(text, "range")
-        prefetch(Git(os.getcwd()), row_args(text.split()))
+        prefetch(Git(os.getcwd()), row_args(check_range_words(text)))
     except Exception:  # the command itself will say what is wrong
         return
 
@@ -97,9 +101,9 @@ def _fast_log(args: Sequence[str]) -> Callable[[], int] | None:
     if shape is None:
         return None
     range_text, fmt = shape
-    _prefetch(range_text or "HEAD")
 
-    def run() -> int:
+    def run() -> int:  # inside guarded(): Ctrl-C from here on is "interrupted", not a traceback
+        _prefetch(range_text or "HEAD")
         from ai_rollback.commands import log as command
 
         return command.log(range_text, fmt)

@@ -17,6 +17,24 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 
+def terminate_as_interrupt() -> None:
+    """SIGTERM and SIGHUP (a closed terminal) stop a long command as Ctrl-C does.
+
+    So its cleanup runs: the git it streams from is stopped, and the message
+    and exit code are those of an interruption.  Only where they would kill
+    us outright (their default); never on the hook path (``signal`` imports ``enum``).
+    """
+    import signal
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None and signal.getsignal(number) == signal.SIG_DFL:
+            signal.signal(number, interrupt)
+
+
 def guarded(fn: Callable[[], int]) -> int:
     """Run a command: our errors become their exit codes, never a traceback."""
     try:

@@ -9,7 +9,8 @@ from ai_rollback import classify, history, tagging
 from ai_rollback.commands.tag import open_tagger
 from ai_rollback.errors import OK, UsageError
 from ai_rollback.git.notes import ai_notes
-from ai_rollback.git.run import check_rev_arg
+from ai_rollback.git.run import check_range_words
+from ai_rollback.guard import terminate_as_interrupt
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -42,7 +43,8 @@ def log(
         found = ci_event.event_range(env, ci_event.read_event(env))
         text = " ".join(ci_event.revisions(git, found))
         shown = f"{found.what} ({found.text})"
-    check_rev_arg(text, "range")
+    check_range_words(text)
+    terminate_as_interrupt()
     code, stdout, _ = git.run_full(
         "rev-parse", "--revs-only", "--end-of-options", *text.split(), "--", check=False
     )
@@ -59,9 +61,11 @@ def log(
         releases = sorted(set(merged), key=tagging.version_key)
     parts = history.segments(text.split(), positives, negatives, releases, by_release)
     reader = history.Reader(git, classify.detection_from(tagger.config, ai_notes(git)), tagger.settings)
-    out = out or sys.stdout
+    from ai_rollback.history.text import Printable
+
+    stream: IO[str] = Printable(out or sys.stdout, controls=fmt != "json")  # type: ignore[assignment]
     if fmt != "github":
-        history.write_report(reader, parts, fmt, out, range_text=shown, with_lines=with_lines)
+        history.write_report(reader, parts, fmt, stream, range_text=shown, with_lines=with_lines)
         return OK
     import io
 
@@ -73,12 +77,12 @@ def log(
     summary = env.get("GITHUB_STEP_SUMMARY")
     if summary:
         with open(summary, "a", encoding="utf-8") as f:
-            f.write(buffer.getvalue())
+            Printable(f, controls=True).write(buffer.getvalue())
     else:
-        out.write(buffer.getvalue())
-    out.write(annotation("notice", "ai-rollback: AI share", f"{shown}: {counts(totals)}") + "\n")
+        stream.write(buffer.getvalue())
+    stream.write(annotation("notice", "ai-rollback: AI share", f"{shown}: {counts(totals)}") + "\n")
     if totals.mixed:
-        out.write(
+        stream.write(
             annotation(
                 "warning",
                 "ai-rollback: mixed commits",

@@ -89,8 +89,17 @@ class LogCommit:
 
     @property
     def subject(self) -> str:
-        """The message's first line (what ``git revert`` quotes)."""
-        return self.message.split("\n", 1)[0]
+        """The message's first line that is not blank, as git's ``%s`` and ``git revert`` take it.
+
+        A message stored with ``--cleanup=verbatim`` may start with blank lines.
+        """
+        message = self.message
+        if message[:1] in ("\n", " ", "\t", "\r"):
+            for line in message.split("\n"):
+                if line.strip(" \t\r\v\f"):
+                    return line
+            return ""
+        return message.split("\n", 1)[0]
 
     @property
     def is_merge(self) -> bool:

@@ -22,7 +22,7 @@ from ai_rollback.errors import GitError, UsageError
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import subprocess
-    from collections.abc import Iterator, Mapping, Sequence
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
     from typing import IO
 
 EMPTY_TREE_SHA1 = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
@@ -128,6 +128,25 @@ def check_rev_arg(value: str, what: str = "revision") -> str:
     if "\0" in value or "\n" in value:
         raise UsageError(f"{what} {value!r} contains a control character")
     return value
+
+
+def check_range_words(text: str) -> list[str]:
+    """The words of a user-typed range (``A..B``, ``A ^B``), each a revision, never an option.
+
+    A range names commits: a ``--`` or any word starting with ``-`` is refused,
+    so nothing of it reaches git as an option or a path.
+    """
+    words = text.split()
+    if not words:
+        check_rev_arg(text, "range")
+    for word in words:
+        if word.startswith("-"):
+            raise UsageError(
+                f"range {text!r} holds {word!r}, which git would read as an option or a path",
+                hint="a range names commits only, e.g. v2.1.0..HEAD or 'main ^v2.1.0'",
+            )
+        check_rev_arg(word, "range")
+    return words
 
 
 def staged_paths(base: str | None = None) -> list[str]:
@@ -236,11 +255,17 @@ class Git:
     def text(self, *args: str, check: bool = True) -> str:
         return decode(self.run(*args, check=check)).rstrip("\n")
 
-    def error(self, args: Sequence[str], code: int, stderr: bytes | str) -> GitError:
+    def error(self, args: Sequence[str], code: int, stderr: bytes | str, why: str = "") -> GitError:
+        """The error of a git command that failed: its subcommand, and what git (or the system) said."""
         err = stderr if isinstance(stderr, str) else decode(stderr)
         first = next((line for line in err.splitlines() if line.strip()), "")
+        said = first.removeprefix("fatal: ") or why
+        if not said and code < 0:
+            said = f"it was killed by signal {-code}"
+        elif not said:
+            said = f"it exited with status {code} and said nothing"
         return GitError(
-            f"git {args[0] if args else ''} failed" + (f": {first.removeprefix('fatal: ')}" if first else ""),
+            f"git {_subcommand(args)} failed: {said}",
             command=["git", *args],
             returncode=code,
             stderr=err,
@@ -286,17 +311,10 @@ class Git:
         stdout, stderr = proc.stdout, proc.stderr
         if stdout is None or stderr is None:  # pragma: no cover - popen() always pipes both
             raise GitError("git's output is not connected")
-        buffer = b""
+        fd = stdout.fileno()
         try:
-            while True:
-                chunk = os.read(stdout.fileno(), 1 << 16)
-                if not chunk:
-                    break
-                buffer += chunk
-                *records, buffer = buffer.split(sep)
+            for records in _split_records(iter(lambda: os.read(fd, 1 << 16), b""), sep):
                 yield from records
-            if buffer:
-                yield buffer
         finally:
             stdout.close()
             err = stderr.read()
@@ -326,6 +344,39 @@ class Git:
         """``git rev-parse --git-path NAME``, absolute (honours core.hooksPath, worktrees)."""
         path = self.text("rev-parse", "--git-path", name)
         return os.path.normpath(os.path.join(self.cwd, path))
+
+
+def _subcommand(args: Sequence[str]) -> str:
+    """The git command ``args`` run (``log`` of ``-c core.quotePath=true log ...``)."""
+    words = iter(args)
+    for word in words:
+        if word in ("-c", "-C"):
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return ""
+
+
+def _split_records(chunks: Iterable[bytes], sep: bytes) -> Iterator[list[bytes]]:
+    """The whole ``sep``-separated records of a stream of chunks, a list per chunk that ends some.
+
+    Linear in the stream: a record longer than a chunk (a huge commit message)
+    is gathered in pieces and joined once, never re-split.
+    """
+    pending: list[bytes] = []
+    for data in chunks:
+        if sep not in data:
+            pending.append(data)
+            continue
+        records = data.split(sep)
+        if pending:
+            pending.append(records[0])
+            records[0] = b"".join(pending)
+        pending = [records.pop()]
+        yield records
+    rest = b"".join(pending)
+    if rest:
+        yield [rest]
 
 
 def _spool() -> int | None:
@@ -370,6 +421,8 @@ class BatchStream:
         self.args = list(args)
         self._eof = False
         self._files: tuple[int, int] | None = None
+        #: what the system says about a failure git said nothing about (a full disk)
+        self.why = ""
         out, err = _spool(), _spool()
         if out is not None and err is not None:
             self._files = (out, err)
@@ -414,20 +467,13 @@ class BatchStream:
                     pause = min(pause * 2, 0.004)
 
     def batches(self, sep: bytes = b"\0") -> Iterator[list[bytes]]:
-        buffer = b""
         try:
-            for data in self._reads():
-                records = (buffer + data).split(sep)
-                buffer = records.pop()
-                if records:
-                    yield records
+            yield from _split_records(self._reads(), sep)
             self._eof = True
-            if buffer:
-                yield [buffer]
         finally:
             code, err = self.close()
         if code != 0:
-            raise self.git.error(self.args, code, err)
+            raise self.git.error(self.args, code, err, self.why)
 
     def _close_files(self) -> None:
         if self._files is not None:
@@ -448,8 +494,25 @@ class BatchStream:
             return self.proc.wait(), err
         code = self.proc.wait()
         err = _read_from(self._files[1])
+        if code != 0 and not err.strip():
+            self.why = _full_disk(self._files[0])
         self._close_files()
         return code, err
+
+
+def _full_disk(fd: int) -> str:
+    """Why git may have failed without a word: its temporary file filled the file system."""
+    try:
+        free = os.fstatvfs(fd)
+    except OSError:  # pragma: no cover - a closed descriptor
+        return ""
+    if free.f_bavail * free.f_frsize >= 1 << 20:
+        return ""
+    where = os.environ.get("TMPDIR") or "/tmp"  # noqa: S108
+    return (
+        f"its output filled the file system of the temporary directory ({where}); "
+        "set TMPDIR to a directory with room"
+    )
 
 
 def _read_from(fd: int) -> bytes:

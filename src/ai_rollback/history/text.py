@@ -5,11 +5,41 @@ from __future__ import annotations
 from ai_rollback.console import plural
 from ai_rollback.history.read import Entry, Totals
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import IO
+
 #: What the counts mean, the same in every format (and said in each).
 DEFINITION = (
     "commits counts every commit of the range, merges included; mixed: squashes of AI and human work;"
     " the AI share is of the non-merge commits"
 )
+
+
+#: control characters a terminal acts on (all of C0 but tab and newline, DEL, C1): shown as U+FFFD
+_CONTROLS = dict.fromkeys([*range(9), *range(11, 32), *range(127, 160)], "\ufffd")
+
+
+class Printable:
+    """A text stream that passes on only what prints: UTF-8 (bytes that were not become U+FFFD),
+    and, with ``controls``, no control character a terminal would act on (a carriage return
+    that redraws a row, an escape sequence that retitles the window).  JSON escapes its own."""
+
+    def __init__(self, out: IO[str], controls: bool) -> None:
+        import re
+
+        self.out = out
+        self._find = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]").search if controls else None
+
+    def write(self, text: str) -> int:
+        if not text.isascii():
+            text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        if self._find is not None and self._find(text):
+            text = text.translate(_CONTROLS)
+        return self.out.write(text)
+
+    def flush(self) -> None:
+        self.out.flush()
 
 
 def _pct(share: float) -> str:
@@ -77,7 +107,11 @@ def markdown(
             f"({_pct(totals.ai_lines / totals.lines)}).",
         ]
     if totals.models:
-        md += ["", "**Models:** " + ", ".join(f"{m} ({n})" for m, n in totals.models.most_common())]
+        md += [
+            "",
+            "**Models:** "
+            + ", ".join(f"{m.replace('|', chr(92) + '|')} ({n})" for m, n in totals.models.most_common()),
+        ]
     top = summary.get("top_ai_files")
     if isinstance(top, list) and top:
         md += [
@@ -88,5 +122,6 @@ def markdown(
         md += ["", "### AI commits", "", "| commit | model | subject | files |", "| --- | --- | --- | --- |"]
         for e in ai_entries:
             subject = e.subject.replace("|", "\\|")
-            md.append(f"| `{e.sha[:10]}` | {e.model or 'unknown'} | {subject} | {len(e.files or [])} |")
+            model = (e.model or "unknown").replace("|", "\\|")
+            md.append(f"| `{e.sha[:10]}` | {model} | {subject} | {len(e.files or [])} |")
     return "\n".join(md) + "\n"
