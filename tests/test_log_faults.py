@@ -198,3 +198,19 @@ def test_a_models_pipes_are_escaped_in_markdown(started: Repo) -> None:
 
     assert len(re.findall(r"(?<!\\)\|", row)) == 5  # four cells
     assert "gpt \\| evil \\| x" in row and "**Models:** gpt \\| evil \\| x (1)" in markdown
+
+
+# minor
+def test_a_repository_without_commits_says_so(repo: Repo) -> None:
+    done = tool(repo, "log")
+    assert done.returncode == 2 and "the current branch has no commits yet" in done.stderr
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs Linux's /dev/full")
+def test_an_output_that_refuses_to_be_written_is_an_error_not_a_bug(started: Repo) -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [PYTHON, "-m", "ai_rollback", "log"], cwd=started.path, env=started.env, stdout=full,
+            stderr=subprocess.PIPE, text=True, check=False,
+        )  # fmt: skip
+    assert done.returncode == 3 and done.stderr == "ai-rollback: error: No space left on device\n"

@@ -28,11 +28,19 @@ RANGE_RULES = ("mixed-squash",)
 
 
 def judge_commit(commit: LogCommit, config: Config, settings: GitSettings) -> report.Checked:
-    verdict = rules.judge(
-        parsed.from_commit(commit.message, settings), config, commit.paths, is_merge=commit.is_merge
-    )
-    if not commit.is_merge and verdict.kind in (kinds.AI, kinds.HUMAN):
-        _mixed_squash(commit, verdict, config, settings)
+    msg = parsed.from_commit(commit.message, settings)
+    verdict = rules.judge(msg, config, commit.paths, is_merge=commit.is_merge)
+    if not commit.is_merge and "\n* " in msg.text:
+        from ai_rollback import squash
+
+        if squash.is_squash_message(msg.text) and msg.subject.startswith(
+            (config.ai_label + ":", config.human_label + ":")
+        ):  # a labelled squash (squash-message): judged section by section
+            verdict = squash.judge_squash(
+                verdict, msg, config, settings, commit.paths, lambda: rules.judge(msg, config, None)
+            )
+        elif verdict.kind in (kinds.AI, kinds.HUMAN):
+            _mixed_squash(commit, verdict, config, settings)
     return report.Checked(verdict, commit.sha[:12], commit.sha)
 
 
@@ -57,6 +65,8 @@ def _mixed_squash(commit: LogCommit, verdict: rules.Verdict, config: Config, set
     if found.kind != kinds.MIXED:
         return
     verdict.kind = kinds.MIXED
+    if config.squash == "allow-mixed":
+        return
     verdict.violations.append(
         rules.Violation(
             "mixed-squash",

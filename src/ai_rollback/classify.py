@@ -234,6 +234,11 @@ def classify(
         trailers = parse_trailers(message)
     model = model_of(trailers)
     if "convention" in on:
+        if "squash" in on and f"\n{SQUASH_SEPARATOR}\n" in message and "\n* " in message:
+            # a labelled squash (``squash-message``, GitHub's layout): its sections say what it holds
+            squashed = _squash(message, trailers, detection)
+            if squashed is not None and squashed.kind == kinds.MIXED:
+                return squashed
         if subject.startswith(detection.human_label + ":"):
             return Classification(kinds.HUMAN, f'labelled "{detection.human_label}:"', None, "convention")
         if subject.startswith(detection.ai_label + ":"):
@@ -337,8 +342,14 @@ def squash_sections(message: str) -> list[str] | None:
     apart by a blank line; the template may put the title before it, or
     nothing.  None when the message does not start that way (a list in prose
     is one paragraph of ``*`` lines, not sections: each section must start a
-    paragraph).
+    paragraph).  ``ai-rollback squash-message`` writes GitHub's layout.
     """
+    spans = squash_spans(message)
+    return None if spans is None else [text for _start, text in spans]
+
+
+def squash_spans(message: str) -> list[tuple[int, str]] | None:
+    """:func:`squash_sections` with the 0-based line of the message each section starts at."""
     lines = message.split("\n")
     if lines[0].startswith("* "):
         first = 0  # GitLab's %{all_commits} alone: the first commit's subject is the message's
@@ -346,17 +357,17 @@ def squash_sections(message: str) -> list[str] | None:
         first = 2
     else:
         return None
-    sections: list[list[str]] = []
+    sections: list[tuple[int, list[str]]] = []
     for n, line in enumerate(lines[first:], first):
         if line.rstrip() == SQUASH_SEPARATOR:
             break
         if line.startswith("* ") and (n == 0 or not lines[n - 1].strip()):
-            sections.append([line[2:]])
+            sections.append((n, [line[2:]]))
         elif sections:
-            sections[-1].append(line)
+            sections[-1][1].append(line)
     if len(sections) < 2 and SQUASH_SEPARATOR not in lines:
         return None  # one "* " paragraph and no separator: an ordinary bulleted body
-    return ["\n".join(section).strip("\n") + "\n" for section in sections]
+    return [(start, "\n".join(section).strip("\n") + "\n") for start, section in sections]
 
 
 def _squash(message: str, trailers: list[Trailer], detection: Detection) -> Classification | None:

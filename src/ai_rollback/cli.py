@@ -276,6 +276,29 @@ def reference_transaction(state: str) -> int:
     return command.reference_transaction(state)
 
 
+@cli.command("squash-message", context_settings=CONTEXT)
+@click.argument("range_", metavar="RANGE")
+@click.option(
+    "--title", metavar="TEXT", help="The squash's subject (the pull request's title), without a label."
+)
+def squash_message_command(range_: str, title: str | None) -> int:
+    """Print a squash message for RANGE that keeps each commit's attribution.
+
+    One section per commit (GitHub's squash layout: "* subject", then its body
+    and trailers), then a trailer block git reads: each model, the union of the
+    AI Files, the squashed commits.  A squash of AI and human commits is refused
+    unless squash = "allow-mixed" is configured.
+
+    \b
+    Examples:
+      ai-rollback squash-message main..topic --title "Add the cache (#12)"
+      git merge --squash topic && git commit   # prepare-commit-msg writes it
+    """
+    from ai_rollback.commands import squash as command
+
+    return command.squash_message(range_, title)
+
+
 @cli.command("log", context_settings=CONTEXT)
 @click.argument("range_", metavar="[RANGE]", required=False)
 @click.option(

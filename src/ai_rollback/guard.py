@@ -53,6 +53,15 @@ def guarded(fn: Callable[[], int]) -> int:
         except OSError:
             pass
         return 0
+    except OSError as exc:  # the system refused: a full disk, a closed output, a vanished directory
+        if os.environ.get("AI_ROLLBACK_DEBUG"):
+            raise
+        where = f" ({exc.filename})" if exc.filename else ""
+        try:
+            sys.stderr.write(f"ai-rollback: error: {exc.strerror or exc}{where}\n")
+        except OSError:
+            pass
+        return ENVIRONMENT
     except Exception as exc:  # a bug: say so plainly, and how to get the details
         if os.environ.get("AI_ROLLBACK_DEBUG"):
             raise

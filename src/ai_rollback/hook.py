@@ -162,6 +162,19 @@ def judge_text(
             retry = rules.judge(msg, ctx.config, other, is_merge=is_merge, hints=hints)
             if not any(v.rule == "files-mismatch" for v in retry.violations):
                 verdict = retry
+    if not is_merge and "\n* " in msg.text and "\n---------\n" in msg.text:
+        from ai_rollback import squash
+
+        if squash.is_squash_message(msg.text):
+            staged = changed() if changed is not None else None
+            verdict = squash.judge_squash(
+                verdict,
+                msg,
+                ctx.config,
+                ctx.settings,
+                staged,
+                lambda: rules.judge(msg, ctx.config, None, hints=hints),
+            )
     verdict.trailers = msg.trailers_in_file()
     return rules.Checked(verdict, location, None, msg.raw_line)
 
@@ -407,12 +420,40 @@ def prepare_commit_msg(path: str, source: str | None = None, obj: str | None = N
         except OSError:
             pass
         _record_commit_kind(ctx, ctx.state_dir, source, obj)
+    if source == "squash":
+        return _squash_template(path, ctx)
     if source not in (None, "message") or (ctx.paths and _replaying(ctx.paths, source)):
         return OK
     raw = read_message(path)
     new = _editor_template(raw, ctx) if source is None else _fill_ai_message(raw, ctx)
     if new != raw:
         write_message(path, new)
+    return OK
+
+
+def _squash_template(path: str, ctx: Context) -> int:
+    """``git merge --squash``: the squash message that keeps each commit's attribution.
+
+    git's own list of the commits (``commit <sha>`` lines) says which; the
+    comment lines git added after it stay, when git will strip them.
+    """
+    from ai_rollback.commands.squash import for_git_squash
+    from ai_rollback.git.run import Git
+
+    raw = read_message(path)
+    comment = parsed.comment_of(raw, ctx.settings)
+    found = for_git_squash(raw, Git(os.getcwd()), ctx.config, ctx.settings)
+    if found is None:
+        return OK
+    new, note = found
+    if note is not None:
+        sys.stderr.write(f"ai-rollback: {note}\n")
+    if ctx.settings.cleanup in ("default", "strip"):
+        kept = [line for line in raw.splitlines(keepends=True) if line.startswith(comment)]
+        if note is not None:
+            kept.insert(0, f"{comment} ai-rollback: {note}\n")
+        new += ("\n" + "".join(kept)) if kept else ""
+    write_message(path, new)
     return OK
 
 

@@ -50,6 +50,12 @@ def log(
     )
     revs = stdout.decode().split()
     if code != 0 or not revs:
+        if (
+            range_text is None
+            and not ci
+            and git.run_full("rev-parse", "-q", "--verify", "HEAD", check=False)[0]
+        ):
+            raise UsageError("the current branch has no commits yet: there is nothing to report")
         raise UsageError(
             f"unknown revision or range {text!r}", hint="check the names with `git log --oneline -5`"
         )

@@ -111,6 +111,10 @@ class Config:
         return str(self.values.get("ai-coauthor", "warn"))
 
     @property
+    def squash(self) -> str:
+        return str(self.values.get("squash", "refuse"))
+
+    @property
     def enforce_from(self) -> str | None:
         value = self.values.get("enforce-from")
         return str(value) if value else None

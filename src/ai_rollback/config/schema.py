@@ -168,6 +168,12 @@ OPTIONS: dict[str, Option] = {
         "allow, warn, or reject. check --fix rewrites it into 'Assisted-by: AGENT:MODEL'. An AI in "
         "Signed-off-by is always an error: only a person can sign off.",
     ),
+    "squash": Option(
+        "refuse",
+        _choice("refuse", "allow-mixed"),
+        "A squash of AI and human commits (squash-message, the commit-msg hook): refuse it, or "
+        "allow-mixed: let it through, read back as mixed (ai-revert's --entangled policy decides).",
+    ),
     "enforce-from": Option(
         None,
         _commit_id,

@@ -133,7 +133,11 @@ class Reader:
         subject = redact_text(commit.title)  # a report is shared: no key copied into it
         if commit.is_merge:
             return Entry(commit.sha, kinds.MERGE, None, subject, [])
-        if "convention" in self.detection.enabled and subject.startswith(self._human):
+        if (
+            "convention" in self.detection.enabled
+            and subject.startswith(self._human)
+            and "\n---------\n" not in commit.message  # a squash: its sections decide (classify.py)
+        ):
             return Entry(commit.sha, kinds.HUMAN, None, subject, None)
         found, trailers = classify.classify_stored(commit, self.detection, self.settings)
         files = None

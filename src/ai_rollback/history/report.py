@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from itertools import compress, count, repeat
 from json.encoder import encode_basestring
 from typing import IO
 
@@ -136,6 +137,11 @@ def _verbatim(lines: bytes) -> bool:
     )
 
 
+#: the line between a squash's sections and its last trailers (``classify.SQUASH_SEPARATOR``)
+SQUASH_LINE = b"\n---------\n"
+SQUASHES = repeat(SQUASH_LINE)
+
+
 def _not_human(
     subjects: bytes, parents: Sequence[bytes], human: bytes, label: re.Pattern[bytes]
 ) -> list[int]:
@@ -214,6 +220,12 @@ def _scan(
         # the subjects JSON can take as git wrote them (nearly every batch)
         verbatim = fmt != "json" or _verbatim(joined)
         others = _not_human(joined, parents, human, label) if convention else list(range(len(shas)))
+        if convention:  # a labelled squash's sections may say otherwise (classify.py): a look each
+            squashes = list(
+                compress(count(), map(bytes.__contains__, tokens[ROW_MESSAGE::ROW_SIZE], SQUASHES))
+            )
+            if squashes:
+                others = sorted(set(others).union(squashes))
         others.append(len(shas))
         start = 0
         for k in others:
@@ -241,7 +253,13 @@ def _scan(
             if k == len(shas):
                 break
             sha, subject, i = shas[k], subjects[k], k * ROW_SIZE
-            if convention and subject.startswith(ai) and b" " not in parents[k] and fmt != "markdown":
+            if (
+                convention
+                and subject.startswith(ai)
+                and b" " not in parents[k]
+                and fmt != "markdown"
+                and SQUASH_LINE not in tokens[i + ROW_MESSAGE]
+            ):
                 model, files = ai_facts(
                     reader.trailers(tokens[i + ROW_MESSAGE].decode("utf-8", "surrogateescape"))
                 )

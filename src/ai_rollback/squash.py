@@ -1,0 +1,235 @@
+"""Squash messages that keep attribution, and judging them section by section.
+
+Pure.  :func:`squash_message` writes one message for a run of commits in
+GitHub's squash layout, the one ``classify.squash_sections`` reads back (one
+format, one parser)::
+
+    AI: <title>
+
+    * AI: <subject of the oldest commit>
+
+    <its body and trailers, as it wrote them>
+
+    * Human: <the next one>
+    ...
+
+    ---------
+
+    Generated-by: <each distinct model>
+    Prompt: <the prompt, or how many there were>
+    Files: <the union of the AI commits' Files>
+    Squashed-commits: <count>: <sha>, <sha>, ...
+
+git reads the last paragraph as the message's trailers, so every later tool
+sees the AI work; each section is a message of its own, with its own
+trailers.  A squash of AI and human commits is ``mixed``: refused unless the
+configuration says ``squash = "allow-mixed"``.  :func:`judge_sections` judges
+a squash message as the commit-msg hook must: each section by the rules, and
+the final ``Files`` against the sections and the staged change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ai_rollback import kinds
+from ai_rollback.classify import SQUASH_SEPARATOR, squash_spans
+from ai_rollback.filelist import FILES_KEY, listing, quote_path, split_files
+from ai_rollback.rules.base import MODEL_KEY, PROMPT_KEY, Violation
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from ai_rollback.config import Config
+    from ai_rollback.gitconfig import GitSettings
+    from ai_rollback.parsed import Parsed
+    from ai_rollback.rules.base import Verdict
+
+SQUASHED_KEY = "Squashed-commits"
+
+
+@dataclass(frozen=True)
+class Squashed:
+    """One commit of a squash: what its message says, and how it was classified."""
+
+    sha: str
+    message: str
+    kind: str  # kinds.AI, kinds.HUMAN (or another kind, which counts as not AI)
+    model: str | None = None
+    prompt: str | None = None
+    files: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SquashText:
+    text: str
+    kind: str  # ai, human or mixed
+    ai: int
+    human: int
+
+
+def _label_off(subject: str, config: Config) -> str:
+    for label in (config.ai_label, config.human_label):
+        if subject.startswith(label + ":"):
+            return subject[len(label) + 1 :].strip()
+    return subject.strip()
+
+
+def _section(message: str) -> str:
+    """A commit's message as a section: ``* `` before it; nothing in it can start another section.
+
+    A paragraph starting ``* `` (a bulleted body) would read as a squashed commit of its own,
+    and a ``---------`` line as the end of the sections: they become ``- `` and ``--------``.
+    """
+    lines = message.strip("\n").split("\n")
+    for n in range(1, len(lines)):
+        if lines[n].startswith("* ") and not lines[n - 1].strip():
+            lines[n] = "- " + lines[n][2:]
+        if lines[n].rstrip() == SQUASH_SEPARATOR:
+            lines[n] = SQUASH_SEPARATOR[1:]
+    return "* " + "\n".join(lines)
+
+
+def squash_message(commits: Sequence[Squashed], config: Config, title: str | None = None) -> SquashText:
+    """The message of a squash of ``commits`` (oldest first); see the module doc."""
+    if not commits:
+        raise ValueError("nothing to squash")
+    ai = [c for c in commits if c.kind == kinds.AI]
+    human = len(commits) - len(ai)
+    kind = kinds.AI if len(ai) == len(commits) else kinds.HUMAN if not ai else kinds.MIXED
+    label = config.human_label if kind == kinds.HUMAN else config.ai_label
+    first_subject = commits[0].message.split("\n", 1)[0]
+    heading = f"{label}: {_label_off(title or first_subject, config)}"
+    parts = [heading, *(_section(c.message) for c in commits), SQUASH_SEPARATOR]
+    block: list[str] = []
+    if ai:
+        models = list(dict.fromkeys(c.model for c in ai if c.model))
+        block += [f"{MODEL_KEY}: {m}" for m in models]
+        prompts = list(dict.fromkeys(" ".join(c.prompt.split()) for c in ai if c.prompt))
+        if len(prompts) == 1:
+            block.append(f"{PROMPT_KEY}: {prompts[0]}")
+        elif prompts:
+            block.append(f"{PROMPT_KEY}: {len(prompts)} prompts, each in its squashed commit above")
+        files = list(dict.fromkeys(f for c in ai for f in c.files))
+        if files:
+            block.append(f"{FILES_KEY}: " + ", ".join(quote_path(f) for f in files))
+    block.append(f"{SQUASHED_KEY}: {len(commits)}: " + ", ".join(c.sha[:12] for c in commits))
+    text = "\n\n".join([*parts, "\n".join(block)]) + "\n"
+    return SquashText(text, kind, len(ai), human)
+
+
+def mixed_refusal(found: SquashText) -> tuple[str, str]:
+    """What to say when a squash mixes AI and human commits: (message, hint)."""
+    return (
+        f"this squash mixes {found.ai} AI and {found.human} human commit{'s' if found.human != 1 else ''}: "
+        "one commit of both can only be reverted whole",
+        "merge without squashing (a merge commit, or rebase), or squash the AI and the human commits "
+        'apart; squash = "allow-mixed" in the configuration lets it through, read back as mixed',
+    )
+
+
+def is_squash_message(text: str) -> bool:
+    """A message in the layout :func:`squash_message` writes (sections, then the separator)."""
+    return "\n* " in text and f"\n{SQUASH_SEPARATOR}\n" in text and squash_spans(text) is not None
+
+
+def judge_sections(
+    text: str,
+    config: Config,
+    settings: GitSettings,
+    changed: Sequence[str] | None,
+) -> tuple[str, list[Violation]]:
+    """Judge a squash message (as git stores it) section by section: ``(kind, violations)``.
+
+    Each section is judged as the message of its commit (no staged paths: a
+    section's ``Files`` are its own commit's); the final ``Files`` must be the
+    union of the AI sections' ``Files`` and, against the staged change, cover
+    what an AI squash changes exactly (a mixed one: name nothing unstaged).
+    """
+    from ai_rollback import parsed, rules
+
+    spans = squash_spans(text) or []
+    violations: list[Violation] = []
+    ai_files: list[str] = []
+    ai = human = 0
+    for start, section in spans:
+        msg = parsed.from_commit(section, settings)
+        verdict = rules.judge(msg, config, None)
+        subject = section.split("\n", 1)[0]
+        if verdict.kind == kinds.AI:
+            ai += 1
+            ai_files += split_files(t.value for t in msg.trailers if t.key_is(FILES_KEY))
+        else:
+            human += 1
+        for v in verdict.violations:
+            violations.append(
+                Violation(
+                    v.rule,
+                    f"squashed commit {subject!r}: {v.message}",
+                    None if v.line is None else v.line + start,
+                    v.fix,
+                    v.order,
+                    v.level,
+                )
+            )
+    kind = kinds.AI if ai and not human else kinds.HUMAN if not ai else kinds.MIXED
+    final = parsed.from_commit(text, settings)
+    listed = split_files(t.value for t in final.trailers if t.key_is(FILES_KEY))
+    files_line = next((t.line for t in final.trailers if t.key_is(FILES_KEY)), None)
+    union = list(dict.fromkeys(ai_files))
+    if ai and set(listed) != set(union):
+        missing = [f for f in union if f not in listed]
+        extra = [f for f in listed if f not in union]
+        what = "; ".join(
+            part
+            for part in (
+                f"in a squashed commit but not listed: {listing(missing)}" if missing else "",
+                f"listed but in no squashed AI commit: {listing(extra)}" if extra else "",
+            )
+            if part
+        )
+        violations.append(
+            Violation(
+                "files-mismatch",
+                f"the squash's \"Files:\" is not the union of its AI commits' Files ({what})",
+                files_line,
+                "write the message with `ai-rollback squash-message RANGE`",
+            )
+        )
+    if kind == kinds.MIXED and changed is not None:
+        unstaged = [f for f in union if f not in set(changed)]
+        if unstaged:
+            violations.append(
+                Violation(
+                    "files-mismatch",
+                    f"the squash's AI commits list files it does not change: {listing(unstaged)}",
+                    files_line,
+                    "squash exactly the commits the message lists",
+                )
+            )
+    if kind == kinds.MIXED and config.squash != "allow-mixed":
+        message, hint = mixed_refusal(SquashText(text, kind, ai, human))
+        violations.append(Violation("mixed-squash", message, 0, hint))
+    return kind, violations
+
+
+def judge_squash(
+    verdict: Verdict,
+    msg: Parsed,
+    config: Config,
+    settings: GitSettings,
+    changed: Sequence[str] | None,
+    rejudge: Callable[[], Verdict],
+) -> Verdict:
+    """``verdict`` of a message in the squash layout, completed by :func:`judge_sections`.
+
+    A mixed squash is judged again without the staged paths (``rejudge``): its
+    final ``Files`` names the AI work only, which :func:`judge_sections` checks.
+    """
+    kind, extra = judge_sections(msg.text, config, settings, changed)
+    if kind == kinds.MIXED:
+        verdict = rejudge()
+        verdict.kind = kinds.MIXED
+    verdict.violations.extend(extra)
+    return verdict
