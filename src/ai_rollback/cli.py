@@ -195,7 +195,14 @@ def uninstall(hooks: tuple[str, ...]) -> int:
     default=None,
     help="Revision for the pre-commit entry (default: the commit of the ai-rollback installed, when known).",
 )
-def init(repo_url: str | None, rev: str | None) -> int:
+@click.option(
+    "--agent",
+    "agents",
+    multiple=True,
+    type=click.Choice(["claude-code", "cursor"]),
+    help="Also set up this agent's hooks (its prompts and the files it writes) and instruction file.",
+)
+def init(repo_url: str | None, rev: str | None, agents: tuple[str, ...]) -> int:
     """Write a commented configuration and the .pre-commit-config.yaml entry.
 
     The configuration goes into pyproject.toml as [tool.ai-rollback] (or a
@@ -203,7 +210,9 @@ def init(repo_url: str | None, rev: str | None) -> int:
     commit of the ai-rollback clone it was installed from; when that is not
     known it is a placeholder that init tells you to fill in.  In a repository
     with history, enforce-from records HEAD: hooks and check --range judge
-    only the commits made after it.
+    only the commits made after it.  --agent claude-code (or cursor) adds
+    the agent's prompt and edit hooks and a section on the convention to
+    its instruction file (CLAUDE.md, AGENTS.md), merged into what is there.
 
     \b
     Example:
@@ -211,7 +220,25 @@ def init(repo_url: str | None, rev: str | None) -> int:
     """
     from ai_rollback.commands import init as command
 
-    return command.init(repo_url, rev)
+    return command.init(repo_url, rev, agents)
+
+
+@cli.command("agent-hook", context_settings=CONTEXT)
+@click.argument("event", type=click.Choice(["prompt", "edit"]))
+@click.option("--agent", required=True, type=click.Choice(["claude-code", "cursor"]))
+def agent_hook(event: str, agent: str) -> int:
+    """What an agent's hook runs: keep its prompt, or the file it wrote (JSON on standard input).
+
+    `ai-rollback init --agent NAME` writes these into the agent's hook file.
+    Always exits 0: a failure is said on stderr and never stops the agent.
+
+    \b
+    Example (Claude Code's UserPromptSubmit hook):
+      echo '{"cwd": ".", "prompt": "add a cache"}' | ai-rollback agent-hook prompt --agent claude-code
+    """
+    from ai_rollback.commands import agent as command
+
+    return command.agent_hook(event, agent)
 
 
 @cli.command("config", context_settings=CONTEXT)

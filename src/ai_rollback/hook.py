@@ -282,6 +282,8 @@ def commit_msg(path: str | None, fmt: str = "text") -> int:
         repaired = _repair(path, raw, ctx, is_merge)
         if repaired is not None:
             checked = repaired
+    if checked.verdict.ok and in_commit and ctx.state_dir and checked.verdict.kind == "ai":
+        _consume_capture(ctx.state_dir, checked.verdict.trailers, ctx)
     if checked.verdict.ok and fmt == "text" and not checked.verdict.violations:
         return OK  # nothing to print: the passing path never loads the report
     from ai_rollback import report
@@ -292,7 +294,7 @@ def commit_msg(path: str | None, fmt: str = "text") -> int:
     try:
         report.emit([checked], fmt)
         if saved is not None:
-            count = len(checked.verdict.violations)
+            count = sum(1 for v in checked.verdict.violations if v.level == "error")
             mode, authorship = _commit_mode()
             from ai_rollback import gitcommit
 
@@ -307,6 +309,19 @@ def commit_msg(path: str | None, fmt: str = "text") -> int:
     except BrokenPipeError:
         _silence_output()  # the reader went away (``2>&1 | head``): the verdict stands all the same
     return OK if checked.verdict.ok else CHECK_FAILED
+
+
+def _consume_capture(state_dir: str, trailers: Sequence[message.Trailer], ctx: Context) -> None:
+    """An AI commit passed: what the agent's hooks captured for it is used up (``capture.py``)."""
+    if not os.path.exists(os.path.join(state_dir, "agent-capture.json")):
+        return  # the usual case: one stat, nothing imported
+    from ai_rollback import capture
+
+    prompt = next((t.value for t in trailers if t.key_is(rules.PROMPT_KEY)), None)
+    try:
+        capture.consume(state_dir, prompt, staged_changes(ctx))
+    except (OSError, GitError):  # pragma: no cover - the commit stands; the capture stays
+        pass
 
 
 def _silence_output() -> None:
@@ -498,31 +513,110 @@ def _prompt_value(prompt: str) -> str:
 
 
 def _fill_ai_message(raw: str, ctx: Context) -> str:
-    """Complete an ``AI:`` message given with ``-m``/``-F`` from the environment and the index."""
+    """Complete an AI message given with ``-m``/``-F``: from the agent, the environment, the index.
+
+    An ``AI:`` message, or an unlabelled one that carries an agent's mark (the
+    tools table: a co-author, a "Generated with" line), which then gets the
+    label.  The model comes from ``AI_ROLLBACK_MODEL`` or the mark; the prompt
+    from ``AI_ROLLBACK_PROMPT`` or what the agent's hook captured; ``Files``
+    from the files the agent wrote that are staged (``capture.py``), else
+    from the staged paths, which is a guess (said on stderr).
+    """
     config, settings = ctx.config, ctx.settings
     cleaned = parsed.clean(raw, settings, uses_editor())
-    if cleaned.is_empty() or not cleaned.subject.startswith(config.ai_label + ":"):
+    if cleaned.is_empty():
+        return raw
+    subject = cleaned.subject
+    labelled_ai = subject.startswith(config.ai_label + ":")
+    if not labelled_ai and subject.startswith(config.human_label + ":"):
         return raw
     comment = settings.parse_comment
     if rules.glued(cleaned.lines, comment):
         return raw  # seed style: commit-msg explains and `check --fix` repairs it
     trailers = message.parse_trailers(cleaned.text, comment, settings.separators, settings.configured)
+    model = os.environ.get("AI_ROLLBACK_MODEL", "").strip()
+    mark = None
+    if not labelled_ai or not model:
+        mark = _agent_mark(cleaned.text, trailers, config)
+        if not labelled_ai and mark is None:
+            return raw  # a person's unlabelled message: commit-msg says what it needs
     required = [k.lower() for k in config.required_trailers]
     add: list[tuple[str, str]] = []
 
     def missing(key: str) -> bool:
         return key.lower() in required and not any(t.key_is(key) for t in trailers)
 
-    model = os.environ.get("AI_ROLLBACK_MODEL", "").strip()
-    prompt = os.environ.get("AI_ROLLBACK_PROMPT", "").strip()
+    from ai_rollback import capture
+
+    captured, note = capture.load(ctx.state_dir) if ctx.state_dir else (None, None)
+    notes = [note] if note else []
+    model = model or (mark[1] if mark and mark[1] else "")
+    prompt = os.environ.get("AI_ROLLBACK_PROMPT", "").strip() or (captured.prompt or "" if captured else "")
     if model and missing(rules.MODEL_KEY) and not any(t.key_is(rules.ASSISTED_KEY) for t in trailers):
         add.append((rules.MODEL_KEY, model))
     if prompt and missing(rules.PROMPT_KEY):
         add.append((rules.PROMPT_KEY, _prompt_value(prompt)))  # add_trailers folds it as git would
     if missing(FILES_KEY):
-        files = staged_changes(ctx)
+        staged = staged_changes(ctx)
+        files = staged
+        if captured is not None and captured.files:
+            wrote = set(captured.files)
+            files = [f for f in staged if f in wrote]
+            others = [f for f in staged if f not in wrote]
+            if others:
+                notes.append(
+                    f"staged but not written by the agent ({captured.agent}): {', '.join(others)}; "
+                    "commit them apart as Human:"
+                )
+        elif config.agent_capture == "required":
+            files = []
+            notes.append('no agent capture (agent-capture = "required"): Files is not filled in')
+        else:
+            notes.append(
+                "Files is filled in from the staged paths, a guess: no agent hook said what it wrote"
+            )
         if files:
             add.append((FILES_KEY, ", ".join(quote_path(f) for f in files)))
-    return message.add_trailers(
+    for text in notes:
+        sys.stderr.write(f"ai-rollback: {text}\n")
+    filled = message.add_trailers(
         raw, add, parsed.comment_of(raw, settings), settings.separators, settings.configured
     )
+    return filled if labelled_ai else _with_label(filled, config.ai_label, parsed.comment_of(raw, settings))
+
+
+def _agent_mark(text: str, trailers: list[message.Trailer], config: Config) -> tuple[str, str | None] | None:
+    """``(why, model)`` when the message carries an AI agent's mark, by the detectors (no label)."""
+    import dataclasses
+
+    from ai_rollback import classify
+
+    detection = classify.detection_from(config)
+    detection = dataclasses.replace(detection, enabled=detection.enabled - {"convention", "squash"})
+    found = classify.classify(
+        parents=1,
+        subject=text.split("\n", 1)[0],
+        message=text,
+        author_name="",
+        author_email="",
+        committer_email="",
+        detection=detection,
+        trailers=trailers,
+    )
+    if found.kind != "ai":
+        return None
+    from ai_rollback.agents import table
+
+    # a mark that names only its tool ("Generated with Claude Code") says nothing of the model
+    model = found.model if found.model not in {t.name for t in table()} else None
+    return found.reason, model
+
+
+def _with_label(raw: str, label: str, comment: str) -> str:
+    """``raw`` with ``label: `` before its subject (the first line that is neither blank nor comment)."""
+    lines = raw.split("\n")
+    for n, line in enumerate(lines):
+        if line.strip() and not line.startswith(comment):
+            lines[n] = f"{label}: {line.lstrip()}"
+            break
+    return "\n".join(lines)

@@ -23,6 +23,10 @@ from ai_rollback.errors import OK, AiRollbackError, UsageError
 from ai_rollback.git.repo import open_repository
 from ai_rollback.git.run import Git, decode
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
 REPO_URL = "https://github.com/ai-rollback/ai-rollback"
 PLACEHOLDER = "SET-ME"  # the rev: init writes when it cannot know a commit
 HOOK_IDS = ("ai-rollback-commit-msg", "ai-rollback-prepare-commit-msg", "ai-rollback-pre-push")
@@ -157,14 +161,24 @@ def _add_to_pre_commit(root: str, url: str, rev: str) -> tuple[str, str | None]:
     return note, None
 
 
-def init(repo_url: str | None = None, rev: str | None = None, root: str | None = None) -> int:
-    """Write the commented configuration and the pre-commit entry; print what was done."""
+def init(
+    repo_url: str | None = None,
+    rev: str | None = None,
+    agents: Sequence[str] = (),
+    root: str | None = None,
+) -> int:
+    """Write the commented configuration and the pre-commit entry (and agents' hooks); say what."""
     if root is None:
         repo = open_repository()
         if repo.work_tree is None:
             raise UsageError("init needs a work tree; this repository is bare")
         root = repo.work_tree
     done, snippet = set_up(root, repo_url, rev)
+    if agents:
+        from ai_rollback.commands.agent import init_agent
+
+        for name in agents:
+            done += init_agent(root, name)
     for line in done:
         echo(line)
     if snippet:

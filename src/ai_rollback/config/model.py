@@ -115,6 +115,10 @@ class Config:
         return str(self.values.get("squash", "refuse"))
 
     @property
+    def agent_capture(self) -> str:
+        return str(self.values.get("agent-capture", "optional"))
+
+    @property
     def enforce_from(self) -> str | None:
         value = self.values.get("enforce-from")
         return str(value) if value else None

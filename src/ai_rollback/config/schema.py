@@ -174,6 +174,12 @@ OPTIONS: dict[str, Option] = {
         "A squash of AI and human commits (squash-message, the commit-msg hook): refuse it, or "
         "allow-mixed: let it through, read back as mixed (ai-revert's --entangled policy decides).",
     ),
+    "agent-capture": Option(
+        "optional",
+        _choice("optional", "required"),
+        "An agent's -m commit: Files from what its hooks said it wrote (ai-rollback init --agent), "
+        "else from the staged paths (optional, said to be a guess); required: never from a guess.",
+    ),
     "enforce-from": Option(
         None,
         _commit_id,
