@@ -328,3 +328,48 @@ def test_the_gitlab_recipe(forge: tuple[Repo, Repo], make_repo) -> None:  # type
     }
     done = run_script(job["script"], runner, env)  # type: ignore[index]
     assert done.returncode == 1 and "3 commits checked, 1 breaks the convention" in done.stderr
+
+
+# -- found by a hostile tester (2026-12-03) --
+
+
+def test_a_tag_push_judges_nothing_a_branch_holds(
+    forge: tuple[Repo, Repo], make_repo, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    remote, dev = forge
+    dev.git("tag", "v1", "topic")
+    dev.git("push", "-q", "origin", "v1")
+    runner = runner_clone(remote, make_repo)
+    event = {"ref": "refs/tags/v1", "before": ZERO, "after": remote.out("rev-parse", "v1")}
+    done = runner.tool("check", "--ci", "--format", "json", env=github_env(runner, tmp_path, "push", event))
+    assert json.loads(done.stdout)["commits"] == []
+    gitlab = {"GITLAB_CI": "true", "CI_COMMIT_SHA": remote.out("rev-parse", "v1"), "CI_COMMIT_TAG": "v1",
+              "CI_COMMIT_BEFORE_SHA": ZERO}  # fmt: skip
+    done = runner.tool("check", "--ci", "--format", "json", env=gitlab)
+    assert json.loads(done.stdout)["commits"] == []
+
+
+def test_a_deeply_nested_event_is_a_usage_error(forge: tuple[Repo, Repo], make_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    remote, _dev = forge
+    runner = runner_clone(remote, make_repo)
+    env = github_env(runner, tmp_path, "push", {})
+    Path(env["GITHUB_EVENT_PATH"]).write_text("[" * 100_000)
+    done = runner.tool("check", "--ci", env=env, check=False)
+    assert done.returncode == 2 and "cannot read GitHub's event file" in done.stderr
+
+
+def test_the_summary_shows_links_and_html_as_text(
+    forge: tuple[Repo, Repo], make_repo, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    remote, dev = forge
+    dev.commit(
+        "Human: x ![t](https://evil.example/t.png) [click](javascript:alert(1)) <b>b</b>", {"y": "y\n"}
+    )
+    dev.git("push", "-q", "origin", "topic")
+    runner = runner_clone(remote, make_repo)
+    env = github_env(runner, tmp_path, "pull_request", pr_event(remote))
+    runner.tool("check", "--ci", env=env, check=False)
+    runner.tool("log", "--ci", "--format", "github", env=env)
+    summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text()
+    assert "](" not in summary.replace("\\](", "") and "<b>" not in summary
+    assert "!\\[t\\](https://evil.example/t.png)" in summary

@@ -161,3 +161,28 @@ def test_check_fix_on_a_file(hooked: Repo) -> None:
     done = hooked.tool("check", "--fix", str(msg), check=False)
     assert done.returncode == 0 and done.stdout == ""
     assert msg.read_text().endswith("Files: a.py\nAssisted-by: Claude-Code:claude-opus-4.5\n")
+
+
+# -- found by a hostile tester (2026-12-03) --
+
+
+def test_fix_reads_a_folded_co_author_as_git_does(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    text = "AI: add a\n\nPrompt: p\nFiles: a\nCo-authored-by: Claude\n <noreply@anthropic.com>\n"
+    assert fixed(text, tmp_path) == (
+        "AI: add a\n\nGenerated-by: Claude\nPrompt: p\nFiles: a\nAssisted-by: Claude-Code:claude\n"
+    )
+
+
+def test_a_project_identity_given_as_a_pattern_goes_by_the_co_authors_name(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / ".ai-rollback.toml").write_text('[detectors]\nai-identities = ["*@agents.example"]\n')
+    config = project_config.load(str(tmp_path))
+    text = "AI: x\n\nPrompt: p\nFiles: a\nCo-authored-by: Build Bot <bot@agents.example>\n"
+    assert "Assisted-by: Build-Bot:build-bot\n" in fix_message(text, "#", ":", config)
+
+
+def test_parentheses_stay_out_of_assisted_by() -> None:
+    from ai_rollback.agents import Tool
+    from ai_rollback.rules.identity import assisted_by
+
+    tool = Tool("GitHub Copilot code review (applied suggestions)", "ai")
+    assert assisted_by("Copilot <x@y>", tool)[0] == "GitHub-Copilot-code-review:copilot"

@@ -214,3 +214,14 @@ def test_an_output_that_refuses_to_be_written_is_an_error_not_a_bug(started: Rep
             stderr=subprocess.PIPE, text=True, check=False,
         )  # fmt: skip
     assert done.returncode == 3 and done.stderr == "ai-rollback: error: No space left on device\n"
+
+
+def test_markdown_shows_links_and_html_in_commit_text_as_text(started: Repo) -> None:
+    started.git(
+        "commit", "-q", "--allow-empty", "-m",
+        "AI: see [click](javascript:alert(1)) <img src=x>\n\nGenerated-by: <b>m</b>\nPrompt: p\nFiles: f`x",
+    )  # fmt: skip
+    markdown = tool(started, "log", "--format", "markdown").stdout
+    assert "<img" not in markdown and "<b>" not in markdown and "[click](" not in markdown
+    assert "\\[click\\](javascript:alert(1)) &lt;img src=x&gt;" in markdown
+    assert "`f'x`" in markdown

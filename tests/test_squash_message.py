@@ -101,13 +101,82 @@ def test_bad_ranges(topic: Repo, rng: str, said: str) -> None:
     assert done.returncode == 2 and said in done.stderr and "Traceback" not in done.stderr
 
 
-def test_a_range_with_a_merge_is_not_linear(topic: Repo) -> None:
-    topic.git("checkout", "-q", "-b", "side", "main")
-    topic.commit("Human: side", {"s": "s\n"})
+def test_a_merge_of_the_base_into_the_branch_is_left_out(topic: Repo) -> None:
+    """Updating a pull request's branch from main is routine: the merge brings nothing of its own."""
+    topic.git("checkout", "-q", "main")
+    topic.commit("Human: main moves on", {"m.py": "m\n"})
     topic.git("checkout", "-q", "topic")
-    topic.git("merge", "-q", "--no-ff", "--no-edit", "side")
+    topic.git("merge", "-q", "--no-ff", "--no-edit", "main")
     done = tool(topic, "squash-message", "main..topic")
-    assert done.returncode == 2 and "is a merge" in done.stderr
+    assert done.returncode == 0 and "left out 1 merge commit" in done.stderr
+    assert "Squashed-commits: 2: " in done.stdout and "main moves on" not in done.stdout
+
+
+def test_a_file_added_and_deleted_within_the_squash_is_not_listed(topic: Repo) -> None:
+    topic.commit(ai_message("scratch", ["tmp.py"], prompt="scratch"), {"tmp.py": "t\n"})
+    topic.git("rm", "-q", "tmp.py")
+    topic.git("commit", "-q", "-m", ai_message("drop scratch", ["tmp.py"], prompt="drop"))
+    text = squash_of(topic)
+    assert "\nFiles: cache.py, evict.py\nSquashed-commits: 4: " in text
+    topic.install_hooks("commit-msg", "prepare-commit-msg")
+    topic.git("checkout", "-q", "main")
+    topic.git("merge", "-q", "--squash", "topic")
+    done = topic.git("commit", "-q", "--no-edit", check=False)
+    assert done.returncode == 0, done.stderr
+
+
+def test_reverts_and_another_tools_commits_keep_an_ai_squash_ai(topic: Repo) -> None:
+    topic.commit("add x\n\nCo-authored-by: Claude <noreply@anthropic.com>", {"x.py": "x\n"})
+    topic.git("revert", "--no-edit", "HEAD")
+    text = squash_of(topic)
+    assert text.startswith("AI: cache images\n")
+    topic.install_hooks("commit-msg", "prepare-commit-msg")
+    topic.git("checkout", "-q", "main")
+    topic.git("merge", "-q", "--squash", "topic")
+    done = topic.git("commit", "-q", "--no-edit", check=False)
+    assert done.returncode == 0, done.stderr
+    assert (
+        json.loads(tool(topic, "log", "HEAD~1..HEAD", "--format", "json").stdout)["commits"][0]["kind"]
+        == "ai"
+    )
+
+
+def test_a_commit_that_is_ai_by_its_author_says_so_in_its_section(topic: Repo) -> None:
+    bot = {
+        "GIT_AUTHOR_NAME": "claude[bot]",
+        "GIT_AUTHOR_EMAIL": "209825114+claude[bot]@users.noreply.github.com",
+    }
+    topic.write("b.py", "b\n")
+    topic.git("add", "b.py")
+    topic.git("commit", "-q", "-m", "bot work", env=bot)
+    text = squash_of(topic)
+    sections = squash_sections(text)
+    assert sections is not None and "Co-authored-by: claude[bot] <209825114+claude[bot]@" in sections[-1]
+    assert text.startswith("AI: ")
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("Human: notes\n\n* one item\n\nSummary\n---------\n\ntext\n", "human"),
+        ("AI: a\n\n* first\n\n* second\n\n---------\n\nGenerated-by: M\nPrompt: p\nFiles: a\n", "ai"),
+    ],
+)
+def test_prose_with_bullets_and_a_rule_is_no_squash(topic: Repo, message: str, kind: str) -> None:
+    topic.install_hooks("commit-msg")
+    topic.write("a", "a\n")
+    topic.git("add", "a")
+    done = topic.git("commit", "-q", "-F", "-", input=message, check=False)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(tool(topic, "log", "HEAD~1..HEAD", "--format", "json").stdout)
+    assert data["commits"][0]["kind"] == kind
+    assert tool(topic, "check", "--range", "HEAD~1..HEAD").returncode == 0
+
+
+def test_a_title_is_one_line(topic: Repo) -> None:
+    for title, said in (("Two\nGenerated-by: evil", "--title is one line"), ("   ", "--title is empty")):
+        done = tool(topic, "squash-message", "main..topic", "--title", title)
+        assert done.returncode == 2 and said in done.stderr
 
 
 # -- git merge --squash, through the installed hooks --
@@ -165,4 +234,5 @@ def test_commit_msg_judges_each_section(hooked: Repo) -> None:
     wrong = squash_of(hooked).replace("Files: cache.py, evict.py\nSquashed", "Files: cache.py\nSquashed")
     msg.write_text(wrong)
     done = hooked.git("commit", "-q", "-F", str(msg), check=False)
-    assert done.returncode != 0 and "is not the union of its AI commits' Files" in done.stderr
+    assert done.returncode != 0 and "listed but in no squashed AI commit" not in done.stderr
+    assert "in a squashed AI commit and changed, but not listed: evict.py" in done.stderr

@@ -33,9 +33,7 @@ def judge_commit(commit: LogCommit, config: Config, settings: GitSettings) -> re
     if not commit.is_merge and "\n* " in msg.text:
         from ai_rollback import squash
 
-        if squash.is_squash_message(msg.text) and msg.subject.startswith(
-            (config.ai_label + ":", config.human_label + ":")
-        ):  # a labelled squash (squash-message): judged section by section
+        if squash.is_squash_message(msg.text):  # squash-message wrote it: judged section by section
             verdict = squash.judge_squash(
                 verdict, msg, config, settings, commit.paths, lambda: rules.judge(msg, config, None)
             )

@@ -37,6 +37,7 @@ class EventRange:
     base: str | None
     what: str  # for people: "pull request #12", "push to main"
     branch: str | None = None  # a push's branch: its own remote-tracking ref is no other branch
+    tag: bool = False  # a tag push: what the remote's branches hold was judged there
 
     @property
     def text(self) -> str:
@@ -84,7 +85,8 @@ def event_range(env: Mapping[str, str], event: object = None) -> EventRange:
             ref = str(_field(event, "ref") or env.get("GITHUB_REF", ""))
             branch = ref.removeprefix("refs/heads/") if ref.startswith("refs/heads/") else None
             before = _sha(_field(event, "before"))
-            return EventRange("github", head, before, f"push to {branch or ref or 'a ref'}", branch)
+            tag = ref.startswith("refs/tags/")
+            return EventRange("github", head, before, f"push to {branch or ref or 'a ref'}", branch, tag)
         raise UsageError(
             f"--ci knows the pull_request and push events, not {name or 'this one'!r}",
             hint="run it on: [push, pull_request], or pass --range BASE..HEAD",
@@ -98,8 +100,10 @@ def event_range(env: Mapping[str, str], event: object = None) -> EventRange:
             iid = env.get("CI_MERGE_REQUEST_IID")
             return EventRange("gitlab", head, base, f"merge request !{iid}" if iid else "merge request")
         branch = env.get("CI_COMMIT_BRANCH") or None
+        tag_name = env.get("CI_COMMIT_TAG") or None
         before = _sha(env.get("CI_COMMIT_BEFORE_SHA"))
-        return EventRange("gitlab", head, before, f"push to {branch or 'a ref'}", branch)
+        what = f"push of tag {tag_name}" if tag_name else f"push to {branch or 'a ref'}"
+        return EventRange("gitlab", head, before, what, branch, tag_name is not None)
     raise UsageError(
         "--ci found neither GitHub Actions nor GitLab CI here",
         hint="outside those, name the commits: --range BASE..HEAD",
@@ -116,7 +120,7 @@ def read_event(env: Mapping[str, str]) -> object:
     try:
         with open(path, encoding="utf-8") as f:
             return json.load(f)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise UsageError(f"cannot read GitHub's event file {path}: {exc}") from None
 
 
@@ -141,7 +145,10 @@ def revisions(git: Git, found: EventRange) -> list[str]:
             f"{found.what}: this clone is shallow, so the commits it brings cannot be told apart",
             hint="clone the whole history: fetch-depth: 0 (GitHub), GIT_DEPTH: 0 (GitLab)",
         )
-    if found.branch:
+    if found.tag:  # a tag names commits the remote's branches have, or that come with it alone
+        listed = git.run("for-each-ref", "--format=%(objectname)", "refs/remotes/").decode()
+        others = listed.split()
+    elif found.branch:
         listed = git.run("for-each-ref", "--format=%(objectname) %(refname)", "refs/remotes/").decode()
         others = [
             sha

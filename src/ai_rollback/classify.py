@@ -234,8 +234,8 @@ def classify(
         trailers = parse_trailers(message)
     model = model_of(trailers)
     if "convention" in on:
-        if "squash" in on and f"\n{SQUASH_SEPARATOR}\n" in message and "\n* " in message:
-            # a labelled squash (``squash-message``, GitHub's layout): its sections say what it holds
+        if "squash" in on and SQUASH_MARK in message and "\n* " in message:
+            # a labelled squash that ``squash-message`` wrote: its sections say what it holds
             squashed = _squash(message, trailers, detection)
             if squashed is not None and squashed.kind == kinds.MIXED:
                 return squashed
@@ -329,6 +329,10 @@ def classify(
 
 #: The line GitHub puts between a squash's sections and its co-author block.
 SQUASH_SEPARATOR = "---------"
+#: The trailer ``ai-rollback squash-message`` ends a squash with: what tells its layout from prose
+#: that happens to hold a ``* `` paragraph and a line of dashes.
+SQUASHED_KEY = "Squashed-commits"
+SQUASH_MARK = f"\n{SQUASHED_KEY}: "
 
 
 def squash_sections(message: str) -> list[str] | None:
@@ -382,6 +386,10 @@ def _squash(message: str, trailers: list[Trailer], detection: Detection) -> Clas
         detection.ai_label,
         detection.human_label,
     )
+    from ai_rollback.rules import exemption
+
+    # a revert or a fixup! among them is neither AI nor human work of its own
+    sections = [t for t in sections if not exemption(t.split("\n", 1)[0], t.split("\n")[1:])]
     found = [
         classify(
             parents=1,
@@ -396,6 +404,8 @@ def _squash(message: str, trailers: list[Trailer], detection: Detection) -> Clas
     ]
     ai = [f for f in found if f.kind == kinds.AI]
     n = len(sections)
+    if not n:
+        return None
     if ai:
         model = next((f.model for f in ai if f.model), None)
         if len(ai) == n:

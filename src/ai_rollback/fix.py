@@ -94,21 +94,25 @@ def fix_ai_coauthors(raw: str, comment: str, separators: str, agents: Agents, co
     out: list[str] = []
     written = {value for key, value in map(key_value, lines) if key == ASSISTED_KEY.lower()}
     models: list[str] = []
-    dropping = False
-    for line in lines:
-        if dropping and _continuation(line):
-            continue  # the rest of a rewritten co-author's value
+    n = 0
+    while n < len(lines):
+        line = lines[n]
         key, value = key_value(line)
+        end = n + 1
+        while end < len(lines) and _continuation(lines[end]):
+            end += 1  # a folded value: git reads its lines as one, joined by spaces
+        if end > n + 1:
+            value = " ".join([value, *(_content(lines[i]).strip(SPACE) for i in range(n + 1, end))])
         tool = identity_of(value, agents) if key == COAUTHOR_KEY.lower() else None
-        dropping = tool is not None
         if tool is None:
-            out.append(line)
-            continue
-        assisted, model = assisted_by(value, tool)
-        models.append(model)
-        if assisted not in written:
-            written.add(assisted)
-            out.append(f"{ASSISTED_KEY}: {assisted}" + newline)
+            out.extend(lines[n:end])
+        else:
+            assisted, model = assisted_by(value, tool)
+            models.append(model)
+            if assisted not in written:
+                written.add(assisted)
+                out.append(f"{ASSISTED_KEY}: {assisted}" + newline)
+        n = end
     if not models:
         return raw
     required = {k.lower() for k in config.required_trailers}

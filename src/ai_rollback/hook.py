@@ -162,7 +162,7 @@ def judge_text(
             retry = rules.judge(msg, ctx.config, other, is_merge=is_merge, hints=hints)
             if not any(v.rule == "files-mismatch" for v in retry.violations):
                 verdict = retry
-    if not is_merge and "\n* " in msg.text and "\n---------\n" in msg.text:
+    if not is_merge and "\nSquashed-commits: " in msg.text:
         from ai_rollback import squash
 
         if squash.is_squash_message(msg.text):
@@ -457,7 +457,11 @@ def _squash_template(path: str, ctx: Context) -> int:
 
     raw = read_message(path)
     comment = parsed.comment_of(raw, ctx.settings)
-    found = for_git_squash(raw, Git(os.getcwd()), ctx.config, ctx.settings)
+    try:
+        found = for_git_squash(raw, Git(os.getcwd()), ctx.config, ctx.settings)
+    except (GitError, UsageError) as exc:  # never abort the commit: git's message stays, commit-msg judges
+        sys.stderr.write(f"ai-rollback: git's squash message is left as it is: {exc}\n")
+        return OK
     if found is None:
         return OK
     new, note = found

@@ -124,9 +124,9 @@ SUMMARY_ROWS = 200
 
 def _cell(text: str) -> str:
     """Text safe in a markdown table cell: no pipe, no HTML, no line break."""
-    for a, b in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|"), ("`", "'")):
-        text = text.replace(a, b)
-    return " ".join(text.split())
+    from ai_rollback.history.text import md_text
+
+    return md_text(text)
 
 
 def render_summary(items: Sequence[Checked], title: str, notes: Sequence[str] = ()) -> str:

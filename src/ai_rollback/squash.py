@@ -33,20 +33,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ai_rollback import kinds
-from ai_rollback.classify import SQUASH_SEPARATOR, squash_spans
+from ai_rollback.classify import SQUASH_MARK, SQUASH_SEPARATOR, SQUASHED_KEY, squash_spans
 from ai_rollback.filelist import FILES_KEY, listing, quote_path, split_files
 from ai_rollback.rules.base import MODEL_KEY, PROMPT_KEY, Violation
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Collection, Sequence
 
     from ai_rollback.config import Config
     from ai_rollback.gitconfig import GitSettings
     from ai_rollback.parsed import Parsed
     from ai_rollback.rules.base import Verdict
-
-SQUASHED_KEY = "Squashed-commits"
 
 
 @dataclass(frozen=True)
@@ -91,13 +89,23 @@ def _section(message: str) -> str:
     return "* " + "\n".join(lines)
 
 
-def squash_message(commits: Sequence[Squashed], config: Config, title: str | None = None) -> SquashText:
-    """The message of a squash of ``commits`` (oldest first); see the module doc."""
+def squash_message(
+    commits: Sequence[Squashed],
+    config: Config,
+    title: str | None = None,
+    changed: Collection[str] | None = None,
+) -> SquashText:
+    """The message of a squash of ``commits`` (oldest first); see the module doc.
+
+    ``changed``: the paths the squash changes (a file added and deleted again
+    within it is not one); the final ``Files`` lists only those.  Exempt
+    commits (reverts, ``fixup!``) count as neither AI nor human work.
+    """
     if not commits:
         raise ValueError("nothing to squash")
     ai = [c for c in commits if c.kind == kinds.AI]
-    human = len(commits) - len(ai)
-    kind = kinds.AI if len(ai) == len(commits) else kinds.HUMAN if not ai else kinds.MIXED
+    human = sum(1 for c in commits if c.kind == kinds.HUMAN)
+    kind = kinds.MIXED if ai and human else kinds.AI if ai else kinds.HUMAN
     label = config.human_label if kind == kinds.HUMAN else config.ai_label
     first_subject = commits[0].message.split("\n", 1)[0]
     heading = f"{label}: {_label_off(title or first_subject, config)}"
@@ -111,7 +119,7 @@ def squash_message(commits: Sequence[Squashed], config: Config, title: str | Non
             block.append(f"{PROMPT_KEY}: {prompts[0]}")
         elif prompts:
             block.append(f"{PROMPT_KEY}: {len(prompts)} prompts, each in its squashed commit above")
-        files = list(dict.fromkeys(f for c in ai for f in c.files))
+        files = [f for f in dict.fromkeys(f for c in ai for f in c.files) if changed is None or f in changed]
         if files:
             block.append(f"{FILES_KEY}: " + ", ".join(quote_path(f) for f in files))
     block.append(f"{SQUASHED_KEY}: {len(commits)}: " + ", ".join(c.sha[:12] for c in commits))
@@ -130,8 +138,30 @@ def mixed_refusal(found: SquashText) -> tuple[str, str]:
 
 
 def is_squash_message(text: str) -> bool:
-    """A message in the layout :func:`squash_message` writes (sections, then the separator)."""
-    return "\n* " in text and f"\n{SQUASH_SEPARATOR}\n" in text and squash_spans(text) is not None
+    """A message :func:`squash_message` wrote: sections, the separator, and its ``Squashed-commits``."""
+    return SQUASH_MARK in text and f"\n{SQUASH_SEPARATOR}\n" in text and squash_spans(text) is not None
+
+
+def section_kind(section: str, config: Config) -> str:
+    """A section's kind as ``log`` reads it back (the detectors, on its text alone); exempt: neither."""
+    from ai_rollback import classify, rules
+
+    lines = section.split("\n")
+    if rules.exemption(lines[0], lines[1:], config.exempt_subjects):
+        return kinds.EXEMPT
+    detection = classify.detection_from(config)
+    detection = classify.Detection(
+        detection.enabled - {"squash"},
+        detection.agents,
+        detection.extra_trailers,
+        detection.ai_label,
+        detection.human_label,
+    )
+    found = classify.classify(
+        parents=1, subject=lines[0], message=section, author_name="", author_email="",
+        committer_email="", detection=detection,
+    )  # fmt: skip
+    return kinds.AI if found.kind == kinds.AI else kinds.HUMAN
 
 
 def judge_sections(
@@ -142,27 +172,34 @@ def judge_sections(
 ) -> tuple[str, list[Violation]]:
     """Judge a squash message (as git stores it) section by section: ``(kind, violations)``.
 
-    Each section is judged as the message of its commit (no staged paths: a
-    section's ``Files`` are its own commit's); the final ``Files`` must be the
-    union of the AI sections' ``Files`` and, against the staged change, cover
-    what an AI squash changes exactly (a mixed one: name nothing unstaged).
+    Each section is classified as ``log`` reads it back; a labelled one is
+    judged by the rules as its own commit's message was (no staged paths: a
+    section's ``Files`` are its own commit's).  The final ``Files`` names no
+    file that no AI section lists (when each lists its files), and every file
+    an AI section lists that the squash changes.
     """
     from ai_rollback import parsed, rules
 
     spans = squash_spans(text) or []
     violations: list[Violation] = []
     ai_files: list[str] = []
+    complete = True  # every AI section lists its files
     ai = human = 0
+    labels = (config.ai_label + ":", config.human_label + ":")
     for start, section in spans:
+        kind = section_kind(section, config)
         msg = parsed.from_commit(section, settings)
-        verdict = rules.judge(msg, config, None)
-        subject = section.split("\n", 1)[0]
-        if verdict.kind == kinds.AI:
+        listed = split_files(t.value for t in msg.trailers if t.key_is(FILES_KEY))
+        if kind == kinds.AI:
             ai += 1
-            ai_files += split_files(t.value for t in msg.trailers if t.key_is(FILES_KEY))
-        else:
+            ai_files += listed
+            complete = complete and bool(listed)
+        elif kind == kinds.HUMAN:
             human += 1
-        for v in verdict.violations:
+        if kind == kinds.EXEMPT or not section.startswith(labels):
+            continue  # another tool's commit, or one let through: its kind is all that counts
+        subject = section.split("\n", 1)[0]
+        for v in rules.judge(msg, config, None).violations:
             violations.append(
                 Violation(
                     v.rule,
@@ -173,18 +210,18 @@ def judge_sections(
                     v.level,
                 )
             )
-    kind = kinds.AI if ai and not human else kinds.HUMAN if not ai else kinds.MIXED
+    kind = kinds.MIXED if ai and human else kinds.AI if ai else kinds.HUMAN
     final = parsed.from_commit(text, settings)
     listed = split_files(t.value for t in final.trailers if t.key_is(FILES_KEY))
     files_line = next((t.line for t in final.trailers if t.key_is(FILES_KEY)), None)
     union = list(dict.fromkeys(ai_files))
-    if ai and set(listed) != set(union):
-        missing = [f for f in union if f not in listed]
-        extra = [f for f in listed if f not in union]
+    extra = [f for f in listed if f not in union] if complete else []
+    missing = [f for f in union if f not in listed and (changed is None or f in changed)]
+    if ai and (missing or extra):
         what = "; ".join(
             part
             for part in (
-                f"in a squashed commit but not listed: {listing(missing)}" if missing else "",
+                f"in a squashed AI commit and changed, but not listed: {listing(missing)}" if missing else "",
                 f"listed but in no squashed AI commit: {listing(extra)}" if extra else "",
             )
             if part
@@ -192,13 +229,13 @@ def judge_sections(
         violations.append(
             Violation(
                 "files-mismatch",
-                f"the squash's \"Files:\" is not the union of its AI commits' Files ({what})",
+                f"the squash's \"Files:\" does not match its AI commits' Files ({what})",
                 files_line,
                 "write the message with `ai-rollback squash-message RANGE`",
             )
         )
     if kind == kinds.MIXED and changed is not None:
-        unstaged = [f for f in union if f not in set(changed)]
+        unstaged = [f for f in listed if f not in set(changed)]
         if unstaged:
             violations.append(
                 Violation(

@@ -136,7 +136,7 @@ class Reader:
         if (
             "convention" in self.detection.enabled
             and subject.startswith(self._human)
-            and "\n---------\n" not in commit.message  # a squash: its sections decide (classify.py)
+            and "\nSquashed-commits: " not in commit.message  # a squash: its sections decide (classify.py)
         ):
             return Entry(commit.sha, kinds.HUMAN, None, subject, None)
         found, trailers = classify.classify_stored(commit, self.detection, self.settings)

@@ -137,8 +137,8 @@ def _verbatim(lines: bytes) -> bool:
     )
 
 
-#: the line between a squash's sections and its last trailers (``classify.SQUASH_SEPARATOR``)
-SQUASH_LINE = b"\n---------\n"
+#: the trailer a labelled squash ends with (``classify.SQUASH_MARK``)
+SQUASH_LINE = b"\nSquashed-commits: "
 SQUASHES = repeat(SQUASH_LINE)
 
 

@@ -42,6 +42,20 @@ class Printable:
         self.out.flush()
 
 
+#: what commit text must not do in markdown: end a table cell, open HTML, a link or an image
+_MD = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "\\|", "[": "\\[", "]": "\\]", "`": "'"})
+
+
+def md_text(text: str) -> str:
+    """Commit text as markdown shows it, and nothing more (no HTML, link, image, cell break)."""
+    return " ".join(text.translate(_MD).split())
+
+
+def md_code(text: str) -> str:
+    """Text for inside a code span: no backtick to end it, no pipe to end its table cell."""
+    return text.replace("`", "'").replace("|", "\\|")
+
+
 def _pct(share: float) -> str:
     return f"{share * 100:.1f}%"
 
@@ -109,19 +123,19 @@ def markdown(
     if totals.models:
         md += [
             "",
-            "**Models:** "
-            + ", ".join(f"{m.replace('|', chr(92) + '|')} ({n})" for m, n in totals.models.most_common()),
+            "**Models:** " + ", ".join(f"{md_text(m)} ({n})" for m, n in totals.models.most_common()),
         ]
     top = summary.get("top_ai_files")
     if isinstance(top, list) and top:
         md += [
             "",
-            "**Files most touched by AI:** " + ", ".join(f"`{f['path']}` ({f['ai_commits']})" for f in top),
+            "**Files most touched by AI:** "
+            + ", ".join(f"`{md_code(str(f['path']))}` ({f['ai_commits']})" for f in top),
         ]
     if ai_entries:
         md += ["", "### AI commits", "", "| commit | model | subject | files |", "| --- | --- | --- | --- |"]
         for e in ai_entries:
-            subject = e.subject.replace("|", "\\|")
-            model = (e.model or "unknown").replace("|", "\\|")
+            subject = md_text(e.subject)
+            model = md_text(e.model or "unknown")
             md.append(f"| `{e.sha[:10]}` | {model} | {subject} | {len(e.files or [])} |")
     return "\n".join(md) + "\n"

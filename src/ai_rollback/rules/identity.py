@@ -48,17 +48,27 @@ def identity_of(value: str, agents: Agents) -> Tool | None:
 
 
 def _token(text: str) -> str:
-    """One word of ``AGENT:MODEL``: spaces become dashes (``Claude Code`` -> ``Claude-Code``)."""
-    return "-".join(text.replace(":", " ").split())
+    """One word of ``AGENT:MODEL``: what is in parentheses goes, spaces become dashes
+    (``Claude Code`` -> ``Claude-Code``; ``GitHub Copilot (applied suggestions)`` -> ``GitHub-Copilot``)."""
+    import re
+
+    plain = re.sub(r"\([^)]*\)", " ", text).replace(":", " ")
+    return "-".join(plain.split()) or "unknown"
 
 
 def assisted_by(value: str, tool: Tool) -> tuple[str, str]:
-    """``(Assisted-by value, model)`` for an AI co-author ``Name <address>`` of ``tool``."""
+    """``(Assisted-by value, model)`` for an AI co-author ``Name <address>`` of ``tool``.
+
+    A tool a project named only by a pattern (``ai-identities = ["*@agents.example"]``)
+    goes by the co-author's name.
+    """
     from ai_rollback.classify import model_in_name
 
     start = value.rfind("<")
-    model = model_in_name(value[:start] if start >= 0 else value, tool)
-    return f"{_token(tool.name)}:{_token(model).lower()}", model
+    name = (value[:start] if start >= 0 else value).strip()
+    agent = tool.name if not any(c in tool.name for c in "*@<>") else (name or "agent")
+    model = model_in_name(name, tool) if agent == tool.name else name or agent
+    return f"{_token(agent)}:{_token(model).lower()}", model
 
 
 def ai_signoff(f: Facts) -> list[Violation]:
