@@ -264,3 +264,26 @@ def test_the_hook_works_from_a_linked_worktree(agent_repo: Repo, tmp_path: Path)
     )
     assert captured(agent_repo) is None  # per worktree
     assert os.path.isdir(git_dir)
+
+
+def test_gemini_clis_hooks(agent_repo: Repo) -> None:
+    """Gemini CLI's BeforeAgent and AfterTool inputs (its hooks reference); stdout must be JSON."""
+    base = {"session_id": "s", "transcript_path": "/tmp/t.json", "cwd": str(agent_repo.path),
+            "timestamp": "2026-12-03T00:00:00Z"}  # fmt: skip
+    done = hook(
+        agent_repo,
+        "prompt",
+        {**base, "hook_event_name": "BeforeAgent", "prompt": "Add retries"},
+        "gemini-cli",
+    )
+    assert json.loads(done.stdout) == {}
+    write = {**base, "hook_event_name": "AfterTool", "tool_name": "write_file",
+             "tool_input": {"file_path": str(agent_repo.path / "retry.py"), "content": "r"},
+             "tool_response": {"llmContent": "ok"}}  # fmt: skip
+    assert json.loads(hook(agent_repo, "edit", write, "gemini-cli").stdout) == {}
+    kept = captured(agent_repo)
+    assert kept is not None and (kept["prompt"], kept["files"]) == ("Add retries", ["retry.py"])
+    assert tool(agent_repo, "init", "--rev", "v1", "--agent", "gemini-cli").returncode == 0
+    settings = json.loads((agent_repo.path / ".gemini" / "settings.json").read_text())
+    assert settings["hooks"]["AfterTool"][0]["matcher"] == "write_file|replace"
+    assert (agent_repo.path / "GEMINI.md").exists()

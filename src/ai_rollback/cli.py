@@ -199,7 +199,7 @@ def uninstall(hooks: tuple[str, ...]) -> int:
     "--agent",
     "agents",
     multiple=True,
-    type=click.Choice(["claude-code", "cursor"]),
+    type=click.Choice(["claude-code", "cursor", "gemini-cli"]),
     help="Also set up this agent's hooks (its prompts and the files it writes) and instruction file.",
 )
 def init(repo_url: str | None, rev: str | None, agents: tuple[str, ...]) -> int:
@@ -225,7 +225,7 @@ def init(repo_url: str | None, rev: str | None, agents: tuple[str, ...]) -> int:
 
 @cli.command("agent-hook", context_settings=CONTEXT)
 @click.argument("event", type=click.Choice(["prompt", "edit"]))
-@click.option("--agent", required=True, type=click.Choice(["claude-code", "cursor"]))
+@click.option("--agent", required=True, type=click.Choice(["claude-code", "cursor", "gemini-cli"]))
 def agent_hook(event: str, agent: str) -> int:
     """What an agent's hook runs: keep its prompt, or the file it wrote (JSON on standard input).
 

@@ -47,7 +47,15 @@ AGENTS = {
         "AGENTS.md",
         "https://cursor.com/docs/agent/hooks (beforeSubmitPrompt, afterFileEdit)",
     ),
+    "gemini-cli": Agent(
+        "gemini-cli",
+        ".gemini/settings.json",
+        "GEMINI.md",
+        "https://geminicli.com/docs/hooks/reference (BeforeAgent, AfterTool)",
+    ),
 }
+#: Gemini CLI's tools that write files (AfterTool matcher)
+GEMINI_WRITERS = "write_file|replace"
 #: Claude Code's tools that write files (PostToolUse matcher)
 CLAUDE_WRITERS = "Edit|Write|MultiEdit|NotebookEdit"
 SECTION_START = "<!-- ai-rollback: begin -->"
@@ -85,6 +93,9 @@ def agent_hook(event: str, agent: str, stdin: bytes | None = None) -> int:
     data = sys.stdin.buffer.read() if stdin is None else stdin
     if agent == "cursor" and event == "prompt":
         sys.stdout.write('{"continue": true}\n')  # Cursor waits for its answer
+        sys.stdout.flush()
+    elif agent == "gemini-cli":
+        sys.stdout.write("{}\n")  # Gemini CLI parses stdout as JSON: nothing to decide
         sys.stdout.flush()
     try:
         notes = _keep(event, agent, data)
@@ -213,6 +224,17 @@ def _entries(agent: Agent) -> list[tuple[str, dict[str, object]]]:
                 "PostToolUse",
                 {
                     "matcher": CLAUDE_WRITERS,
+                    "hooks": [{"type": "command", "command": _command(agent.name, "edit")}],
+                },
+            ),
+        ]
+    if agent.name == "gemini-cli":
+        return [
+            ("BeforeAgent", {"hooks": [{"type": "command", "command": _command(agent.name, "prompt")}]}),
+            (
+                "AfterTool",
+                {
+                    "matcher": GEMINI_WRITERS,
                     "hooks": [{"type": "command", "command": _command(agent.name, "edit")}],
                 },
             ),
