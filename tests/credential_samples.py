@@ -37,4 +37,18 @@ SAMPLES: list[tuple[str, str, str]] = [
         "AIzaSyA1234567890abcdefghijklmnopqrstuv",
     ),
     ("a credential assignment", "password=SuperSecret123", "SuperSecret123"),
+    ("a credential assignment", "export DB_PASSWORD=Tr0ub4dor3x", "Tr0ub4dor3x"),
+    ("a credential assignment", "aws_secret_access_key = wJalrXUtnFEMIK7MDENG", "wJalrXUtnFEMIK7MDENG"),
+    ("a credential assignment", "the password: Tr0ub4dor3x", "Tr0ub4dor3x"),
+    (
+        "a password in a URL",
+        "connect to postgres://admin:hunter2hunter2@db.example.com/prod",
+        "hunter2hunter2",
+    ),
+    ("a bearer token", "Authorization: Bearer abcdefghijklmnop0123456789", "abcdefghijklmnop0123456789"),
+    (
+        "a JSON web token",
+        "token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N",
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N",
+    ),
 ]

@@ -139,7 +139,9 @@ def test_an_agents_plain_m_commit_passes(agent_repo: Repo) -> None:
         f"AI: receipt total line\n\n{CLAUDE}\nGenerated-by: Claude Opus 4.5\n"
         "Prompt: Add a receipt total line\nFiles: src/receipt.py"
     )
-    assert captured(agent_repo) is None  # used up by the commit
+    # used up once the commit exists: the next look (the next commit's hooks) sees HEAD moved
+    state = str(agent_repo.path / ".git" / "ai-rollback")
+    assert capture.load(state, agent_repo.head()) == (None, None) and captured(agent_repo) is None
 
 
 def test_a_persons_staged_change_is_refused_from_an_agent_commit(agent_repo: Repo) -> None:
@@ -237,7 +239,7 @@ def test_init_agent_refuses_a_malformed_settings_file(repo: Repo) -> None:
     repo.write(".claude/settings.json", '{"hooks": {')
     done = tool(repo, "init", "--rev", "v1", "--agent", "claude-code")
     assert (
-        done.returncode == 2 and "is not valid JSON" in done.stderr and "add the hooks by hand" in done.stderr
+        done.returncode == 2 and "is not plain JSON" in done.stderr and "add the hooks by hand" in done.stderr
     )
     assert (repo.path / ".claude" / "settings.json").read_text() == '{"hooks": {'
 

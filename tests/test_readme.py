@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ai_rollback import checks, errors, kinds, rules
+from ai_rollback import checks, errors, hook, kinds, rules
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
@@ -24,7 +24,9 @@ def table_after(heading: str) -> list[list[str]]:
 
 def test_rule_table_lists_every_rule_in_the_order_they_are_reported() -> None:
     documented = [row[0] for row in table_after("### Rule ids")]
-    assert documented == [rule for rule, _check in rules.RULES] + list(checks.RANGE_RULES)
+    assert documented == [rule for rule, _check in rules.RULES] + list(hook.COMMIT_RULES) + list(
+        checks.RANGE_RULES
+    )
 
 
 def test_detector_table_lists_every_detector_in_the_order_they_are_tried() -> None:

@@ -224,8 +224,8 @@ def init(repo_url: str | None, rev: str | None, agents: tuple[str, ...]) -> int:
 
 
 @cli.command("agent-hook", context_settings=CONTEXT)
-@click.argument("event", type=click.Choice(["prompt", "edit"]))
-@click.option("--agent", required=True, type=click.Choice(["claude-code", "cursor", "gemini-cli"]))
+@click.argument("event", metavar="prompt|edit")
+@click.option("--agent", default="", metavar="claude-code|cursor|gemini-cli")
 def agent_hook(event: str, agent: str) -> int:
     """What an agent's hook runs: keep its prompt, or the file it wrote (JSON on standard input).
 

@@ -31,6 +31,12 @@ _HINTS = (
     "rk_test",
     "aiza",
     "=",
+    "://",
+    "bearer",
+    "eyj",
+    "passw",
+    "secret",
+    "_key",
     '":',
     "':",
     ':"',
@@ -57,13 +63,24 @@ _PATTERNS: tuple[tuple[str, str, int], ...] = (
     ("an OpenAI API key", r"\b(sk-(?:proj-|svcacct-)?[A-Za-z0-9_\-]{20,})", 1),
     ("a Stripe key", r"\b([sr]k_(?:live|test)_[0-9A-Za-z]{16,})", 1),
     ("a Google API key", r"\b(AIza[0-9A-Za-z_\-]{35})", 1),
+    # a key word alone or at the end of a name (DB_PASSWORD, aws_secret_access_key), then = or :
     (
         "a credential assignment",
-        r"(?i)\b(?:password|passwd|pwd|secret|client[_-]?secret|token|auth[_-]?token|"
-        r"access[_-]?token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key)"
+        r"(?i)(?<![a-z0-9])(?:[a-z0-9]+[_-])*(?:password|passwd|pwd|secret|client[_-]?secret|token|"
+        r"auth[_-]?token|access[_-]?token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key)"
         r"[\"']?\s*(?:=|:(?=\s*[\"']))\s*[\"']?([^\s\"',;]{4,})",
         1,
     ),
+    # the same with a bare colon, for the words nothing else is called by
+    (
+        "a credential assignment",
+        r"(?i)(?<![a-z0-9])(?:[a-z0-9]+[_-])*(?:password|passwd|client[_-]?secret|api[_-]?key|"
+        r"access[_-]?key|secret[_-]?key|private[_-]?key)\s*:\s+([^\s\"',;]{6,})",
+        1,
+    ),
+    ("a password in a URL", r"(?i)\b[a-z][a-z0-9+.-]*://[^\s:/@]+:([^\s@/]{3,})@", 1),
+    ("a bearer token", r"(?i)\bbearer\s+([a-z0-9._~+/-]{16,}=*)", 1),
+    ("a JSON web token", r"\b(eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})", 1),
 )
 
 #: Every kind of credential the scanner knows, in the order it looks for them.
@@ -105,7 +122,10 @@ _compiled: list[tuple[str, re.Pattern[str], int]] = []
 
 def _placeholder(value: str) -> bool:
     low = value.lower()
-    return low.startswith(_PLACEHOLDER_STARTS) or low.strip("*x.") == "" or low in _PLACEHOLDERS
+    # "****" is what redact() leaves: a value redacted already is no secret any more
+    return (
+        low.startswith(_PLACEHOLDER_STARTS) or low.strip("*x.") == "" or low in _PLACEHOLDERS or "****" in low
+    )
 
 
 def redact(secret: str) -> str:

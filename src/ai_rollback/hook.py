@@ -278,6 +278,10 @@ def commit_msg(path: str | None, fmt: str = "text") -> int:
         if fmt == "json":
             sys.stdout.write('{"ok": true, "commits": []}\n')
         return OK
+    if in_commit and checked.verdict.kind == "ai" and not is_merge:
+        stranger = agent_files(ctx, checked.verdict)
+        if stranger is not None:
+            checked.verdict.violations.append(stranger)
     if not checked.verdict.ok and ctx.config.fix and in_commit and path:
         repaired = _repair(path, raw, ctx, is_merge)
         if repaired is not None:
@@ -312,16 +316,87 @@ def commit_msg(path: str | None, fmt: str = "text") -> int:
 
 
 def _consume_capture(state_dir: str, trailers: Sequence[message.Trailer], ctx: Context) -> None:
-    """An AI commit passed: what the agent's hooks captured for it is used up (``capture.py``)."""
+    """An AI commit passed: what the agent's hooks captured for it is used up once it exists."""
     if not os.path.exists(os.path.join(state_dir, "agent-capture.json")):
         return  # the usual case: one stat, nothing imported
     from ai_rollback import capture
 
-    prompt = next((t.value for t in trailers if t.key_is(rules.PROMPT_KEY)), None)
     try:
-        capture.consume(state_dir, prompt, staged_changes(ctx))
+        head = gitconfig.read_head(ctx.paths) if ctx.paths else None
+        capture.mark_used(state_dir, head, staged_changes(ctx))
     except (OSError, GitError):  # pragma: no cover - the commit stands; the capture stays
         pass
+
+
+#: rules only the commit-msg hook can apply (after ``rules.RULES``, in the order reported)
+COMMIT_RULES = ("agent-files",)
+
+
+def agent_files(ctx: Context, verdict: rules.Verdict) -> rules.Violation | None:
+    """An AI commit while an agent's hooks say what it wrote: a staged path it never wrote is refused.
+
+    Only the agent knows which files it wrote; ``Files`` filled from the staged
+    paths, or written by hand, would let a person's change into the commit
+    (and a later revert would undo it).  Deletions are let through (reverting
+    one brings the file back: nothing is lost), and so are the files of the
+    commit an amend rewrites.  ``agent-capture = "required"``: no capture, no AI commit.
+    """
+    state_dir = ctx.state_dir
+    path = os.path.join(state_dir, "agent-capture.json") if state_dir else ""
+    required = ctx.config.agent_capture == "required"
+    if not state_dir or (not required and not os.path.exists(path)):
+        return None
+    from ai_rollback import capture
+
+    head = gitconfig.read_head(ctx.paths) if ctx.paths else None
+    found, _note = capture.load(state_dir, head)
+    if found is None or not found.files:
+        if not required:
+            return None
+        return rules.Violation(
+            "agent-files",
+            'no agent capture says which files the agent wrote (agent-capture = "required")',
+            None,
+            "let the agent commit through its hooks (ai-rollback init --agent NAME), "
+            "or commit a person's work as Human:",
+        )
+    kind = commit_kind(ctx)
+    allowed = set(found.files) | set(_amended_files(kind.base) if kind.base else ())
+    deleted = set(staged_paths_deleted(kind.base))
+    strangers = [f for f in staged_changes(ctx) if f not in allowed and f not in deleted]
+    if not strangers:
+        return None
+    shown = ", ".join(strangers[:8]) + (f" and {len(strangers) - 8} more" if len(strangers) > 8 else "")
+    return rules.Violation(
+        "agent-files",
+        f"staged but not written by the agent ({found.agent}): {shown}",
+        None,
+        f"commit them apart: git restore --staged -- {' '.join(quote_path(f) for f in strangers[:8])}, "
+        "then commit them as Human: (if no agent made this commit: rm .git/ai-rollback/agent-capture.json)",
+    )
+
+
+def _amended_files(base: str) -> list[str]:
+    """The Files of the commit an amend rewrites (HEAD), which it may keep."""
+    from ai_rollback.filelist import split_files
+
+    try:
+        out = spawn(["log", "-1", "--format=%(trailers:key=Files,valueonly,unfold)", "HEAD"])[1]
+        text = out.decode("utf-8", "surrogateescape")
+    except (OSError, GitError):  # pragma: no cover
+        return []
+    return split_files(line for line in text.splitlines() if line.strip())
+
+
+def staged_paths_deleted(base: str | None) -> list[str]:
+    args = ["diff", "--cached", "--name-only", "-z", "--no-renames", "--diff-filter=D"]
+    if base:
+        args += ["--end-of-options", base]
+    try:
+        out = spawn([*args, "--"])[1]
+        return [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
+    except (OSError, GitError):  # pragma: no cover
+        return []
 
 
 def _silence_output() -> None:
@@ -497,7 +572,7 @@ def _editor_template(raw: str, ctx: Context) -> str:
     return text + (raw if raw.startswith("\n") else "\n" + raw)
 
 
-def _prompt_value(prompt: str) -> str:
+def _prompt_value(prompt: str, source: str = "AI_ROLLBACK_PROMPT") -> str:
     """``AI_ROLLBACK_PROMPT`` for the Prompt trailer; says so on stderr when its paragraphs are joined.
 
     A trailer value cannot hold a blank line (git's trailer block ends there),
@@ -510,7 +585,7 @@ def _prompt_value(prompt: str) -> str:
     paragraphs = len(starts)
     if paragraphs > 1:
         sys.stderr.write(
-            f"ai-rollback: AI_ROLLBACK_PROMPT has {paragraphs} paragraphs; a trailer value cannot hold "
+            f"ai-rollback: {source} has {paragraphs} paragraphs; a trailer value cannot hold "
             "a blank line, so the Prompt trailer joins them into one\n"
         )
     return prompt
@@ -552,14 +627,20 @@ def _fill_ai_message(raw: str, ctx: Context) -> str:
 
     from ai_rollback import capture
 
-    captured, note = capture.load(ctx.state_dir) if ctx.state_dir else (None, None)
+    head = gitconfig.read_head(ctx.paths) if ctx.paths else None
+    captured, note = capture.load(ctx.state_dir, head) if ctx.state_dir else (None, None)
     notes = [note] if note else []
     model = model or (mark[1] if mark and mark[1] else "")
     prompt = os.environ.get("AI_ROLLBACK_PROMPT", "").strip() or (captured.prompt or "" if captured else "")
     if model and missing(rules.MODEL_KEY) and not any(t.key_is(rules.ASSISTED_KEY) for t in trailers):
         add.append((rules.MODEL_KEY, model))
     if prompt and missing(rules.PROMPT_KEY):
-        add.append((rules.PROMPT_KEY, _prompt_value(prompt)))  # add_trailers folds it as git would
+        source = (
+            "AI_ROLLBACK_PROMPT"
+            if os.environ.get("AI_ROLLBACK_PROMPT", "").strip()
+            else "the captured prompt"
+        )
+        add.append((rules.PROMPT_KEY, _prompt_value(prompt, source)))  # add_trailers folds it as git would
     if missing(FILES_KEY):
         staged = staged_changes(ctx)
         files = staged
@@ -586,7 +667,7 @@ def _fill_ai_message(raw: str, ctx: Context) -> str:
     filled = message.add_trailers(
         raw, add, parsed.comment_of(raw, settings), settings.separators, settings.configured
     )
-    return filled if labelled_ai else _with_label(filled, config.ai_label, parsed.comment_of(raw, settings))
+    return filled if labelled_ai else _with_label(filled, config.ai_label, cleaned.subject)
 
 
 def _agent_mark(text: str, trailers: list[message.Trailer], config: Config) -> tuple[str, str | None] | None:
@@ -616,11 +697,13 @@ def _agent_mark(text: str, trailers: list[message.Trailer], config: Config) -> t
     return found.reason, model
 
 
-def _with_label(raw: str, label: str, comment: str) -> str:
-    """``raw`` with ``label: `` before its subject (the first line that is neither blank nor comment)."""
+def _with_label(raw: str, label: str, subject: str) -> str:
+    """``raw`` with ``label: `` before its subject: the line git will store first (``subject``,
+    as cleanup leaves it; a ``#`` line is text when git keeps comments, as it does for ``-m``)."""
     lines = raw.split("\n")
+    first = subject.split("\n", 1)[0].strip()
     for n, line in enumerate(lines):
-        if line.strip() and not line.startswith(comment):
+        if line.strip() and line.strip() == first:
             lines[n] = f"{label}: {line.lstrip()}"
             break
     return "\n".join(lines)

@@ -89,46 +89,95 @@ def _command(agent: str, event: str) -> str:
 
 
 def agent_hook(event: str, agent: str, stdin: bytes | None = None) -> int:
-    """Keep what the agent's ``event`` (``prompt`` or ``edit``) hands over; always exit 0."""
-    data = sys.stdin.buffer.read() if stdin is None else stdin
-    if agent == "cursor" and event == "prompt":
-        sys.stdout.write('{"continue": true}\n')  # Cursor waits for its answer
-        sys.stdout.flush()
-    elif agent == "gemini-cli":
-        sys.stdout.write("{}\n")  # Gemini CLI parses stdout as JSON: nothing to decide
-        sys.stdout.flush()
+    """Keep what the agent's ``event`` (``prompt`` or ``edit``) hands over; always exit 0.
+
+    Nothing here may stop the agent: an unknown agent or event, a closed
+    stream, input that is not JSON are said on stderr (when it is open).
+    """
+    notes: list[str] = []
     try:
-        notes = _keep(event, agent, data)
+        if agent == "cursor" and event == "prompt":
+            _answer('{"continue": true}\n')  # Cursor waits for its answer
+        elif agent == "gemini-cli":
+            _answer("{}\n")  # Gemini CLI parses stdout as JSON: nothing to decide
+        if agent not in AGENTS:
+            notes.append(f"unknown agent {agent!r} (known: {', '.join(AGENTS)}): nothing kept")
+        elif event not in ("prompt", "edit"):
+            notes.append(f"unknown event {event!r} (prompt or edit): nothing kept")
+        else:
+            data = (
+                (sys.stdin.buffer.read(MAX_INPUT) if sys.stdin is not None else b"")
+                if stdin is None
+                else stdin
+            )
+            notes += _keep(event, agent, data)
     except Exception as exc:  # never stop the agent; say what went wrong
-        notes = [f"not kept: {exc}"]
+        notes.append(f"not kept: {exc}")
+        if event == "prompt":
+            _forget_prompt(agent)  # a prompt we could not keep must not leave the last one standing
     for note in notes:
-        sys.stderr.write(f"ai-rollback: {note}\n")
+        try:
+            sys.stderr.write(f"ai-rollback: {note}\n")
+        except (OSError, ValueError, AttributeError):
+            break
     return OK
+
+
+#: the most of an agent's event we read (a prompt is cut far shorter; the rest is tool output)
+MAX_INPUT = 8 << 20
+
+
+def _answer(text: str) -> None:
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except (OSError, ValueError, AttributeError):
+        pass  # nobody reads it
+
+
+def _forget_prompt(agent: str) -> None:
+    try:
+        from ai_rollback import gitconfig
+
+        paths = gitconfig.locate(os.getcwd())
+        if paths is not None:
+            capture.record_prompt(os.path.join(paths.git_dir, "ai-rollback"), agent, "")
+    except Exception:  # noqa: S110 - best effort: the hook has said what failed
+        pass
 
 
 def _keep(event: str, agent: str, data: bytes) -> list[str]:
     try:
         value = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):
+        if event == "prompt":
+            _forget_prompt(agent)
         return [f"the {agent} hook's input is not JSON: nothing kept"]
     if not isinstance(value, dict):
         return [f"the {agent} hook's input is not a JSON object: nothing kept"]
     from ai_rollback import gitconfig
 
     start = _where(value)
-    paths = gitconfig.locate(start)
-    if paths is None or paths.work_tree is None:
-        return []  # not in a repository with a work tree: nothing to attribute
-    state = os.path.join(paths.git_dir, "ai-rollback")
     if event == "prompt":
+        paths = gitconfig.locate(start)
+        if paths is None or paths.work_tree is None:
+            return []  # not in a repository with a work tree: nothing to attribute
         prompt = value.get("prompt")
-        if not isinstance(prompt, str) or not prompt.strip():
-            return []
-        return capture.record_prompt(state, agent, prompt)
-    if event == "edit":
-        files = [p for p in (_in_tree(f, start, paths.work_tree) for f in _edited(value)) if p]
-        return capture.record_files(state, agent, files) if files else []
-    return [f"unknown event {event!r}: nothing kept"]
+        text = prompt if isinstance(prompt, str) else ""
+        return capture.record_prompt(os.path.join(paths.git_dir, "ai-rollback"), agent, text)
+    notes: list[str] = []
+    by_repo: dict[str, tuple[str, list[str]]] = {}
+    for edited in _edited(value):
+        full = os.path.join(start, edited)
+        paths = gitconfig.locate(os.path.dirname(full) if os.path.isdir(os.path.dirname(full)) else start)
+        if paths is None or paths.work_tree is None:
+            continue  # a file in no repository (a workspace root need not be one)
+        relative = _in_tree(full, paths.work_tree)
+        if relative is not None:
+            by_repo.setdefault(paths.git_dir, (paths.git_dir, []))[1].append(relative)
+    for git_dir, files in by_repo.values():
+        notes += capture.record_files(os.path.join(git_dir, "ai-rollback"), agent, files)
+    return notes
 
 
 def _where(value: dict[str, object]) -> str:
@@ -154,41 +203,103 @@ def _edited(value: dict[str, object]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _in_tree(path: str, start: str, top: str) -> str | None:
-    """``path`` from the top of the work tree, or None when it lies outside it (or in .git)."""
-    full = os.path.realpath(os.path.join(start, path))
+def _in_tree(path: str, top: str) -> str | None:
+    """``path`` (absolute) from the top of the work tree, or None outside it (or in .git)."""
+    full = os.path.realpath(path)
     root = os.path.realpath(top)
-    relative = os.path.relpath(full, root)
-    if relative == "." or relative.startswith(("..", ".git/")) or relative == ".git":
+    relative = os.path.relpath(full, root).replace(os.sep, "/")
+    if relative in (".", "..") or relative.startswith("../") or relative.split("/")[0] == ".git":
         return None
-    return relative.replace(os.sep, "/")
+    if "\n" in relative or "\r" in relative:
+        return None  # a name no trailer can hold
+    return relative
 
 
 # -- init --agent: the agent's hook file and instruction file --
 
 
 def init_agent(root: str, name: str) -> list[str]:
-    """Set up ``name``'s hooks and instructions in the repository at ``root``; what was done."""
+    """Set up ``name``'s hooks and instructions in the repository at ``root``; what was done.
+
+    Both files are checked before either is written: a symlink (whose target
+    may lie outside the repository), a file that is not UTF-8, or settings that
+    are not plain JSON are refused, and nothing is changed.
+    """
     agent = _agent(name)
-    return [_hook_file(root, agent), _instructions(root, agent)]
+    settings = os.path.join(root, agent.settings)
+    instructions = os.path.join(root, agent.instructions)
+    for path, shown in ((settings, agent.settings), (instructions, agent.instructions)):
+        _refuse_links(root, path, shown, agent)
+    text = _read(instructions, agent.instructions, agent) if os.path.exists(instructions) else ""
+    return [_hook_file(settings, agent), _instructions(instructions, text, agent)]
 
 
-def _hook_file(root: str, agent: Agent) -> str:
-    path = os.path.join(root, agent.settings)
+def _refuse_links(root: str, path: str, shown: str, agent: Agent) -> None:
+    """No symlink on the way to ``path``: writing through one could land outside the repository."""
+    relative = os.path.relpath(path, root)
+    at = root
+    for part in relative.split(os.sep):
+        at = os.path.join(at, part)
+        if os.path.islink(at):
+            raise UsageError(
+                f"{shown}: {os.path.relpath(at, root)} is a symbolic link: not changed "
+                "(it could point outside the repository)",
+                hint=f"add the hooks by hand where it points: {_by_hand(agent)}",
+            )
+
+
+def _read(path: str, shown: str, agent: Agent) -> str:
+    try:
+        with open(path, encoding="utf-8-sig") as f:
+            return f.read()
+    except UnicodeDecodeError:
+        raise UsageError(
+            f"{shown} is not UTF-8 text: not changed", hint=f"add the hooks by hand: {_by_hand(agent)}"
+        ) from None
+
+
+def _strict_object(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    keys = [k for k, _v in pairs]
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"the key {next(k for k in keys if keys.count(k) > 1)!r} is given twice")
+    return dict(pairs)
+
+
+def _finite(value: object) -> bool:
+    if isinstance(value, float):
+        return value == value and value not in (float("inf"), float("-inf"))
+    if isinstance(value, dict):
+        return all(_finite(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_finite(v) for v in value)
+    return True
+
+
+def _hook_file(path: str, agent: Agent) -> str:
     data: dict[str, object] = {}
+    bom = False
+    mode = 0o644
     if os.path.exists(path):
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
+        with open(path, "rb") as f:
+            raw = f.read()
+        bom = raw.startswith(b"\xef\xbb\xbf")
+        mode = os.stat(path).st_mode & 0o777
         try:
-            loaded = json.loads(text) if text.strip() else {}
+            text = raw.decode("utf-8-sig")
+            loaded = json.loads(text, object_pairs_hook=_strict_object) if text.strip() else {}
         except ValueError as exc:
             raise UsageError(
-                f"{agent.settings} is not valid JSON ({exc}): not changed",
+                f"{agent.settings} is not plain JSON ({exc}): not changed",
                 hint=f"fix it, or add the hooks by hand: {_by_hand(agent)}",
             ) from None
         if not isinstance(loaded, dict) or not isinstance(loaded.get("hooks", {}), dict):
             raise UsageError(
                 f'{agent.settings} does not hold a JSON object with a "hooks" object: not changed',
+                hint=f"add the hooks by hand: {_by_hand(agent)}",
+            )
+        if not _finite(loaded):
+            raise UsageError(
+                f"{agent.settings} holds a number JSON cannot write back as it is: not changed",
                 hint=f"add the hooks by hand: {_by_hand(agent)}",
             )
         data = loaded
@@ -199,8 +310,11 @@ def _hook_file(root: str, agent: Agent) -> str:
     for event, entry in _entries(agent):
         existing = hooks.setdefault(event, [])
         if not isinstance(existing, list):
-            raise UsageError(f'{agent.settings}: "hooks.{event}" is not a list: not changed')
-        if json.dumps(entry) not in {json.dumps(e) for e in existing} and not _has_ours(existing, agent):
+            raise UsageError(
+                f'{agent.settings}: "hooks.{event}" is not a list: not changed',
+                hint=f"add the hooks by hand: {_by_hand(agent)}",
+            )
+        if not _has_ours(existing, entry):
             existing.append(entry)
             added += 1
     if agent.name == "cursor":
@@ -208,11 +322,21 @@ def _hook_file(root: str, agent: Agent) -> str:
     if not added:
         return f"kept: {agent.settings} already runs ai-rollback"
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    temporary = path + ".ai-rollback.tmp"
-    with open(temporary, "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=2, ensure_ascii=False)
-        f.write("\n")
-    os.replace(temporary, path)
+    import tempfile
+
+    fd, temporary = tempfile.mkstemp(prefix=".ai-rollback-", dir=os.path.dirname(path))  # O_EXCL, 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8-sig" if bom else "utf-8") as f:
+            json.dump(data, f, indent=2, ensure_ascii=False)
+            f.write("\n")
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
     return f"added the {agent.name} hooks to {agent.settings} (prompts and edited files; see {agent.doc})"
 
 
@@ -245,23 +369,35 @@ def _entries(agent: Agent) -> list[tuple[str, dict[str, object]]]:
     ]
 
 
-def _has_ours(entries: list[object], agent: Agent) -> bool:
-    return any("ai-rollback agent-hook" in json.dumps(e) for e in entries) and bool(entries)
+def _commands(entry: object) -> list[str]:
+    """Every ``command`` string in a hook entry (Claude Code's and Gemini's nest them)."""
+    if isinstance(entry, dict):
+        found = [entry["command"]] if isinstance(entry.get("command"), str) else []
+        return found + [c for v in entry.values() if isinstance(v, list) for e in v for c in _commands(e)]
+    return []
+
+
+def _has_ours(existing: list[object], entry: dict[str, object]) -> bool:
+    """Whether an entry of ``existing`` runs our command already (with the same matcher)."""
+    ours = set(_commands(entry))
+    return any(
+        ours <= set(_commands(e)) and (not isinstance(e, dict) or e.get("matcher") == entry.get("matcher"))
+        for e in existing
+    )
 
 
 def _by_hand(agent: Agent) -> str:
-    return json.dumps({"hooks": dict(_entries(agent))}, separators=(", ", ": "))
+    return json.dumps(
+        {"hooks": {event: [entry] for event, entry in _entries(agent)}}, separators=(", ", ": ")
+    )
 
 
-def _instructions(root: str, agent: Agent) -> str:
-    path = os.path.join(root, agent.instructions)
-    text = ""
-    if os.path.exists(path):
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-        if SECTION_START in text:
-            return f"kept: {agent.instructions} already has the ai-rollback section"
-    with open(path, "a", encoding="utf-8") as f:
+def _instructions(path: str, text: str, agent: Agent) -> str:
+    if SECTION_START in text:
+        return f"kept: {agent.instructions} already has the ai-rollback section"
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags, 0o644)
+    with os.fdopen(fd, "a", encoding="utf-8") as f:
         f.write(("\n" if text and not text.endswith("\n") else "") + ("\n" if text else "") + SECTION)
     return f"added the convention to {agent.instructions} (its own section; the rest untouched)"
 
