@@ -151,27 +151,8 @@ def tracker_for(git: Git, commits: Sequence[plan.Commit]) -> plan.Track:
         return pairs
 
     def track_all(files: set[int], ids: dict[tuple[int, str], int], revert: set[int]) -> plan.Pairs:
-        # the blobs lost_renames compares are read by git while Python runs the line tracker
-        import threading
-
-        found: list[tuple[dict[tuple[int, int], set[str]], dict[int, set[str]]]] = []
-        failed: list[BaseException] = []
-
-        def lost_in_background() -> None:
-            try:
-                found.append(lost_renames(git, commits, files, ids, revert))
-            except BaseException as exc:  # re-raised below, in the planner's thread
-                failed.append(exc)
-
-        worker = threading.Thread(target=lost_in_background, name="ai-rollback-renames", daemon=True)
-        worker.start()
-        try:
-            pairs = track(files, ids)
-        finally:
-            worker.join()
-        if failed:
-            raise failed[0]
-        lost, gone = found[0]
+        pairs = track(files, ids)
+        lost, gone = lost_renames(git, commits, files, ids, revert)
         for pair, paths in lost.items():
             known = pairs.get(pair, ())
             pairs[pair] = (*known, *sorted(paths.difference(known)))
