@@ -67,3 +67,11 @@ def test_overlapping_finds_are_redacted_whole() -> None:
     text = "password=SuperSecret123-AKIAIOSFODNN7EXAMPLE"
     clean = redact_text(text)
     assert "SuperSecret123" not in clean and "AKIAIOSFODNN7EXAMPLE" not in clean
+
+
+def test_the_batch_scan_finds_every_hint_as_a_plain_search_would() -> None:
+    from ai_rollback import credentials
+
+    for hint in credentials._HINT_BYTES:
+        assert credentials.may_hold_credentials(b"subject " + hint.upper() + b" tail"), hint
+    assert not credentials.may_hold_credentials(b"Human: fix the parser\nAI: tidy the cache")

@@ -36,7 +36,6 @@ from ai_rollback.rules.content import (
     missing_trailer,
     prompt_secret,
 )
-from ai_rollback.rules.identity import ai_coauthor, ai_signoff
 from ai_rollback.rules.placement import trailer_key, trailers_glued, trailers_not_last
 from ai_rollback.rules.subject import subject_empty, subject_label
 
@@ -82,6 +81,26 @@ def exemption(subject: str, body_lines: Sequence[str], extra: Sequence[str] = ()
             if re.search(pattern, subject):
                 return "exempt-subjects"
     return None
+
+
+_IDENTITY_KEYS = ("signed-off-by", "co-authored-by")
+
+
+def ai_signoff(f: Facts) -> list[Violation]:
+    """``rules.identity``, loaded only for a message that names someone (off the usual hook path)."""
+    if not any(t.key.lower() in _IDENTITY_KEYS for t in f.msg.trailers):
+        return []
+    from ai_rollback.rules import identity
+
+    return identity.ai_signoff(f)
+
+
+def ai_coauthor(f: Facts) -> list[Violation]:
+    if not any(t.key.lower() in _IDENTITY_KEYS for t in f.msg.trailers):
+        return []
+    from ai_rollback.rules import identity
+
+    return identity.ai_coauthor(f)
 
 
 RULES: tuple[tuple[str, Callable[[Facts], list[Violation]]], ...] = (
