@@ -138,28 +138,14 @@ class _Lock:
 
 
 def save(state_dir: str, capture: Capture) -> None:
-    """Write the capture whole (a temporary file renamed into place), mode 0600."""
-    os.makedirs(state_dir, exist_ok=True)
-    path = capture_path(state_dir)
-    temporary = f"{path}.{os.getpid()}.tmp"
+    """Write the capture whole (a file beside it renamed into place), mode 0600."""
     import json
 
-    try:
-        os.unlink(temporary)  # a leftover of ours (or a planted link): never written through
-    except FileNotFoundError:
-        pass
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(temporary, flags, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(capture.as_json(), f, ensure_ascii=False)
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
+    from ai_rollback.atomic import replace_file
+
+    os.makedirs(state_dir, exist_ok=True)
+    data = json.dumps(capture.as_json(), ensure_ascii=False).encode("utf-8")
+    replace_file(capture_path(state_dir), data, 0o600)
 
 
 def clean_prompt(prompt: str) -> tuple[str, list[str]]:

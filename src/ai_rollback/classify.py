@@ -379,29 +379,12 @@ def _squash(message: str, trailers: list[Trailer], detection: Detection) -> Clas
     sections = squash_sections(message)
     if sections is None:
         return None
-    inner = Detection(
-        detection.enabled - {"squash"},
-        detection.agents,
-        detection.extra_trailers,
-        detection.ai_label,
-        detection.human_label,
-    )
     from ai_rollback.rules import exemption
 
     # a revert or a fixup! among them is neither AI nor human work of its own
     sections = [t for t in sections if not exemption(t.split("\n", 1)[0], t.split("\n")[1:])]
-    found = [
-        classify(
-            parents=1,
-            subject=text.split("\n", 1)[0],
-            message=text,
-            author_name="",
-            author_email="",
-            committer_email="",
-            detection=inner,
-        )
-        for text in sections
-    ]
+    no_squash = frozenset({"squash"})
+    found = [classify_text(text, detection, no_squash) for text in sections]
     ai = [f for f in found if f.kind == kinds.AI]
     n = len(sections)
     if not n:
@@ -413,15 +396,8 @@ def _squash(message: str, trailers: list[Trailer], detection: Detection) -> Clas
         return Classification(
             kinds.MIXED, f"a squash of {len(ai)} AI and {n - len(ai)} other commits", model, "squash"
         )
-    tail = classify(
-        parents=1,
-        subject="",
-        message="\n\n" + "".join(f"{t.key}: {t.value}\n" for t in trailers),
-        author_name="",
-        author_email="",
-        committer_email="",
-        detection=inner,
-        trailers=trailers,
+    tail = classify_text(
+        "\n\n" + "".join(f"{t.key}: {t.value}\n" for t in trailers), detection, no_squash, trailers
     )
     if tail.kind == kinds.AI and n > 1:
         # an AI co-authored some of the squashed commits, and none of them says which
@@ -429,6 +405,36 @@ def _squash(message: str, trailers: list[Trailer], detection: Detection) -> Clas
             kinds.MIXED, f"a squash of {n} commits, co-authored by AI ({tail.reason})", tail.model, "squash"
         )
     return None
+
+
+def classify_text(
+    text: str,
+    detection: Detection,
+    without: frozenset[str] = frozenset(),
+    trailers: list[Trailer] | None = None,
+) -> Classification:
+    """A message's kind by its text alone (no author, no note), detectors ``without`` left out.
+
+    What a squash's section, or a message being written, can say for itself.
+    """
+    if without:
+        detection = Detection(
+            detection.enabled - without,
+            detection.agents,
+            detection.extra_trailers,
+            detection.ai_label,
+            detection.human_label,
+        )
+    return classify(
+        parents=1,
+        subject=text.split("\n", 1)[0],
+        message=text,
+        author_name="",
+        author_email="",
+        committer_email="",
+        detection=detection,
+        trailers=trailers,
+    )
 
 
 def reverted_targets(message: str, trailers: list[Trailer] | None = None) -> list[str]:

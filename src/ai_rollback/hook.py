@@ -672,22 +672,10 @@ def _fill_ai_message(raw: str, ctx: Context) -> str:
 
 def _agent_mark(text: str, trailers: list[message.Trailer], config: Config) -> tuple[str, str | None] | None:
     """``(why, model)`` when the message carries an AI agent's mark, by the detectors (no label)."""
-    import dataclasses
-
     from ai_rollback import classify
 
-    detection = classify.detection_from(config)
-    detection = dataclasses.replace(detection, enabled=detection.enabled - {"convention", "squash"})
-    found = classify.classify(
-        parents=1,
-        subject=text.split("\n", 1)[0],
-        message=text,
-        author_name="",
-        author_email="",
-        committer_email="",
-        detection=detection,
-        trailers=trailers,
-    )
+    without = frozenset({"convention", "squash"})
+    found = classify.classify_text(text, classify.detection_from(config), without, trailers)
     if found.kind != "ai":
         return None
     from ai_rollback.agents import table

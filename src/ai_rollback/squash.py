@@ -149,18 +149,7 @@ def section_kind(section: str, config: Config) -> str:
     lines = section.split("\n")
     if rules.exemption(lines[0], lines[1:], config.exempt_subjects):
         return kinds.EXEMPT
-    detection = classify.detection_from(config)
-    detection = classify.Detection(
-        detection.enabled - {"squash"},
-        detection.agents,
-        detection.extra_trailers,
-        detection.ai_label,
-        detection.human_label,
-    )
-    found = classify.classify(
-        parents=1, subject=lines[0], message=section, author_name="", author_email="",
-        committer_email="", detection=detection,
-    )  # fmt: skip
+    found = classify.classify_text(section, classify.detection_from(config), frozenset({"squash"}))
     return kinds.AI if found.kind == kinds.AI else kinds.HUMAN
 
 

@@ -322,21 +322,10 @@ def _hook_file(path: str, agent: Agent) -> str:
     if not added:
         return f"kept: {agent.settings} already runs ai-rollback"
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    import tempfile
+    from ai_rollback.atomic import replace_file
 
-    fd, temporary = tempfile.mkstemp(prefix=".ai-rollback-", dir=os.path.dirname(path))  # O_EXCL, 0600
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig" if bom else "utf-8") as f:
-            json.dump(data, f, indent=2, ensure_ascii=False)
-            f.write("\n")
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    replace_file(path, ("\ufeff" if bom else "").encode() + text.encode("utf-8"), mode)
     return f"added the {agent.name} hooks to {agent.settings} (prompts and edited files; see {agent.doc})"
 
 
