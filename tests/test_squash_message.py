@@ -151,8 +151,24 @@ def test_a_commit_that_is_ai_by_its_author_says_so_in_its_section(topic: Repo) -
     topic.git("commit", "-q", "-m", "bot work", env=bot)
     text = squash_of(topic)
     sections = squash_sections(text)
-    assert sections is not None and "Co-authored-by: claude[bot] <209825114+claude[bot]@" in sections[-1]
+    assert sections is not None and "\nGenerated-by: Claude (GitHub App / claude-code-action)" in sections[-1]
     assert text.startswith("AI: ")
+
+
+def test_a_squash_of_commits_ai_by_their_author_name_reads_back_as_ai(topic: Repo) -> None:
+    """Found on Aider-AI/aider's history: aider commits as "Name (aider)", with no trailer."""
+    aider = {"GIT_AUTHOR_NAME": "Paul Gauthier (aider)", "GIT_AUTHOR_EMAIL": "paul@aider.chat"}
+    for n in range(2):
+        topic.write(f"s{n}.py", "s\n")
+        topic.git("add", f"s{n}.py")
+        topic.git("commit", "-q", "-m", f"style: lint {n}", env=aider)
+    tip = topic.head()
+    text = tool(topic, "squash-message", "HEAD~2..HEAD").stdout
+    squash = topic.run(
+        "git", "commit-tree", f"{tip}^{{tree}}", "-p", f"{tip}~2", "-F", "-", input=text
+    ).stdout.strip()
+    data = json.loads(tool(topic, "log", f"{tip}~2..{squash}", "--format", "json").stdout)
+    assert data["commits"][0]["kind"] == "ai"
 
 
 @pytest.mark.parametrize(

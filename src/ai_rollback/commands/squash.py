@@ -35,7 +35,6 @@ def squashed(commits: Iterable[LogCommit], config: Config, settings: GitSettings
     section, so that the squash reads back as ``log`` read the commit.
     """
     from ai_rollback import message, rules
-    from ai_rollback.agents import table
 
     detection = classify.detection_from(config)  # by the commits' text and authors, as they go along
     out = []
@@ -51,13 +50,8 @@ def squashed(commits: Iterable[LogCommit], config: Config, settings: GitSettings
         elif kind == kinds.MIXED:
             kind = kinds.AI  # a squash of its own, squashed again: its sections go with it
         elif kind == kinds.AI and squash.section_kind(text, config) != kinds.AI:
-            model = found.model if found.model not in {t.name for t in table()} else None
-            mark = (
-                (rules.MODEL_KEY, model)
-                if model
-                else ("Co-authored-by", f"{commit.author_name} <{commit.author_email}>")
-            )
-            text = message.add_trailers(text, [mark], "#", ":", ())
+            # AI by its author, a note: say so where the section can be read without them
+            text = message.add_trailers(text, [(rules.MODEL_KEY, found.model or found.reason)], "#", ":", ())
         prompt = next((t.value for t in trailers if t.key_is(PROMPT_KEY)), None)
         files = split_files(t.value for t in trailers if t.key_is(FILES_KEY))
         if kind == kinds.AI and not files:
