@@ -235,3 +235,25 @@ def test_a_capture_from_the_future_is_stale_too(agent_repo: Repo) -> None:
     path.write_text(json.dumps(data))
     found, note = capture.load(state_of(agent_repo))
     assert found is None and note is not None and "in the future" in note
+
+
+# found in review (2026-12-03)
+def test_fix_true_cannot_mend_away_a_stranger(agent_repo: Repo) -> None:
+    agent_repo.write(".ai-rollback.toml", "fix = true\n")
+    hook(agent_repo, "prompt", claude_prompt(agent_repo, "add a"))
+    agent_repo.write("a.py", "a\n")
+    hook(agent_repo, "edit", claude_write(agent_repo, "a.py"))
+    agent_repo.write("b.py", "b\n")
+    agent_repo.git("add", "a.py", "b.py", ".ai-rollback.toml")
+    message = (
+        "AI: add a\nGenerated-by: m\nPrompt: p\nFiles: a.py, b.py, .ai-rollback.toml\n"  # glued: fixable
+    )
+    done = agent_repo.git("commit", "-q", "-m", message, check=False)
+    assert done.returncode == 1 and "agent-files" in done.stderr
+
+
+def test_a_redacted_value_is_only_what_redact_leaves() -> None:
+    from ai_rollback.credentials import find_credentials
+
+    assert find_credentials("token=ab****cdefgh1234567")  # stars inside a value do not hide it
+    assert not find_credentials("token=ab**************")  # what redact() writes

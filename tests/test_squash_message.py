@@ -252,3 +252,17 @@ def test_commit_msg_judges_each_section(hooked: Repo) -> None:
     done = hooked.git("commit", "-q", "-F", str(msg), check=False)
     assert done.returncode != 0 and "listed but in no squashed AI commit" not in done.stderr
     assert "in a squashed AI commit and changed, but not listed: evict.py" in done.stderr
+
+
+def test_a_mixed_squash_squashed_again_stays_mixed(topic: Repo) -> None:
+    topic.write(".ai-rollback.toml", 'squash = "allow-mixed"\n')
+    topic.commit("Human: by hand", {"h.py": "h\n"})
+    tip = topic.head()
+    text = tool(topic, "squash-message", "main..topic").stdout
+    mixed = topic.run(
+        "git", "commit-tree", f"{tip}^{{tree}}", "-p", "main", "-F", "-", input=text
+    ).stdout.strip()
+    topic.git("checkout", "-q", "-b", "again", mixed)
+    topic.write(".ai-rollback.toml", 'squash = "refuse"\n')
+    done = tool(topic, "squash-message", "main..again")
+    assert done.returncode == 1 and "this squash mixes" in done.stderr

@@ -122,10 +122,9 @@ _compiled: list[tuple[str, re.Pattern[str], int]] = []
 
 def _placeholder(value: str) -> bool:
     low = value.lower()
-    # "****" is what redact() leaves: a value redacted already is no secret any more
-    return (
-        low.startswith(_PLACEHOLDER_STARTS) or low.strip("*x.") == "" or low in _PLACEHOLDERS or "****" in low
-    )
+    # what redact() leaves (at most four characters, then stars) is no secret any more
+    redacted = low.endswith("****") and len(low.rstrip("*")) <= 4
+    return low.startswith(_PLACEHOLDER_STARTS) or low.strip("*x.") == "" or low in _PLACEHOLDERS or redacted
 
 
 def redact(secret: str) -> str:

@@ -282,7 +282,13 @@ def commit_msg(path: str | None, fmt: str = "text") -> int:
         stranger = agent_files(ctx, checked.verdict)
         if stranger is not None:
             checked.verdict.violations.append(stranger)
-    if not checked.verdict.ok and ctx.config.fix and in_commit and path:
+    if (
+        not checked.verdict.ok
+        and ctx.config.fix
+        and in_commit
+        and path
+        and not any(v.rule == "agent-files" for v in checked.verdict.violations)  # no rewrite mends that
+    ):
         repaired = _repair(path, raw, ctx, is_merge)
         if repaired is not None:
             checked = repaired
@@ -349,7 +355,10 @@ def agent_files(ctx: Context, verdict: rules.Verdict) -> rules.Violation | None:
     from ai_rollback import capture
 
     head = gitconfig.read_head(ctx.paths) if ctx.paths else None
-    found, _note = capture.load(state_dir, head)
+    try:
+        found, _note = capture.load(state_dir, head)
+    except OSError:  # an unwritable git directory: no capture to judge by, never a blocked commit
+        found = None
     if found is None or not found.files:
         if not required:
             return None
@@ -628,7 +637,10 @@ def _fill_ai_message(raw: str, ctx: Context) -> str:
     from ai_rollback import capture
 
     head = gitconfig.read_head(ctx.paths) if ctx.paths else None
-    captured, note = capture.load(ctx.state_dir, head) if ctx.state_dir else (None, None)
+    try:
+        captured, note = capture.load(ctx.state_dir, head) if ctx.state_dir else (None, None)
+    except OSError as exc:  # an unwritable git directory: fill in what the environment says
+        captured, note = None, f"the agent capture cannot be read: {exc.strerror}"
     notes = [note] if note else []
     model = model or (mark[1] if mark and mark[1] else "")
     prompt = os.environ.get("AI_ROLLBACK_PROMPT", "").strip() or (captured.prompt or "" if captured else "")

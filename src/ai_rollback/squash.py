@@ -103,8 +103,9 @@ def squash_message(
     """
     if not commits:
         raise ValueError("nothing to squash")
-    ai = [c for c in commits if c.kind == kinds.AI]
-    human = sum(1 for c in commits if c.kind == kinds.HUMAN)
+    # a mixed commit (a squash of both, squashed again) is AI and human work at once
+    ai = [c for c in commits if c.kind in (kinds.AI, kinds.MIXED)]
+    human = sum(1 for c in commits if c.kind in (kinds.HUMAN, kinds.MIXED))
     kind = kinds.MIXED if ai and human else kinds.AI if ai else kinds.HUMAN
     label = config.human_label if kind == kinds.HUMAN else config.ai_label
     first_subject = commits[0].message.split("\n", 1)[0]

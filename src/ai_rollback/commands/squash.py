@@ -47,8 +47,6 @@ def squashed(commits: Iterable[LogCommit], config: Config, settings: GitSettings
         kind: str = found.kind if found.kind in (kinds.AI, kinds.MIXED) else kinds.HUMAN
         if rules.exemption(commit.subject, lines[1:], config.exempt_subjects):
             kind = kinds.EXEMPT  # a revert, a fixup!: neither AI nor human work of its own
-        elif kind == kinds.MIXED:
-            kind = kinds.AI  # a squash of its own, squashed again: its sections go with it
         elif kind == kinds.AI and squash.section_kind(text, config) != kinds.AI:
             # AI by its author, a note: say so where the section can be read without them
             text = message.add_trailers(text, [(rules.MODEL_KEY, found.model or found.reason)], "#", ":", ())
