@@ -370,9 +370,14 @@ def agent_files(ctx: Context, verdict: rules.Verdict) -> rules.Violation | None:
             "or commit a person's work as Human:",
         )
     kind = commit_kind(ctx)
-    allowed = set(found.files) | set(_amended_files(kind.base) if kind.base else ())
-    deleted = set(staged_paths_deleted(kind.base))
-    strangers = [f for f in staged_changes(ctx) if f not in allowed and f not in deleted]
+    allowed = set(found.files)
+    strangers = [f for f in staged_changes(ctx) if f not in allowed]
+    if strangers and kind.base:  # an amend may keep the files of the commit it rewrites
+        kept = set(_amended_files())
+        strangers = [f for f in strangers if f not in kept]
+    if strangers:  # deletions last, and only when something is left to excuse
+        deleted = set(staged_paths(kind.base, "D"))
+        strangers = [f for f in strangers if f not in deleted]
     if not strangers:
         return None
     shown = ", ".join(strangers[:8]) + (f" and {len(strangers) - 8} more" if len(strangers) > 8 else "")
@@ -385,27 +390,15 @@ def agent_files(ctx: Context, verdict: rules.Verdict) -> rules.Violation | None:
     )
 
 
-def _amended_files(base: str) -> list[str]:
+def _amended_files() -> list[str]:
     """The Files of the commit an amend rewrites (HEAD), which it may keep."""
     from ai_rollback.filelist import split_files
 
-    try:
-        out = spawn(["log", "-1", "--format=%(trailers:key=Files,valueonly,unfold)", "HEAD"])[1]
-        text = out.decode("utf-8", "surrogateescape")
-    except (OSError, GitError):  # pragma: no cover
-        return []
+    code, out, _err = spawn(["log", "-1", "--format=%(trailers:key=Files,valueonly,unfold)", "HEAD"])
+    if code != 0:
+        return []  # no HEAD to read: nothing the amend may keep
+    text = out.decode("utf-8", "surrogateescape")
     return split_files(line for line in text.splitlines() if line.strip())
-
-
-def staged_paths_deleted(base: str | None) -> list[str]:
-    args = ["diff", "--cached", "--name-only", "-z", "--no-renames", "--diff-filter=D"]
-    if base:
-        args += ["--end-of-options", base]
-    try:
-        out = spawn([*args, "--"])[1]
-        return [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
-    except (OSError, GitError):  # pragma: no cover
-        return []
 
 
 def _silence_output() -> None:

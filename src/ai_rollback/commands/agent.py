@@ -329,29 +329,21 @@ def _hook_file(path: str, agent: Agent) -> str:
     return f"added the {agent.name} hooks to {agent.settings} (prompts and edited files; see {agent.doc})"
 
 
+#: each agent's hook events: (the prompt's event, the edit's event, the tools that write files)
+_EVENTS = {
+    "claude-code": ("UserPromptSubmit", "PostToolUse", CLAUDE_WRITERS),
+    "gemini-cli": ("BeforeAgent", "AfterTool", GEMINI_WRITERS),
+}
+
+
 def _entries(agent: Agent) -> list[tuple[str, dict[str, object]]]:
-    if agent.name == "claude-code":
-        return [
-            ("UserPromptSubmit", {"hooks": [{"type": "command", "command": _command(agent.name, "prompt")}]}),
-            (
-                "PostToolUse",
-                {
-                    "matcher": CLAUDE_WRITERS,
-                    "hooks": [{"type": "command", "command": _command(agent.name, "edit")}],
-                },
-            ),
-        ]
-    if agent.name == "gemini-cli":
-        return [
-            ("BeforeAgent", {"hooks": [{"type": "command", "command": _command(agent.name, "prompt")}]}),
-            (
-                "AfterTool",
-                {
-                    "matcher": GEMINI_WRITERS,
-                    "hooks": [{"type": "command", "command": _command(agent.name, "edit")}],
-                },
-            ),
-        ]
+    if agent.name in _EVENTS:  # Claude Code's layout, which Gemini CLI shares: matcher + command hooks
+        prompt, edit, writers = _EVENTS[agent.name]
+
+        def run(event: str) -> list[dict[str, str]]:
+            return [{"type": "command", "command": _command(agent.name, event)}]
+
+        return [(prompt, {"hooks": run("prompt")}), (edit, {"matcher": writers, "hooks": run("edit")})]
     return [
         ("beforeSubmitPrompt", {"command": _command(agent.name, "prompt")}),
         ("afterFileEdit", {"command": _command(agent.name, "edit")}),

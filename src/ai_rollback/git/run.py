@@ -149,13 +149,16 @@ def check_range_words(text: str) -> list[str]:
     return words
 
 
-def staged_paths(base: str | None = None) -> list[str]:
+def staged_paths(base: str | None = None, diff_filter: str = "") -> list[str]:
     """Paths the commit being made changes: the index against HEAD (or ``base``).
 
     Renames count as a deletion plus an addition, so both paths are listed.
     Honours ``GIT_INDEX_FILE`` (``commit -a``, ``commit <paths>``).
+    ``diff_filter``: only these kinds of change (git's ``--diff-filter``, e.g. ``D``).
     """
     args = ["diff", "--cached", "--name-only", "-z", "--no-renames", "--no-ext-diff"]
+    if diff_filter:
+        args.append(f"--diff-filter={diff_filter}")
     if base:
         args += ["--end-of-options", base]
     code, out, err = spawn(args)
