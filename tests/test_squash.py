@@ -130,3 +130,27 @@ def test_ai_revert_treats_a_mixed_squash_as_entangled(
         assert applied.returncode == 0, applied.stderr
         assert not (squashed.path / "f1.py").exists() and not (squashed.path / "f0.py").exists()
         assert (squashed.path / "f2.py").exists()
+
+
+def test_configured_exempt_subjects_are_left_out_of_a_squash_as_the_squash_writer_leaves_them() -> None:
+    from ai_rollback import config as project_config
+    from ai_rollback.classify import detection_from
+
+    release = (
+        "Release (#16)\n\n* cache images\n\n" + CLAUDE + "\n\n* chore(release): 1.2.0\n\n"
+        "---------\n\nCo-authored-by: Ada <ada@example.com>\n"
+    )
+    assert kind_of(release) == ("mixed", "Claude")  # by default the release commit is human work
+    values = project_config.defaults()
+    values["exempt-subjects"] = [r"^chore\(release\): "]
+    detection = detection_from(project_config.Config(values, None, None))
+    found = classify(
+        parents=1,
+        subject="Release (#16)",
+        message=release,
+        author_name="Ada",
+        author_email="ada@example.com",
+        committer_email="noreply@github.com",
+        detection=detection,
+    )
+    assert (found.kind, found.model, found.reason) == ("ai", "Claude", "a squash of 1 AI commits")

@@ -49,6 +49,8 @@ class Detection:
     ai_label: str = "AI"
     human_label: str = "Human"
     notes: Mapping[str, Note] = field(default_factory=dict)  # git-ai's, by commit (refs/notes/ai)
+    #: ``exempt-subjects``: a squashed commit with such a subject is neither AI nor human work
+    exempt_subjects: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -382,7 +384,8 @@ def _squash(message: str, trailers: list[Trailer], detection: Detection) -> Clas
     from ai_rollback.rules import exemption
 
     # a revert or a fixup! among them is neither AI nor human work of its own
-    sections = [t for t in sections if not exemption(t.split("\n", 1)[0], t.split("\n")[1:])]
+    exempt = detection.exempt_subjects
+    sections = [t for t in sections if not exemption(t.split("\n", 1)[0], t.split("\n")[1:], exempt)]
     no_squash = frozenset({"squash"})
     found = [classify_text(text, detection, no_squash) for text in sections]
     ai = [f for f in found if f.kind == kinds.AI]
@@ -424,6 +427,7 @@ def classify_text(
             detection.extra_trailers,
             detection.ai_label,
             detection.human_label,
+            exempt_subjects=detection.exempt_subjects,
         )
     return classify(
         parents=1,
@@ -472,4 +476,5 @@ def detection_from(config: Config, notes: Mapping[str, Note] | None = None) -> D
         config.ai_label,
         config.human_label,
         notes or {},
+        tuple(config.exempt_subjects),
     )
