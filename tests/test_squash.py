@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from ai_rollback.classify import Detection, classify, squash_sections
+from ai_rollback import config as project_config
+from ai_rollback.classify import Classification, Detection, classify, detection_from, squash_sections
 from conftest import Repo, tool
 from revert.revert_helpers import ai_revert
 
@@ -36,16 +37,20 @@ GITLAB_ONE = "* the only commit\n\n" + CLAUDE + "\n"  # one section, no separato
 HUMAN_SQUASH = "Docs (#15)\n\n* typo\n\n* wording\n\n---------\n\nCo-authored-by: Bo <bo@example.com>\n"
 
 
-def kind_of(message: str) -> tuple[str, str | None]:
-    found = classify(
+def classified(message: str, detection: Detection | None = None) -> Classification:
+    return classify(
         parents=1,
         subject=message.split("\n", 1)[0],
         message=message,
         author_name="Ada",
         author_email="ada@example.com",
         committer_email="noreply@github.com",
-        detection=Detection(),
+        detection=detection or Detection(),
     )
+
+
+def kind_of(message: str) -> tuple[str, str | None]:
+    found = classified(message)
     return found.kind, found.model
 
 
@@ -133,9 +138,6 @@ def test_ai_revert_treats_a_mixed_squash_as_entangled(
 
 
 def test_configured_exempt_subjects_are_left_out_of_a_squash_as_the_squash_writer_leaves_them() -> None:
-    from ai_rollback import config as project_config
-    from ai_rollback.classify import detection_from
-
     release = (
         "Release (#16)\n\n* cache images\n\n" + CLAUDE + "\n\n* chore(release): 1.2.0\n\n"
         "---------\n\nCo-authored-by: Ada <ada@example.com>\n"
@@ -144,13 +146,5 @@ def test_configured_exempt_subjects_are_left_out_of_a_squash_as_the_squash_write
     values = project_config.defaults()
     values["exempt-subjects"] = [r"^chore\(release\): "]
     detection = detection_from(project_config.Config(values, None, None))
-    found = classify(
-        parents=1,
-        subject="Release (#16)",
-        message=release,
-        author_name="Ada",
-        author_email="ada@example.com",
-        committer_email="noreply@github.com",
-        detection=detection,
-    )
+    found = classified(release, detection)
     assert (found.kind, found.model, found.reason) == ("ai", "Claude", "a squash of 1 AI commits")

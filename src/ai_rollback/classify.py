@@ -17,7 +17,7 @@ Rules of evidence (from the tools' own documentation, see the README):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
 from ai_rollback import kinds
@@ -421,14 +421,7 @@ def classify_text(
     What a squash's section, or a message being written, can say for itself.
     """
     if without:
-        detection = Detection(
-            detection.enabled - without,
-            detection.agents,
-            detection.extra_trailers,
-            detection.ai_label,
-            detection.human_label,
-            exempt_subjects=detection.exempt_subjects,
-        )
+        detection = replace(detection, enabled=detection.enabled - without, notes={})
     return classify(
         parents=1,
         subject=text.split("\n", 1)[0],
