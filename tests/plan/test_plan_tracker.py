@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+
 import pytest
 
 from ai_rollback.plan import (
     FileDiff,
+    FileState,
     Hunk,
     LineTracker,
 )
@@ -115,3 +118,149 @@ def test_a_state_s_authors_are_the_first_known_owner_of_each_text() -> None:
             if owner >= 0 and text not in expected:
                 expected[text] = owner
         assert FileState(lines).authors() == expected
+
+
+class ScanningTracker(LineTracker):
+    """The tracker as it was before its indexes: every question scans a whole state."""
+
+    def _own(self, first: int | None, base: dict[str, FileState]) -> dict[str, FileState]:
+        return dict(base)  # never takes a parent's state over
+
+    def _brought_paths(self, parents: Sequence[int | None], files: int) -> set[str] | None:
+        return None  # every path of the merged side
+
+    def _counterpart(self, other: dict[str, FileState], path: str, ident: str) -> FileState | None:
+        found = other.get(path)
+        if (found is None or found.deleted_by is not None) and ident:
+            for candidate in other.values():
+                if candidate.deleted_by is None and candidate.ident == ident:
+                    return candidate
+        return found
+
+    def _tombstones_around(self, state: dict[str, FileState], path: str) -> Iterator[tuple[str, FileState]]:
+        tomb = state.get(path)
+        if tomb is not None and tomb.deleted_by is not None:
+            yield path, tomb
+        parts = path.split("/")
+        for i in range(1, len(parts)):
+            parent = state.get("/".join(parts[:i]))
+            if parent is not None and parent.deleted_by is not None:
+                yield path, parent
+        for other, tomb in state.items():
+            if tomb.deleted_by is not None and other.startswith(path + "/"):
+                yield other, tomb
+
+
+PATHS = ["a", "b", "c", "d", "d/x", "d/y", "e/f", "e"]
+TEXTS = ["one", "two", "three", "four", "five", "six"]
+
+
+def _clashes(path: str, files: dict[str, int]) -> bool:
+    """Would ``path`` be a file where a directory of ``files`` is, or the other way round?"""
+    return any(p.startswith(path + "/") or path.startswith(p + "/") for p in files)
+
+
+def _history(seed: int) -> list[tuple[list[int], list[FileDiff]]]:
+    """A history git could have made: forks, merges, renames, deletions, file/directory swaps.
+
+    Each commit's diffs are against its first parent, each path once as a source and once
+    as a destination; a merge takes the union of its parents' files.
+    """
+    import random
+
+    rng = random.Random(seed)
+    trees: list[dict[str, int]] = []  # commit -> path -> its number of lines
+    out: list[tuple[list[int], list[FileDiff]]] = []
+    heads: list[int] = []
+
+    def lines(n: int) -> list[str]:
+        return [rng.choice(TEXTS) for _ in range(n)]
+
+    def edit(tree: dict[str, int], path: str) -> FileDiff:
+        """Replace up to two lines of ``path`` (or insert into it) by up to three."""
+        start = rng.randint(1, tree[path]) if tree[path] else 0
+        count = rng.randint(0, min(2, tree[path] - start + 1)) if start else 0
+        new = lines(rng.randint(0 if count else 1, 3))
+        tree[path] += len(new) - count
+        return modify(path, start, count, *new)
+
+    for index in range(rng.randint(8, 40)):
+        parents: list[int] = []
+        if index:
+            first = rng.choice(heads) if rng.random() < 0.8 else rng.randrange(index)
+            parents = [first]
+            others = [h for h in heads if h != first]
+            if others and rng.random() < 0.3:
+                parents.append(rng.choice(others))
+        tree = dict(trees[parents[0]]) if parents else {}
+        diffs: list[FileDiff] = []
+        if len(parents) == 2:
+            side = trees[parents[1]]
+            for path, n in side.items():
+                if path not in tree and not _clashes(path, tree):
+                    tree[path] = n
+                    diffs.append(FileDiff(None, path, [Hunk(0, 0, lines(n))]))
+                elif path in tree and rng.random() < 0.5:
+                    diffs.append(edit(tree, path))
+            for path in [p for p in tree if p not in side]:
+                if rng.random() < 0.3:  # a resolution edits a file the side renamed or deleted
+                    diffs.append(edit(tree, path))
+        else:
+            touched: set[str] = set()
+            for _ in range(rng.randint(0, 3)):
+                live = [p for p in tree if p not in touched]
+                free = [p for p in PATHS if p not in tree and p not in touched and not _clashes(p, tree)]
+                action = rng.choice(["modify", "modify", "add", "delete", "rename", "binary"])
+                diff: FileDiff | None = None
+                if action == "add" and free:
+                    path = rng.choice(free)
+                    tree[path] = rng.randint(1, 4)
+                    diff = FileDiff(None, path, [Hunk(0, 0, lines(tree[path]))])
+                elif action == "delete" and live:
+                    path = rng.choice(live)
+                    n = tree.pop(path)
+                    diff = FileDiff(path, None, [Hunk(1, n, [])] if n else [])
+                elif action == "rename" and live:
+                    path = rng.choice(live)
+                    n = tree.pop(path)
+                    free = [p for p in free if not _clashes(p, tree)]
+                    if free:
+                        new_path = rng.choice(free)
+                        tree[new_path] = n + (0 if n else 1)
+                        diff = FileDiff(path, new_path, [Hunk(1 if n else 0, 1 if n else 0, lines(1))])
+                    else:
+                        tree[path] = n
+                elif action == "binary" and live:
+                    path = rng.choice(live)
+                    tree[path] = 1
+                    diff = FileDiff(path, path, binary=True)
+                elif live:
+                    diff = edit(tree, rng.choice(live))
+                if diff is not None:
+                    diffs.append(diff)
+                    touched.update(p for p in (diff.old_path, diff.new_path) if p)
+        trees.append(tree)
+        out.append((parents, diffs))
+        heads = [h for h in heads if h not in parents] + [index]
+    return out
+
+
+def _pairs_of(tracker: LineTracker, history: list[tuple[list[int], list[FileDiff]]]) -> dict:
+    children: dict[int, int] = {}
+    for parents, _diffs in history:
+        for p in parents:
+            children[p] = children.get(p, 0) + 1
+    tracker.expect_children(children)
+    for index, (parents, diffs) in enumerate(history):
+        if diffs or len(parents) > 1:
+            tracker.commit(index, list(parents), diffs)
+        else:
+            tracker.skip(index, list(parents))
+    return {pair: set(paths) for pair, paths in tracker.pairs.items()}
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_the_indexes_answer_what_a_scan_of_the_whole_state_does(seed: int) -> None:
+    """Taking a parent's state over, the tombstone and identity indexes, a merge's brought paths."""
+    history = _history(seed)
+    assert _pairs_of(LineTracker(), history) == _pairs_of(ScanningTracker(), history)

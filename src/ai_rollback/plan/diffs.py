@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from ai_rollback.errors import GitError
+from ai_rollback.plan.history import ancestry
 from ai_rollback.plan.model import Commit, Pairs
 from ai_rollback.plan.patch import parse_patch
 from ai_rollback.plan.tracker import LineTracker
@@ -61,7 +62,7 @@ def track_lines(
     """Run the tracker over ``commits`` (oldest first); ``patches`` are the diffs of ``needed``."""
     index_of = {c.sha: c.index for c in commits}
     wanted = {c.sha for c in needed}
-    tracker = LineTracker(revert_targets(commits, index_of))
+    tracker = LineTracker(revert_targets(commits, index_of), ancestry(commits))
     tracker.expect_children(child_counts(commits, index_of))
     for c in commits:
         parents = [index_of.get(p) for p in c.parents]

@@ -97,18 +97,32 @@ class FileState:
 class LineTracker:
     """Follows line ownership through commits given oldest first (see module doc)."""
 
-    def __init__(self, reverts: dict[int, int] | None = None) -> None:
+    def __init__(self, reverts: dict[int, int] | None = None, ancestry: Ancestry | None = None) -> None:
+        """``ancestry``: the index of the whole history, if the caller has it (else built here)."""
         self.pairs: Pairs = {}
         self._states: dict[int, dict[str, FileState]] = {}
+        #: id of a state -> how many commits hold it (a commit that changes nothing shares its
+        #: parent's): a state held once, by the last parent still waiting for a child, is
+        #: taken over by that child instead of copied
+        self._holders: dict[int, int] = {}
         self._pending: dict[int, int] = {}
         #: revert commit -> the commit it reverts: lines it brings back get their old owner
         self._reverts = reverts or {}
         #: for the commits a revert targets: the lines each removed (text -> owners), to give back
         self._removed: dict[int, dict[str, list[int]]] = {}
         self._targets = set(self._reverts.values())
-        self._ancestry = Ancestry()
+        self._ancestry = ancestry if ancestry is not None else Ancestry()
         #: while a merge is applied: its first parent (whose history is the mainline), -1: none
         self._first = -1
+        # Indexes over every state ever made, so that no question scans a whole state (a
+        # state holds every tracked file and tombstone: it grows with the history):
+        #: commit -> the paths it made states for (what a merge can bring in from it)
+        self._wrote: list[tuple[str, ...] | None] = []
+        self._names: dict[str, str] = {}  # one string per path for the indexes (a diff's are new)
+        #: directory -> paths under it that some commit made a tombstone
+        self._tombs_under: dict[str, set[str]] = {}
+        #: a file's identity -> the paths a live state of it was ever kept at
+        self._kept_at: dict[str, set[str]] = {}
 
     def expect_children(self, counts: dict[int, int]) -> None:
         """How many tracked children each commit has (to free states early)."""
@@ -124,32 +138,77 @@ class LineTracker:
             return
         self._pending[parent] -= 1
         if self._pending[parent] <= 0:
-            self._states.pop(parent, None)
+            self._drop_state(parent)
+
+    def _hold(self, index: int, state: dict[str, FileState]) -> None:
+        self._states[index] = state
+        self._holders[id(state)] = self._holders.get(id(state), 0) + 1
+
+    def _drop_state(self, index: int) -> None:
+        state = self._states.pop(index, None)
+        left = self._holders.pop(id(state), 1) - 1
+        if left:
+            self._holders[id(state)] = left
+
+    def _own(self, first: int | None, base: dict[str, FileState]) -> dict[str, FileState]:
+        """The state a commit changes: its first parent's, taken over when no one else needs it.
+
+        Taking it over is safe: a commit reads its parent's state only at the paths it
+        changes, before it changes them (git's diff names a path once as a source and once
+        as a destination), or at tombstones it makes itself, which touch nothing.
+        """
+        if first is not None and self._pending.get(first) == 1 and self._holders.get(id(base)) == 1:
+            return base
+        return dict(base)
 
     def commit(self, index: int, parents: Sequence[int | None], diffs: Iterable[FileDiff]) -> None:
         """Apply one commit's diffs (against its first parent)."""
         self._ancestry.add(index, parents)
         first = parents[0] if parents else None
         base = self._parent_state(first)
-        state = dict(base)
         others = [self._parent_state(p) for p in parents[1:]]
+        state = dict(base) if any(o is base for o in others) else self._own(first, base)
         self._first = first if others and first is not None else -1
+        wrote: list[str] = []
+        name = self._names.setdefault
         for diff in diffs:
             self._apply(index, state, base, diff, others)
-            if others and diff.new_path is not None and diff.new_path in state:
-                self._concurrent(index, state[diff.new_path], diff.new_path)
+            if diff.old_path is not None and diff.old_path != diff.new_path:
+                old = name(diff.old_path, diff.old_path)
+                wrote.append(old)
+                self._tombstone_at(old)  # deleted, or renamed away
+            if diff.new_path is not None:
+                new = name(diff.new_path, diff.new_path)
+                wrote.append(new)
+                made = state[new]
+                self._kept_at.setdefault(made.ident, set()).add(new)
+                if others:
+                    self._concurrent(index, made, diff.new_path)
+        if wrote:
+            self._wrote.extend([None] * (index + 1 - len(self._wrote)))  # commits come in order
+            self._wrote[index] = tuple(wrote)
         if others and first is not None:
-            self._dropped(index, first, state, others)
-        self._states[index] = state
+            self._dropped(index, first, state, others, parents)
+        self._hold(index, state)
         for parent in parents:
             self._release(parent)
+
+    def _tombstone_at(self, path: str) -> None:
+        parts = path.split("/")
+        for i in range(1, len(parts)):
+            self._tombs_under.setdefault("/".join(parts[:i]), set()).add(path)
 
     def _on_mainline(self, commit: int) -> bool:
         """Is ``commit`` the merge's first parent or one of its ancestors?"""
         return self._first >= 0 and self._ancestry.reaches(self._first, commit)
 
     def _dropped(
-        self, merge: int, first: int, merged: dict[str, FileState], others: list[dict[str, FileState]]
+        self,
+        merge: int,
+        first: int,
+        merged: dict[str, FileState],
+        others: list[dict[str, FileState]],
+        parents: Sequence[int | None],
     ) -> None:
         """Lines written on a merged branch that the merge did not keep (``-X ours``, a resolution).
 
@@ -158,10 +217,15 @@ class LineTracker:
         mainline = self._ancestry.closure(first)
         elsewhere = ~mainline  # bitset of every commit not on the mainline
         touch = self._touch
+        candidates = self._brought_paths(parents, max(map(len, others)))
         for other in others:
             # the files the merge took as they are on that side: every text is there
-            kept_as = zip(other, other.values(), map(merged.get, other), strict=True)
-            for path in [p for p, there, here in kept_as if there is not here]:
+            if candidates is None:
+                kept_as = zip(other, other.values(), map(merged.get, other), strict=True)
+                paths = [p for p, there, here in kept_as if there is not here]
+            else:
+                paths = [p for p in candidates if p in other and other[p] is not merged.get(p)]
+            for path in paths:
                 side = other[path]
                 if side.deleted_by is not None:
                     continue
@@ -184,6 +248,19 @@ class LineTracker:
                     if text not in texts:
                         touch(owner, merge, path)
 
+    def _brought_paths(self, parents: Sequence[int | None], files: int) -> set[str] | None:
+        """The paths the commits a merge brings in made states for; None: fewer to scan ``files``.
+
+        Only such a state can hold a line written off the mainline: the commit that
+        makes a state sees every owner of its lines.
+        """
+        brought = self._ancestry.brought_in(parents)
+        if brought.bit_count() >= files:
+            return None
+        wrote = self._wrote
+        known = len(wrote)
+        return {p for c in members(brought) if c < known for p in wrote[c] or ()}
+
     def _concurrent(self, merge: int, merged: FileState, path: str) -> None:
         """Lines a merge puts side by side that were written on different branches.
 
@@ -203,7 +280,7 @@ class LineTracker:
         """A commit that changes no tracked file: same state as its first parent."""
         self._ancestry.add(index, parents)
         first = parents[0] if parents else None
-        self._states[index] = self._parent_state(first)
+        self._hold(index, self._parent_state(first))
         for parent in parents:
             self._release(parent)
 
@@ -393,18 +470,23 @@ class LineTracker:
                     eof_gaps = tuple(dict.fromkeys(eof_gaps + carried))
         state[new_path] = FileState(lines, eof_gaps, creator, file_owner, ident=current.ident, _owners=owners)
 
-    @staticmethod
-    def _counterpart(other: dict[str, FileState], path: str, ident: str) -> FileState | None:
+    def _counterpart(self, other: dict[str, FileState], path: str, ident: str) -> FileState | None:
         """The merged branch's version of the file at ``path``: there, or renamed on one side."""
         found = other.get(path)
         if (found is None or found.deleted_by is not None) and ident:
-            for candidate in other.values():
+            live = [
+                candidate
+                for candidate in map(other.get, self._kept_at.get(ident, ()))
+                if candidate is not None and candidate.deleted_by is None and candidate.ident == ident
+            ]
+            if len(live) == 1:
+                return live[0]
+            for candidate in other.values() if live else ():  # the first in the state's order
                 if candidate.deleted_by is None and candidate.ident == ident:
                     return candidate
         return found
 
-    @staticmethod
-    def _tombstones_around(state: dict[str, FileState], path: str) -> Iterator[tuple[str, FileState]]:
+    def _tombstones_around(self, state: dict[str, FileState], path: str) -> Iterator[tuple[str, FileState]]:
         """Deleted files at ``path``, at a parent of it, or under it."""
         tomb = state.get(path)
         if tomb is not None and tomb.deleted_by is not None:
@@ -414,7 +496,7 @@ class LineTracker:
             parent = state.get("/".join(parts[:i]))
             if parent is not None and parent.deleted_by is not None:
                 yield path, parent
-        prefix = path + "/"
-        for other, tomb in state.items():
-            if tomb.deleted_by is not None and other.startswith(prefix):
+        for other in self._tombs_under.get(path, ()):
+            tomb = state.get(other)
+            if tomb is not None and tomb.deleted_by is not None:
                 yield other, tomb
