@@ -119,3 +119,18 @@ def test_a_stream_says_what_git_said_and_stops_git_when_left(
     assert stream.proc.poll() is not None and stream._files is None
     whole = [s.decode() for b in gitrun.BatchStream(git, ["log", "-z", "--format=%H"]).batches() for s in b]
     assert whole == repo.out("rev-list", "HEAD").split()
+
+
+def test_a_spooled_run_answers_as_a_piped_one(repo: Repo) -> None:
+    """Git.run_spooled (input and output in temporary files): the same bytes, the same errors."""
+    from ai_rollback.errors import GitError
+    from ai_rollback.git.objects import objects_exist, read_blobs
+
+    repo.commit("Human: start", {"a.txt": "one\n" * 5000})  # more than a pipe holds
+    git = Git(str(repo.path), repo.env)
+    names = "".join(f"HEAD:{n}\n" for n in ["a.txt", "missing", "a.txt"] * 200).encode()
+    assert git.run_spooled("cat-file", "--batch", input=names) == git.run("cat-file", "--batch", input=names)
+    assert read_blobs(git, ["HEAD:a.txt", "HEAD:nope"]) == [b"one\n" * 5000, None]
+    assert objects_exist(git, ["HEAD:a.txt", "HEAD:nope"]) == [True, False]
+    with pytest.raises(GitError, match="no-such-option"):
+        git.run_spooled("cat-file", "--no-such-option", input=b"")

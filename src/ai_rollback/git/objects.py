@@ -187,7 +187,7 @@ def read_blobs(git: Git, names: Sequence[str]) -> list[bytes | None]:
     asked = [n for n in names if "\n" not in n]
     if not asked:
         return [None] * len(names)
-    data = git.run(
+    data = git.run_spooled(
         "cat-file", "--batch", input="".join(f"{n}\n" for n in asked).encode("utf-8", "surrogateescape")
     )
     found: dict[str, bytes | None] = {}
@@ -209,7 +209,7 @@ def objects_exist(git: Git, names: Sequence[str]) -> list[bool]:
     """Does each of ``names`` (``rev:path``) name an object?  One ``git cat-file --batch-check``."""
     if not names:
         return []
-    data = git.run(
+    data = git.run_spooled(
         "cat-file",
         "--batch-check=%(objecttype)",
         input="".join(f"{n}\n" for n in names).encode("utf-8", "surrogateescape"),

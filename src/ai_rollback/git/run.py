@@ -231,6 +231,38 @@ class Git:
             raise self.error(args, done.returncode, done.stderr)
         return done.returncode, done.stdout, done.stderr
 
+    def run_spooled(self, *args: str, input: bytes) -> bytes:
+        """:meth:`run`, with git's input and output in temporary files instead of pipes.
+
+        For a large answer read while Python is busy with something else (a
+        thread that waits for it): git never waits for a reader, and the
+        waiting thread never needs Python's lock until git is done.
+        """
+        import subprocess
+
+        fds = [_spool(), _spool(), _spool()]
+        try:
+            if None in fds:  # pragma: no cover - no temporary file: pipes
+                return self.run(*args, input=input)
+            stdin, stdout, stderr = (fd for fd in fds if fd is not None)
+            view = memoryview(input)
+            while view:
+                view = view[os.write(stdin, view) :]
+            os.lseek(stdin, 0, os.SEEK_SET)
+            try:
+                code = subprocess.run(
+                    self._argv(args), cwd=self.cwd, env=self.env, stdin=stdin, stdout=stdout, stderr=stderr
+                ).returncode
+            except OSError as exc:  # pragma: no cover - git vanished since it was found
+                raise GitError(f"cannot run git: {exc.strerror}") from None
+            if code != 0:
+                raise self.error(args, code, _read_from(stderr))
+            return _read_from(stdout)
+        finally:
+            for fd in fds:
+                if fd is not None:
+                    os.close(fd)
+
     def run_shielded(
         self, *args: str, input: bytes | None = None, env: Mapping[str, str] | None = None
     ) -> tuple[int, bytes, bytes]:

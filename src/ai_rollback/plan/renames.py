@@ -17,7 +17,7 @@ blobs.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ai_rollback.plan.ancestry import Ancestry
@@ -178,15 +178,18 @@ def similarity(src: bytes, dst: bytes, enough: int | None = None) -> int:
     if max_size * (MAX_SCORE - MINIMUM_SCORE) < delta * MAX_SCORE:
         return 0
     mine, theirs = _spans(src), _spans_cached(dst)
-    common = mine & theirs
+    # what both hold, each span the fewer times (Counter's ``&``, with the key sets met in C)
+    common = {span: min(mine[span], theirs[span]) for span in mine.keys() & theirs.keys()}
     copied = _size(common)
-    rest_mine, rest_theirs = mine - common, theirs - common
     if enough is not None:
         if copied * MAX_SCORE // max_size >= enough:
             return copied * MAX_SCORE // max_size
-        at_most = copied + min(_size(rest_mine), _size(rest_theirs))
+        # at most all of the smaller side: what they share, and all it holds besides
+        at_most = min(_size(mine), _size(theirs))
         if at_most * MAX_SCORE // max_size < enough:
             return at_most * MAX_SCORE // max_size
+    rest_mine = {span: n - common.get(span, 0) for span, n in mine.items() if n > common.get(span, 0)}
+    rest_theirs = {span: n - common.get(span, 0) for span, n in theirs.items() if n > common.get(span, 0)}
     left = _by_hash(rest_mine)
     if left:
         right = _by_hash(rest_theirs, left)
@@ -194,12 +197,12 @@ def similarity(src: bytes, dst: bytes, enough: int | None = None) -> int:
     return copied * MAX_SCORE // max_size
 
 
-def _size(spans: Counter[bytes]) -> int:
+def _size(spans: Mapping[bytes, int]) -> int:
     """The bytes ``spans`` count."""
     return sum(len(span) * count for span, count in spans.items())
 
 
-def _by_hash(spans: Counter[bytes], only: dict[int, int] | None = None) -> dict[int, int]:
+def _by_hash(spans: Mapping[bytes, int], only: dict[int, int] | None = None) -> dict[int, int]:
     """Span hash -> bytes, as git counts them (``only``: the hashes in it, none other)."""
     out: dict[int, int] = {}
     for span, count in spans.items():

@@ -151,8 +151,14 @@ def tracker_for(git: Git, commits: Sequence[plan.Commit]) -> plan.Track:
         return pairs
 
     def track_all(files: set[int], ids: dict[tuple[int, str], int], revert: set[int]) -> plan.Pairs:
-        pairs = track(files, ids)
-        lost, gone = lost_renames(git, commits, files, ids, revert)
+        from concurrent.futures import ThreadPoolExecutor
+
+        # The rename check needs blobs, not the tracker's pairs: git reads them while the
+        # tracker runs (a thread that mostly waits on git, which runs on another core).
+        with ThreadPoolExecutor(1) as pool:
+            renames = pool.submit(lost_renames, git, commits, files, ids, revert)
+            pairs = track(files, ids)
+            lost, gone = renames.result()
         for pair, paths in lost.items():
             known = pairs.get(pair, ())
             pairs[pair] = (*known, *sorted(paths.difference(known)))
