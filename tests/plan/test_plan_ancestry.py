@@ -88,3 +88,16 @@ def test_masks_and_members() -> None:
     many = set(range(0, 3000, 7))
     assert set(members(mask(many))) == many
     assert list(members(0)) == []
+
+
+@pytest.mark.parametrize(
+    "indices",
+    [
+        [0, 5, 4095],  # a few: big-integer steps
+        list(range(0, 3000, 7)),  # dense: byte by byte
+        [0, 63, 64, 127, 4096, 49_999, *range(10_000, 10_640, 10)],  # sparse: 64-bit words
+        [*range(100), 50_000 * 64],  # a dense run in a long, sparse set
+    ],
+)
+def test_members_lists_every_bit_in_order_whatever_the_density(indices: list[int]) -> None:
+    assert list(members(mask(indices))) == sorted(set(indices))

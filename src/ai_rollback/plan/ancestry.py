@@ -43,7 +43,10 @@ that wrote a line (after ``--entangled include`` any of them can be reverted).
 
 from __future__ import annotations
 
+import sys
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import compress, count
 
 
 class Ancestry:
@@ -134,15 +137,29 @@ def mask(indices: Iterable[int]) -> int:
 
 def members(bits: int) -> Iterator[int]:
     """The indices of the set bits of ``bits`` (non-negative), lowest first."""
-    if bits.bit_count() <= 64:  # a few: one big-integer step each
+    found = bits.bit_count()
+    if found <= 4 or (found <= 64 and bits.bit_length() <= 4096):  # one big-integer step each
         while bits:
             low = bits & -bits
             yield low.bit_length() - 1
             bits ^= low
         return
-    data = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
-    for byte_at, byte in enumerate(data):
-        while byte:
-            low = byte & -byte
-            yield byte_at * 8 + low.bit_length() - 1
-            byte ^= low
+    if found * 64 > bits.bit_length():  # dense: byte by byte (small ints, which Python keeps)
+        for byte_at, byte in enumerate(bits.to_bytes((bits.bit_length() + 7) // 8, "little")):
+            while byte:
+                low = byte & -byte
+                yield byte_at * 8 + low.bit_length() - 1
+                byte ^= low
+        return
+    # sparse (the owners of a file's lines among 50,000 commits): 64-bit words, the zero
+    # words skipped in C, 3x to 7x faster than byte by byte
+    words = array("Q", bits.to_bytes((bits.bit_length() + 63) // 64 * 8, "little"))
+    if sys.byteorder == "big":  # pragma: no cover - the bytes are little-endian
+        words.byteswap()
+    for word_at in compress(count(), words):
+        word = words[word_at]
+        base = word_at * 64
+        while word:
+            low = word & -word
+            yield base + low.bit_length() - 1
+            word ^= low
