@@ -386,8 +386,9 @@ def _squash(message: str, trailers: list[Trailer], detection: Detection) -> Clas
     # a revert or a fixup! among them is neither AI nor human work of its own
     exempt = detection.exempt_subjects
     sections = [t for t in sections if not exemption(t.split("\n", 1)[0], t.split("\n")[1:], exempt)]
-    no_squash = frozenset({"squash"})
-    found = [classify_text(text, detection, no_squash) for text in sections]
+    # each section as a message of its own (no squash inside it): one Detection for all of them
+    sectional = replace(detection, enabled=detection.enabled - {"squash"}, notes={})
+    found = [classify_text(text, sectional) for text in sections]
     ai = [f for f in found if f.kind == kinds.AI]
     n = len(sections)
     if not n:
@@ -400,7 +401,7 @@ def _squash(message: str, trailers: list[Trailer], detection: Detection) -> Clas
             kinds.MIXED, f"a squash of {len(ai)} AI and {n - len(ai)} other commits", model, "squash"
         )
     tail = classify_text(
-        "\n\n" + "".join(f"{t.key}: {t.value}\n" for t in trailers), detection, no_squash, trailers
+        "\n\n" + "".join(f"{t.key}: {t.value}\n" for t in trailers), sectional, trailers=trailers
     )
     if tail.kind == kinds.AI and n > 1:
         # an AI co-authored some of the squashed commits, and none of them says which
