@@ -151,7 +151,7 @@ class ScanningTracker(LineTracker):
                 yield other, tomb
 
 
-PATHS = ["a", "b", "c", "d", "d/x", "d/y", "e/f", "e"]
+PATHS = ["a", "b", "c", "d", "d/x", "d/y", "e/f", "e", *(f"g/{i}" for i in range(12))]
 TEXTS = ["one", "two", "three", "four", "five", "six"]
 
 
@@ -259,8 +259,43 @@ def _pairs_of(tracker: LineTracker, history: list[tuple[list[int], list[FileDiff
     return {pair: set(paths) for pair, paths in tracker.pairs.items()}
 
 
+def _reverts(seed: int, history: list[tuple[list[int], list[FileDiff]]]) -> dict[int, int]:
+    """Some commits revert an earlier one, on their branch or not (``git revert`` of any commit)."""
+    import random
+
+    rng = random.Random(seed)
+    return {
+        index: rng.randrange(index)
+        for index, (parents, diffs) in enumerate(history)
+        if index and diffs and len(parents) == 1 and rng.random() < 0.2
+    }
+
+
 @pytest.mark.parametrize("seed", range(300))
 def test_the_indexes_answer_what_a_scan_of_the_whole_state_does(seed: int) -> None:
     """Taking a parent's state over, the tombstone and identity indexes, a merge's brought paths."""
     history = _history(seed)
     assert _pairs_of(LineTracker(), history) == _pairs_of(ScanningTracker(), history)
+    # reverts give lines back to their authors, even to a commit of another branch
+    reverts = _reverts(seed, history)
+    assert _pairs_of(LineTracker(reverts), history) == _pairs_of(ScanningTracker(reverts), history)
+
+
+def test_a_revert_of_another_branch_s_commit_keeps_merges_looking_at_every_path() -> None:
+    """``git revert X`` on main, X on an unmerged branch: the line goes back to its author W, whom
+    main never saw. A later merge that keeps main's version drops W's line although no commit it
+    brings in wrote that file: found only by looking at every path (found by a review)."""
+    history: list[tuple[list[int], list[FileDiff]]] = [
+        ([], [FileDiff(None, "p", [Hunk(0, 0, ["L0"])]), FileDiff(None, "q", [Hunk(0, 0, ["q0"])])]),
+        ([0], [modify("p", 1, 1, "L")]),  # 1, feature: W (AI)
+        ([1], [modify("p", 1, 1, "L2")]),  # 2, feature: X
+        ([0], [modify("p", 1, 1, "L")]),  # 3, main: the same as W
+        ([3], [modify("p", 1, 1, "L2")]),  # 4, main: the same as X
+        ([4], [modify("p", 1, 1, "L")]),  # 5, main: git revert X ("L" goes back to W)
+        ([5], [modify("q", 1, 1, "q1")]),  # 6, side: touches q only
+        ([5], [modify("p", 1, 1, "L3")]),  # 7, main: F
+        ([7, 6], [modify("q", 1, 1, "q1")]),  # 8: merge side into main, p as main has it
+    ]
+    pairs = _pairs_of(LineTracker({5: 2}), history)
+    assert pairs.get((1, 8)) == {"p"}  # the merge dropped W's line
+    assert pairs == _pairs_of(ScanningTracker({5: 2}), history)

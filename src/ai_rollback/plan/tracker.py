@@ -119,6 +119,10 @@ class LineTracker:
         #: commit -> the paths it made states for (what a merge can bring in from it)
         self._wrote: list[tuple[str, ...] | None] = []
         self._names: dict[str, str] = {}  # one string per path for the indexes (a diff's are new)
+        #: a revert gave a line back to a commit its branch never saw (``git revert`` of a commit
+        #: on another branch): from then on a state can hold lines its maker did not see, and
+        #: merges look at every path (see _brought_paths)
+        self._foreign = False
         #: directory -> paths under it that some commit made a tombstone
         self._tombs_under: dict[str, set[str]] = {}
         #: a file's identity -> the paths a live state of it was ever kept at
@@ -252,8 +256,11 @@ class LineTracker:
         """The paths the commits a merge brings in made states for; None: fewer to scan ``files``.
 
         Only such a state can hold a line written off the mainline: the commit that
-        makes a state sees every owner of its lines.
+        makes a state sees every owner of its lines (unless a revert gave a line back to a
+        commit of another branch: then every path is looked at).
         """
+        if self._foreign:
+            return None
         brought = self._ancestry.brought_in(parents)
         if brought.bit_count() >= files:
             return None
@@ -439,6 +446,8 @@ class LineTracker:
             for text in hunk.new_lines:
                 if restoring and restoring.get(text):
                     author = restoring[text].pop(0)  # a revert brings the line back to its author
+                    if author >= 0 and not self._ancestry.reaches(index, author):
+                        self._foreign = True
                 else:
                     author = index
                     for known in lookups:
