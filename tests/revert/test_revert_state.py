@@ -145,3 +145,24 @@ def test_untracked_file_in_the_way_is_never_deleted(repo: Repo) -> None:
     done = ai_revert(repo, "HEAD~1..HEAD", "--yes")
     assert done.returncode == 3 and "d" in done.stderr
     assert snapshot(repo) == before
+
+
+def test_a_corrupt_blob_is_an_error_not_a_clean_plan(repo: Repo) -> None:
+    """git log -p fails on the tip's last diff, after the tracker read what it needed (found by a
+    review): before, the dry run planned a clean revert of a commit a human had since edited."""
+    repo.commit("Human: start", {"f": "a\n"})
+    base = repo.head()
+    repo.commit(ai_message("add g", ["g"]), {"g": "g1\ng2\n"})
+    repo.commit("Human: edit g", {"g": "g1\nHUMAN\n"})
+    intact = ai_revert(repo, f"{base}..HEAD", "--dry-run")
+    assert intact.returncode == 1 and "entangled" in intact.stdout + intact.stderr
+    blob = repo.out("rev-parse", "HEAD:g")
+    loose = Path(repo.out("rev-parse", "--git-path", f"objects/{blob[:2]}/{blob[2:]}"))
+    loose = loose if loose.is_absolute() else repo.path / loose
+    loose.chmod(0o644)
+    loose.write_bytes(b"garbage")
+    before = snapshot(repo)
+    done = ai_revert(repo, f"{base}..HEAD", "--dry-run")
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "git log failed" in done.stderr and "Traceback" not in done.stderr
+    assert snapshot(repo) == before

@@ -403,6 +403,18 @@ class PatchFile:
         if proc.wait() != 0:
             raise self._git.error(self.args, proc.returncode, os.pread(self._err.fileno(), 1 << 16, 0))
 
+    def check(self) -> None:
+        """Raise :class:`GitError` if git has already failed (for a reader that stopped early).
+
+        A reader that stops at the last commit it needs never sees the end of the walk, where
+        :meth:`patches` checks git's status.  While git still runs, every commit read so far
+        was followed by the next one's header, so it was whole; once git has exited, its
+        last commit may be cut short by the failure: so only an exited git is asked.
+        """
+        proc = self.proc
+        if proc is not None and proc.poll() is not None and proc.returncode != 0:
+            raise self._git.error(self.args, proc.returncode, os.pread(self._err.fileno(), 1 << 16, 0))
+
     def close(self) -> None:
         """Stop git if it is still at work, and drop the file."""
         proc, self.proc = getattr(self, "proc", None), None

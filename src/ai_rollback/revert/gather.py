@@ -138,11 +138,14 @@ def tracker_for(git: Git, commits: Sequence[plan.Commit]) -> plan.Track:
         if prefetched is not None and 2 * len(needed) >= len(commits):
             wanted = {c.sha for c in needed}
             try:
-                return plan.track_lines(
+                pairs = plan.track_lines(
                     commits, files, ids, needed, (p for p in prefetched.patches() if p[0] in wanted)
                 )
             except GitError:  # pragma: no cover - git stopped, or walked in another order
                 pass
+            else:
+                prefetched.check()  # the tracker stopped at the last diff it needed: did git fail?
+                return pairs
         close_prefetched(git)  # a few diffs: cheaper asked for one by one
         patches = iter_patches(git, [c.sha for c in needed])
         pairs = plan.track_lines(commits, files, ids, needed, patches)
