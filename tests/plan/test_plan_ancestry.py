@@ -101,3 +101,15 @@ def test_masks_and_members() -> None:
 )
 def test_members_lists_every_bit_in_order_whatever_the_density(indices: list[int]) -> None:
     assert list(members(mask(indices))) == sorted(set(indices))
+
+
+def test_the_history_index_is_built_again_for_a_list_grown_since() -> None:
+    """plan.ancestry keeps the last list's index; the same list grown since gets a new one."""
+    from ai_rollback.plan import ancestry
+
+    commits = [Commit(0, f"{0:040x}", [], "s", "human", "r")]
+    first = ancestry(commits)
+    assert ancestry(commits) is first  # the same history: built once
+    commits.append(Commit(1, f"{1:040x}", [f"{0:040x}"], "s", "human", "r"))
+    grown = ancestry(commits)
+    assert grown is not first and grown.reaches(1, 0)

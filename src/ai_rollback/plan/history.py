@@ -15,24 +15,25 @@ from collections.abc import Sequence
 from ai_rollback.plan.ancestry import Ancestry, mask, members
 from ai_rollback.plan.model import Commit, Pairs
 
-#: the last history :func:`ancestry` indexed, and its index (see there)
-_last: tuple[Sequence[Commit], Ancestry] | None = None
+#: the last history :func:`ancestry` indexed, its length and tip, and its index (see there)
+_last: tuple[Sequence[Commit], int, str, Ancestry] | None = None
 
 
 def ancestry(commits: Sequence[Commit]) -> Ancestry:
     """The reachability index of ``commits`` (oldest first, topologically), by index.
 
     The planner, the line tracker and the rename check each ask for the index
-    of the same history; it is built once (a history's commits are never
-    changed once read): over 50,000 commits with 3,000 merges one index holds
-    about 15 MB.
+    of the same history; it is built once: over 50,000 commits with 3,000
+    merges one index holds about 15 MB.  The same list grown or cut since (its
+    length or its tip changed) is indexed again.
     """
     global _last
-    if _last is not None and _last[0] is commits:
-        return _last[1]
+    tip = commits[-1].sha if commits else ""
+    if _last is not None and _last[0] is commits and _last[1] == len(commits) and _last[2] == tip:
+        return _last[3]
     index = {c.sha: c.index for c in commits}
     built = Ancestry.of([(c.index, [index.get(p) for p in c.parents]) for c in commits])
-    _last = (commits, built)
+    _last = (commits, len(commits), tip, built)
     return built
 
 
