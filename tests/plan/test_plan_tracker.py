@@ -137,15 +137,7 @@ class ScanningTracker(LineTracker):
                     return candidate
         return found
 
-    def _tombstones_around(self, state: dict[str, FileState], path: str) -> Iterator[tuple[str, FileState]]:
-        tomb = state.get(path)
-        if tomb is not None and tomb.deleted_by is not None:
-            yield path, tomb
-        parts = path.split("/")
-        for i in range(1, len(parts)):
-            parent = state.get("/".join(parts[:i]))
-            if parent is not None and parent.deleted_by is not None:
-                yield path, parent
+    def _tombstones_under(self, state: dict[str, FileState], path: str) -> Iterator[tuple[str, FileState]]:
         for other, tomb in state.items():
             if tomb.deleted_by is not None and other.startswith(path + "/"):
                 yield other, tomb

@@ -401,7 +401,7 @@ class PatchFile:
 
         yield from split_patches(_whole_lines(read))
         if proc.wait() != 0:
-            raise self._git.error(self.args, proc.returncode, os.pread(self._err.fileno(), 1 << 16, 0))
+            raise self._failure(proc.returncode)
 
     def check(self) -> None:
         """Raise :class:`GitError` if git has already failed (for a reader that stopped early).
@@ -413,7 +413,11 @@ class PatchFile:
         """
         proc = self.proc
         if proc is not None and proc.poll() is not None and proc.returncode != 0:
-            raise self._git.error(self.args, proc.returncode, os.pread(self._err.fileno(), 1 << 16, 0))
+            raise self._failure(proc.returncode)
+
+    def _failure(self, code: int) -> GitError:
+        """git's error, with what it wrote to stderr."""
+        return self._git.error(self.args, code, os.pread(self._err.fileno(), 1 << 16, 0))
 
     def close(self) -> None:
         """Stop git if it is still at work, and drop the file."""

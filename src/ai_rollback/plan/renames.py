@@ -188,13 +188,17 @@ def similarity(src: bytes, dst: bytes, enough: int | None = None) -> int:
         at_most = min(_size(mine), _size(theirs))
         if at_most * MAX_SCORE // max_size < enough:
             return at_most * MAX_SCORE // max_size
-    rest_mine = {span: n - common.get(span, 0) for span, n in mine.items() if n > common.get(span, 0)}
-    rest_theirs = {span: n - common.get(span, 0) for span, n in theirs.items() if n > common.get(span, 0)}
+    rest_mine, rest_theirs = _less(mine, common), _less(theirs, common)
     left = _by_hash(rest_mine)
     if left:
         right = _by_hash(rest_theirs, left)
         copied += sum(min(count, left[h]) for h, count in right.items())
     return copied * MAX_SCORE // max_size
+
+
+def _less(spans: Mapping[bytes, int], common: Mapping[bytes, int]) -> dict[bytes, int]:
+    """What ``spans`` holds beyond ``common`` (Counter's ``-``: only what is left over)."""
+    return {span: n - common.get(span, 0) for span, n in spans.items() if n > common.get(span, 0)}
 
 
 def _size(spans: Mapping[bytes, int]) -> int:

@@ -187,7 +187,7 @@ class LineTracker:
                 made = state[new]
                 self._kept_at.setdefault(made.ident, set()).add(new)
                 if others:
-                    self._concurrent(index, made, diff.new_path)
+                    self._concurrent(index, made, new)
         if wrote:
             self._wrote.extend([None] * (index + 1 - len(self._wrote)))  # commits come in order
             self._wrote[index] = tuple(wrote)
@@ -490,9 +490,8 @@ class LineTracker:
             ]
             if len(live) == 1:
                 return live[0]
-            for candidate in other.values() if live else ():  # the first in the state's order
-                if candidate.deleted_by is None and candidate.ident == ident:
-                    return candidate
+            if live:  # several: the first in the state's order, as a scan of it finds
+                return next(c for c in other.values() if c.deleted_by is None and c.ident == ident)
         return found
 
     def _tombstones_around(self, state: dict[str, FileState], path: str) -> Iterator[tuple[str, FileState]]:
@@ -505,6 +504,10 @@ class LineTracker:
             parent = state.get("/".join(parts[:i]))
             if parent is not None and parent.deleted_by is not None:
                 yield path, parent
+        yield from self._tombstones_under(state, path)
+
+    def _tombstones_under(self, state: dict[str, FileState], path: str) -> Iterator[tuple[str, FileState]]:
+        """Deleted files under the directory ``path`` (from the index, not a scan of ``state``)."""
         for other in self._tombs_under.get(path, ()):
             tomb = state.get(other)
             if tomb is not None and tomb.deleted_by is not None:
