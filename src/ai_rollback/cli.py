@@ -449,6 +449,81 @@ def watch_command(
     )
 
 
+@cli.command("releases", context_settings=CONTEXT)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def releases_command(fmt: str) -> int:
+    """List the releases: AI tag, AI share, stable or rolled back, and the previous stable one.
+
+    A release is stable once a watch period passed healthy, rolled back once
+    `watch` or `rollback` rolled it back; both are recorded as tags under
+    ai-rollback/, which git fetch brings to every clone.
+
+    \b
+    Examples:
+      ai-rollback releases
+      ai-rollback releases --format json
+    """
+    from ai_rollback.commands import releases as command
+
+    return command.releases_command(fmt)
+
+
+@cli.command("rollback", context_settings=CONTEXT)
+@click.argument("tag", required=False)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (needed without a terminal).")
+@click.option("--dry-run", is_flag=True, help="Say what would be run and tagged; do nothing.")
+@click.option("--revert", is_flag=True, help="Also ai-revert the release's AI commits (its AI tag).")
+@click.option(
+    "--command", "command_", metavar="CMD", help="The rollback command (default: [deploy] rollback-command)."
+)
+@click.option(
+    "--timeout", metavar="DURATION", help="How long the command may run (default: [deploy] timeout, 10m)."
+)
+@click.option(
+    "--alert-webhook",
+    metavar="URL",
+    envvar="AI_ROLLBACK_ALERT_WEBHOOK",
+    help="POST a JSON alert (Slack-compatible 'text'); also $AI_ROLLBACK_ALERT_WEBHOOK.",
+)
+@click.option("--alert-command", metavar="CMD", help="Run with the JSON alert on standard input.")
+def rollback_command(
+    tag: str | None,
+    yes: bool,
+    dry_run: bool,
+    revert: bool,
+    command_: str | None,
+    timeout: str | None,
+    alert_webhook: str | None,
+    alert_command: str | None,
+) -> int:
+    """Emergency rollback of TAG (default: the release running now) to the previous stable release.
+
+    Prints both releases and the command, asks "Confirm rollback? (yes/no)",
+    runs [tool.ai-rollback.deploy] rollback-command (placeholders {tag},
+    {previous_tag}, {ai_tag}, {incident_tag}, per argument, never a shell;
+    also $AI_ROLLBACK_TAG...), then tags incident-YYYYMMDD-HHMM and records
+    the rollback.  Exits 0 when rolled back, 1 when cancelled, 4 when the
+    command failed (no tag is created).
+
+    \b
+    Examples:
+      ai-rollback rollback --dry-run
+      ai-rollback rollback v2.1.0 --yes --revert
+    """
+    from ai_rollback.commands import rollback as command
+
+    return command.rollback(
+        tag,
+        command=command_,
+        yes=yes,
+        dry_run=dry_run,
+        revert=revert,
+        alert_webhook=alert_webhook,
+        alert_command=alert_command,
+        timeout=timeout,
+    )
+
+
 REVERT_HELP = """Revert the AI commits of RANGE, keep the human ones; all or nothing.
 
 RANGE is any revision range git accepts, e.g. v2.1.0..HEAD.  ai-revert

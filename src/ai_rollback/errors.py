@@ -7,7 +7,8 @@ code   meaning
 1      check failed (a message or commit breaks the convention); watch: breach confirmed
 2      usage error or bad input (arguments, message file, range)
 3      git or configuration error (nothing was changed); watch: metrics unreadable
-4      watch: a breach was confirmed and the rollback itself failed
+4      watch: a breach was confirmed and the rollback itself failed;
+       rollback: the deploy command failed (no tag was created)
 130    interrupted (Ctrl-C)
 =====  ===========================================================
 

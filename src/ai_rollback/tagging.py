@@ -28,6 +28,7 @@ from ai_rollback.git.repo import Repository
 from ai_rollback.gitconfig import GitSettings
 from ai_rollback.message import Trailer, parse_trailers
 
+RECORDS = "ai-rollback"  # the namespace of the records tags (releases.py)
 TAGGING_ENV = "AI_ROLLBACK_TAGGING"  # set while we create tags: our own hook stays out of the way
 
 
@@ -175,8 +176,8 @@ class Tagger:
     def is_release(self, name: str) -> bool:
         import fnmatch
 
-        if fnmatch.fnmatchcase(name, ai_tag_glob(self.ai_pattern)):
-            return False
+        if name.startswith(RECORDS + "/") or fnmatch.fnmatchcase(name, ai_tag_glob(self.ai_pattern)):
+            return False  # a record of what happened to a release (releases.py), or an AI tag
         return fnmatch.fnmatchcase(name, self.release_pattern)
 
     def releases(self, merged_into: str | None = None) -> list[str]:

@@ -53,11 +53,17 @@ def test_breach_that_holds_rolls_back_and_alerts(
     assert alert["status"] == "rolled-back" and alert["tag"] == "v1.1.0"
     assert alert["metric"] == "error-rate" and alert["value"] == 0.3 and alert["threshold"] == 0.05
     text = str(alert["text"])
-    assert (
-        text.startswith("ai-rollback watch v1.1.0: error-rate 0.3 above 0.05 for 2 polls") and "ran " in text
+    assert text.startswith(
+        "Auto-rollback completed: v1.1.0 -> v1.0.0. ai-rollback watch v1.1.0: error-rate 0.3 above 0.05 for 2 polls"
     )
+    assert "ran " in text and alert["previous_tag"] == "v1.0.0"
     (sent,) = records(alerts)
     assert json.loads(str(sent["stdin"])) == alert
+    # the rollback is recorded in git, on the release's commit: v1.1.0 is no longer stable
+    assert released.out("tag", "--list", "ai-rollback/*").split() == ["ai-rollback/rolled-back/v1.1.0/1"]
+    assert released.out("rev-parse", "ai-rollback/rolled-back/v1.1.0/1^{commit}") == released.out(
+        "rev-parse", "v1.1.0^{commit}"
+    )
 
 
 def test_the_alert_names_every_confirmed_breach(
@@ -82,7 +88,10 @@ def test_the_alert_names_every_confirmed_breach(
     )
     assert f"breach confirmed ({both}); rolled back (exit 1)" in done.stdout
     (alert,) = webhook.alerts
-    assert alert["text"] == f"ai-rollback watch v1.1.0: {both}; ran {Path(PYTHON).name}"
+    assert alert["text"] == (
+        f"Auto-rollback completed: v1.1.0 -> v1.0.0. ai-rollback watch v1.1.0: {both}; ran {Path(PYTHON).name}; "
+        "recorded ai-rollback/rolled-back/v1.1.0/1 in git"
+    )
     assert alert["breaches"] == [
         {"metric": "error-rate", "value": 0.3, "threshold": 0.05, "streak": 2},
         {"metric": "memory-usage", "value": 0.95, "threshold": 0.85, "streak": 2},
@@ -167,7 +176,9 @@ def test_revert_that_cannot_apply_is_a_failed_rollback(
     )
     assert done.returncode == 4, done.stdout + done.stderr
     assert (released.path / "cache.py").read_text() == "cache = {'warm': True}\n"  # nothing changed
-    assert str(webhook.alerts[0]["text"]).startswith("Rollback failed: ai-revert --tag v1.1.0-ai-cache")
+    assert str(webhook.alerts[0]["text"]).startswith(
+        "Rollback failed: v1.1.0 -> v1.0.0: ai-revert --tag v1.1.0-ai-cache"
+    )
 
 
 def test_infinite_values_are_valid_json(released: Repo, prometheus, webhook: Webhook) -> None:  # type: ignore[no-untyped-def]

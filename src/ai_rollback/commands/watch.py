@@ -6,10 +6,12 @@ wins over the defaults; everything is checked before the first poll.
 
 from __future__ import annotations
 
+from ai_rollback import releases as model
 from ai_rollback import watch
+from ai_rollback.commands.releases import read_releases, tag_names, who, write_tags
 from ai_rollback.commands.tag import open_tagger
 from ai_rollback.console import echo
-from ai_rollback.errors import UsageError
+from ai_rollback.errors import AiRollbackError, UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -52,14 +54,24 @@ def run_watch(
             raise UsageError(f"--{metric} must be a number, at least 0")
     needed = breaches or settings.breaches
     read_timeout = watch.parse_duration(timeout, "--timeout")
+    found = read_releases(tagger)
+    release = next((r for r in found if r.name == tag), None)
+    previous = model.previous_stable(found, tag) if release is not None else None
+    values = {
+        "tag": tag,
+        "previous_tag": previous.name if previous else None,
+        "ai_tag": release.ai_tag if release else None,
+        "incident_tag": None,
+    }
     plan = watch.Plan(
-        rollback_command=_command(rollback_command, "--rollback-command"),
+        rollback_command=_command(rollback_command, "--rollback-command", values),
         revert_tag=_revert_tag(tagger, tag) if revert else None,
         webhook=watch.checked_url(alert_webhook, "--alert-webhook") if alert_webhook is not None else None,
-        alert_command=_command(alert_command, "--alert-command"),
+        alert_command=_command(alert_command, "--alert-command", values),
         repo_root=tagger.repo.root,
         timeout=read_timeout,
         dry_run=dry_run,
+        env=model.environment(values),
     )
     source: watch.Source
     if prometheus is not None:
@@ -84,12 +96,52 @@ def run_watch(
         blind_after=blind_after or needed,
         plan=plan,
         fmt=fmt,
+        previous=previous.name if previous else None,
+        record=_recorder(tagger, release, previous.name if previous else None, duration)
+        if release is not None
+        else None,
     )
     return watch.run(options, source, emit)
 
 
-def _command(text: str | None, what: str) -> list[str] | None:
-    return watch.split_command(text, what) if text is not None else None
+def _command(text: str | None, what: str, values: Mapping[str, str | None]) -> list[str] | None:
+    if text is None:
+        return None
+    return model.substitute(watch.split_command(text, what), values, what)
+
+
+def _recorder(
+    tagger: tagging.Tagger, release: model.Release, previous: str | None, duration: str
+) -> Callable[[str], watch.Outcome]:
+    """What the watch records in git: a healthy pass, or its rollback (see releases.py)."""
+
+    def record(what: str) -> watch.Outcome:
+        when = model.utc_stamp()
+        try:
+            if what == watch.HEALTHY:
+                ref = model.healthy_ref(release.name)
+                if ref in tag_names(tagger):
+                    return watch.Outcome(
+                        "record", True, f"{release.name} was already recorded healthy ({ref})"
+                    )
+                message = model.healthy_message(release.name, when=when, detail=f"{duration} healthy")
+            else:
+                ref = model.rollback_ref(release.name, sorted(tag_names(tagger)))
+                message = model.rollback_message(
+                    release.name,
+                    previous,
+                    via="watch",
+                    who=who(tagger),
+                    when=when,
+                    outcome="the rollback command succeeded",
+                    incident=None,
+                )
+            write_tags(tagger, [(ref, release.commit, message)], f"ai-rollback watch {release.name}")
+        except AiRollbackError as exc:
+            return watch.Outcome("record", False, f"could not record it in git: {exc.message}")
+        return watch.Outcome("record", True, f"recorded {ref} in git")
+
+    return record
 
 
 def _revert_tag(tagger: tagging.Tagger, tag: str) -> str:

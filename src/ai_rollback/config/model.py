@@ -69,6 +69,10 @@ class Config:
         return TagSettings(self.table("tag"))
 
     @property
+    def deploy(self) -> DeploySettings:
+        return DeploySettings(self.table("deploy"))
+
+    @property
     def watch(self) -> WatchSettings:
         return WatchSettings(self.table("watch"))
 
@@ -161,6 +165,19 @@ class TagSettings:
         self.release_pattern = _text(table, "release-pattern", "v[0-9]*")
         self.ai_tag = _text(table, "ai-tag", "{version}-ai-{slug}")
         self.push_check = _text(table, "push-check", "warn")
+
+
+class DeploySettings:
+    """``[tool.ai-rollback.deploy]``, validated: what ``ai-rollback rollback`` runs."""
+
+    __slots__ = ("alert_command", "rollback_command", "timeout")
+
+    def __init__(self, table: Mapping[str, object]) -> None:
+        command = table.get("rollback-command")
+        self.rollback_command = command if isinstance(command, str) and command else None
+        alert = table.get("alert-command")
+        self.alert_command = alert if isinstance(alert, str) and alert else None
+        self.timeout = _text(table, "timeout", "10m")
 
 
 class WatchSettings:

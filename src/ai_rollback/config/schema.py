@@ -252,8 +252,49 @@ def _queries(where: str, key: str, value: object) -> object:
     return out
 
 
+def _command_line(where: str, key: str, value: object) -> object:
+    import shlex
+
+    try:
+        words = shlex.split(value) if isinstance(value, str) else []
+    except ValueError:
+        words = []
+    if not words:
+        raise _fail(
+            where, key, value, "must be a command line (split as a POSIX shell would, never run by one)"
+        )
+    return value
+
+
+def _duration(where: str, key: str, value: object) -> object:
+    from ai_rollback.errors import UsageError
+    from ai_rollback.watch.machine import parse_duration
+
+    try:
+        parse_duration(str(value)) if isinstance(value, str) else parse_duration("")
+    except UsageError:
+        raise _fail(where, key, value, "must be a duration such as 30s, 10m or 1h") from None
+    return value
+
+
 #: Sub-tables: name -> options.
 TABLES: dict[str, dict[str, Option]] = {
+    "deploy": {
+        "rollback-command": Option(
+            None,
+            _command_line,
+            "ai-rollback rollback: the command that returns production to a release; "
+            "placeholders {tag}, {previous_tag}, {ai_tag}, {incident_tag} (also AI_ROLLBACK_TAG, ...).",
+            "./deploy/rollback.sh --to {previous_tag}",
+        ),
+        "timeout": Option("10m", _duration, "ai-rollback rollback: how long the rollback command may run."),
+        "alert-command": Option(
+            None,
+            _command_line,
+            "ai-rollback rollback: run with the JSON alert on standard input.",
+            "./deploy/page-oncall.sh",
+        ),
+    },
     "revert": {
         "entangled": Option(
             "stop",

@@ -44,6 +44,8 @@ class Plan:
     timeout: float = 10.0
     rollback_timeout: float = 600.0
     dry_run: bool = False
+    #: the placeholders' environment variables (AI_ROLLBACK_TAG, ...) for the commands we run
+    env: Mapping[str, str] | None = None
 
     @property
     def rolls_back(self) -> bool:
@@ -58,7 +60,9 @@ def run_rollback(plan: Plan, out: list[Outcome] | None = None) -> list[Outcome]:
         if plan.dry_run:
             out.append(Outcome("rollback-command", True, f"would run {shown}", done=False))
         else:
-            out.append(_run("rollback-command", plan.rollback_command, plan.rollback_timeout, shown))
+            out.append(
+                _run("rollback-command", plan.rollback_command, plan.rollback_timeout, shown, env=plan.env)
+            )
     if plan.revert_tag:
         argv = [
             sys.executable,
@@ -80,10 +84,16 @@ def run_rollback(plan: Plan, out: list[Outcome] | None = None) -> list[Outcome]:
 
 
 def _run(
-    action: str, argv: Sequence[str], timeout: float, shown: str, cwd: str | None = None, stdin: bytes = b""
+    action: str,
+    argv: Sequence[str],
+    timeout: float,
+    shown: str,
+    cwd: str | None = None,
+    stdin: bytes = b"",
+    env: Mapping[str, str] | None = None,
 ) -> Outcome:
     try:
-        code, _, err = capped_run(argv, timeout, stdin=stdin, cwd=cwd)
+        code, _, err = capped_run(argv, timeout, stdin=stdin, cwd=cwd, env=env)
     except RunError as exc:
         return Outcome(action, False, f"{shown}: {exc}")
     if code != 0:
@@ -126,18 +136,28 @@ def send_alerts(plan: Plan, alert: Mapping[str, object]) -> list[Outcome]:
         if plan.dry_run:
             out.append(Outcome("alert-command", True, f"would run {shown} with the alert", done=False))
         else:
-            out.append(_run("alert-command", plan.alert_command, plan.timeout, shown, stdin=payload))
+            out.append(
+                _run("alert-command", plan.alert_command, plan.timeout, shown, stdin=payload, env=plan.env)
+            )
     return out
 
 
 def alert_for(
-    tag: str, status: str, verdict: Verdict, outcomes: Sequence[Outcome], polls: int
+    tag: str,
+    status: str,
+    verdict: Verdict,
+    outcomes: Sequence[Outcome],
+    polls: int,
+    previous: str | None = None,
 ) -> dict[str, object]:
     """The alert: Slack-compatible ``text``, and the facts as fields.
 
     ``breaches`` lists every confirmed breach; ``metric``, ``value`` and
-    ``threshold`` repeat the first with the longest streak.
+    ``threshold`` repeat the first with the longest streak.  ``previous``:
+    the release rolled back to (the previous stable one), named in the text
+    as ``v2.1.0 -> v2.0.3``.
     """
+    move = f"{tag} -> {previous}: " if previous else ""
     done = "; ".join(o.detail for o in outcomes) or "no rollback action is configured"
     held = verdict.confirmed_breaches
     if not held:  # blind: no breach, no rollback
@@ -149,13 +169,17 @@ def alert_for(
         what = breaches_text(held)
         if status == "rollback-failed":
             failed = "; ".join(o.detail for o in outcomes if not o.ok)
-            text = f"Rollback failed: {failed}. ai-rollback watch {tag}: {what}; {done}"
+            text = f"Rollback failed: {move}{failed}. ai-rollback watch {tag}: {what}; {done}"
         elif status == "interrupted":
             so_far = "; ".join(o.detail for o in outcomes) or "nothing had finished"
             text = f"ai-rollback watch {tag}: {what}; interrupted (Ctrl-C) while rolling back: {so_far}"
+        elif status == "rolled-back" and previous:
+            text = f"Auto-rollback completed: {tag} -> {previous}. ai-rollback watch {tag}: {what}; {done}"
         else:
             text = f"ai-rollback watch {tag}: {what}; {done}"
     alert: dict[str, object] = {"text": text, "tag": tag, "status": status, "polls": polls}
+    if previous:
+        alert["previous_tag"] = previous
     breach = verdict.confirmed
     if breach is not None:
         alert.update(metric=breach.metric, value=breach.value, threshold=breach.threshold)

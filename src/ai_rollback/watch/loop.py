@@ -58,6 +58,9 @@ class Options:
     blind_after: int
     plan: Plan
     fmt: str = "text"
+    previous: str | None = None  # the release a rollback returns to (named in the alerts)
+    #: records what happened in git (``healthy`` or ``rolled-back``); None: nothing is recorded
+    record: Callable[[str], Outcome] | None = None
 
 
 def run(
@@ -100,19 +103,20 @@ def run(
         if done is None or verdict is None:
             report.finish("interrupted", INTERRUPTED, polls, [])
         else:
-            alert = alert_for(options.tag, "interrupted", verdict, done, polls)
+            alert = alert_for(options.tag, "interrupted", verdict, done, polls, options.previous)
             report.finish(
                 "interrupted while acting", INTERRUPTED, polls, done + send_alerts(options.plan, alert)
             )
         return INTERRUPTED
     if verdict is not None and verdict.status == UNREADABLE:
         return _blind(options, verdict, polls, report)  # no evidence at the end: not "healthy"
-    report.finish(HEALTHY, OK, polls, [], last=verdict)
+    recorded = [options.record(HEALTHY)] if options.record and not options.plan.dry_run else []
+    report.finish(HEALTHY, OK, polls, recorded, last=verdict)
     return OK
 
 
 def _blind(options: Options, verdict: Verdict, polls: int, report: _Reporter) -> int:
-    outcomes = send_alerts(options.plan, alert_for(options.tag, BLIND, verdict, [], polls))
+    outcomes = send_alerts(options.plan, alert_for(options.tag, BLIND, verdict, [], polls, options.previous))
     report.finish(BLIND, ENVIRONMENT, polls, outcomes)
     return ENVIRONMENT
 
@@ -125,7 +129,11 @@ def _act(options: Options, verdict: Verdict, polls: int, report: _Reporter, done
     status = "rollback-failed" if failed else ("rolled-back" if plan.rolls_back else "breach")
     if plan.dry_run:
         status = "dry-run"
-    outcomes = done + send_alerts(plan, alert_for(options.tag, status, verdict, done, polls))
+    if status == "rolled-back" and options.record is not None and plan.rollback_command:
+        done.append(options.record("rolled-back"))  # before the alert, which can then say so
+    outcomes = done + send_alerts(
+        plan, alert_for(options.tag, status, verdict, done, polls, options.previous)
+    )
     code = ROLLBACK_FAILED if failed else CHECK_FAILED
     report.finish(status, code, polls, outcomes, last=verdict)
     return code

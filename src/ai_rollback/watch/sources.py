@@ -230,12 +230,17 @@ class RunError(Exception):
 
 
 def capped_run(
-    argv: Sequence[str], timeout: float, stdin: bytes = b"", cwd: str | None = None, grace: float = 30.0
+    argv: Sequence[str],
+    timeout: float,
+    stdin: bytes = b"",
+    cwd: str | None = None,
+    grace: float = 30.0,
+    env: Mapping[str, str] | None = None,
 ) -> tuple[int, bytes, bytes]:
     """Run ``argv`` (never a shell): exit code, output, errors.
 
     Stopped (:class:`RunError`) past ``timeout`` seconds or ``OUTPUT_LIMIT``
-    bytes of output.  On Ctrl-C the command got the same signal (it is in
+    bytes of output.  ``env``: variables added to ours.  On Ctrl-C the command got the same signal (it is in
     our process group): it is given ``grace`` seconds to finish its own
     clean-up before the interrupt goes on.
     """
@@ -248,6 +253,7 @@ def capped_run(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             cwd=cwd,
+            env=dict(os.environ, **env) if env else None,
         )
     except (OSError, ValueError) as exc:
         raise RunError(f"cannot run it: {getattr(exc, 'strerror', None) or exc}") from None

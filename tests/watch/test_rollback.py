@@ -1,0 +1,382 @@
+"""``ai-rollback rollback`` and ``releases``: real git, a real deploy process, a loopback webhook.
+
+The deploy command is a script that writes down its arguments and the
+``AI_ROLLBACK_*`` variables it was given; the confirmation runs on a real
+pseudo-terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import shlex
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from watch_helpers import (  # noqa: F401 - fixtures: servers, prometheus, webhook, released
+    FAST,
+    Webhook,
+    prometheus,
+    prometheus_maker,
+    release,
+    released,
+    servers,
+    serving,
+    start_webhook,
+    watch,
+    webhook,
+)
+
+from conftest import PYTHON, Repo, ai_message
+
+DEPLOY = """\
+import json, os, sys, time
+record, code, pause = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+env = {k: v for k, v in os.environ.items() if k.startswith("AI_ROLLBACK_")}
+with open(record, "a") as f:
+    f.write(json.dumps({"args": sys.argv[4:], "env": env}) + "\\n")
+time.sleep(pause)
+sys.exit(code)
+"""
+
+
+def deploy(tmp_path: Path, code: int = 0, pause: float = 0.0, *args: str) -> tuple[str, Path]:
+    """A deploy command line recording its arguments and AI_ROLLBACK_* variables, exiting ``code``."""
+    script = tmp_path / "deploy.py"
+    script.write_text(DEPLOY)
+    record = tmp_path / "deploy.jsonl"
+    return shlex.join([PYTHON, str(script), str(record), str(code), str(pause)]) + " " + " ".join(
+        args
+    ), record
+
+
+def calls(record: Path) -> list[dict[str, object]]:
+    if not record.exists():
+        return []
+    return [json.loads(line) for line in record.read_text().splitlines()]
+
+
+def rollback(repo: Repo, *args: str) -> subprocess.CompletedProcess[str]:
+    return repo.tool("rollback", *args, check=False)
+
+
+def releases(repo: Repo) -> dict[str, dict[str, object]]:
+    done = repo.tool("releases", "--format", "json")
+    return {str(r["release"]): r for r in json.loads(done.stdout)["releases"]}
+
+
+def tags(repo: Repo, pattern: str) -> list[str]:
+    return repo.out("tag", "--list", pattern).split()
+
+
+def test_rollback_returns_to_the_previous_stable_release(
+    released: Repo,
+    webhook: Webhook,
+    tmp_path: Path,
+) -> None:
+    command, record = deploy(
+        tmp_path, 0, 0, "{tag}", "--to={previous_tag}", "{ai_tag}", "{incident_tag}", "{x"
+    )
+    done = rollback(released, "--yes", "--command", command, "--alert-webhook", webhook.url)
+    assert done.returncode == 0, done.stdout + done.stderr
+    (incident,) = tags(released, "incident-*")
+    assert done.stdout.splitlines()[:2] == [
+        "current release:  v1.1.0 (AI tag v1.1.0-ai-cache)",
+        "returning to:     v1.0.0 (never rolled back; not watched to the end)",
+    ]
+    assert "Rollback completed: v1.1.0 -> v1.0.0" in done.stdout
+    # every placeholder filled in per argument; a brace that is no placeholder stays as written
+    (call,) = calls(record)
+    assert call["args"] == ["v1.1.0", "--to=v1.0.0", "v1.1.0-ai-cache", incident, "{x"]
+    assert call["env"] == {
+        "AI_ROLLBACK_TAG": "v1.1.0",
+        "AI_ROLLBACK_PREVIOUS_TAG": "v1.0.0",
+        "AI_ROLLBACK_AI_TAG": "v1.1.0-ai-cache",
+        "AI_ROLLBACK_INCIDENT_TAG": incident,
+    }
+    # the incident tag and the record, annotated, on the release's commit
+    release_commit = released.out("rev-parse", "v1.1.0^{commit}")
+    assert released.out("rev-parse", f"{incident}^{{commit}}") == release_commit
+    assert released.out("cat-file", "-t", incident) == "tag"
+    message = released.out("for-each-ref", "--format=%(contents)", f"refs/tags/{incident}")
+    assert message.splitlines()[0] == "Emergency rollback from v1.1.0 to v1.0.0"
+    assert "Who: Cy Committer <cy@example.com>" in message
+    assert tags(released, "ai-rollback/*") == ["ai-rollback/rolled-back/v1.1.0/1"]
+    trailers = released.run(
+        "git", "interpret-trailers", "--parse", "--no-divider",
+        input=released.out("for-each-ref", "--format=%(contents)", "refs/tags/ai-rollback/rolled-back/v1.1.0/1"),
+    ).stdout  # fmt: skip
+    assert "Rolled-back: v1.1.0\nReturned-to: v1.0.0\n" in trailers and f"Incident: {incident}\n" in trailers
+    state = releases(released)
+    assert state["v1.1.0"]["state"] == "rolled-back"
+    assert state["v1.1.0"]["rollbacks"][0]["returned_to"] == "v1.0.0"  # type: ignore[index]
+    (alert,) = webhook.alerts
+    assert str(alert["text"]).startswith(f"Rollback completed: v1.1.0 -> v1.0.0 ({incident})")
+    assert alert["previous_tag"] == "v1.0.0" and alert["incident_tag"] == incident
+
+
+def test_the_previous_stable_release_is_one_that_passed_its_watch(
+    released: Repo,
+    prometheus,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
+    """v1.0.0 passed a watch; v1.0.1 never did: rolling back v1.1.0 goes to v1.0.0."""
+    prom = prometheus()
+    done = watch(released, "v1.0.0", "--for", "0.2s", "--every", "0.1s", "--prometheus", prom.url)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "record: ok: recorded ai-rollback/healthy/v1.0.0 in git" in done.stdout
+    again = watch(released, "v1.0.0", "--for", "0.2s", "--every", "0.1s", "--prometheus", prom.url)
+    assert "already recorded healthy" in again.stdout
+    released.git("tag", "-a", "v1.0.1", "-m", "a fix", "v1.0.0")
+    state = releases(released)
+    assert [state[r]["state"] for r in ("v1.0.0", "v1.0.1", "v1.1.0")] == ["stable", "released", "released"]
+    assert state["v1.1.0"]["previous_stable"] == "v1.0.0"
+    assert state["v1.0.1"]["previous_stable"] == "v1.0.0"
+    command, record = deploy(tmp_path, 0, 0, "{previous_tag}")
+    done = rollback(released, "--yes", "--command", command)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "returning to:     v1.0.0 (passed its watch healthy)" in done.stdout
+    assert calls(record)[0]["args"] == ["v1.0.0"]
+    table = released.tool("releases").stdout
+    assert table.splitlines()[0].split() == ["release", "state", "AI", "share", "AI", "tag", "previous",
+                                             "stable", "rolled", "back", "to"]  # fmt: skip
+    assert table.splitlines()[1].split() == [
+        "v1.1.0",
+        "rolled-back",
+        "100%",
+        "v1.1.0-ai-cache",
+        "v1.0.0",
+        "v1.0.0",
+    ]
+
+
+def test_a_dry_run_runs_tags_and_sends_nothing(released: Repo, webhook: Webhook, tmp_path: Path) -> None:
+    command, record = deploy(tmp_path)
+    done = rollback(released, "--dry-run", "--command", command, "--alert-webhook", webhook.url)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "dry run: nothing was run, tagged or sent" in done.stdout
+    assert calls(record) == [] and webhook.alerts == [] and tags(released, "incident-*") == []
+
+
+def test_a_failed_deploy_command_creates_no_tag_and_exits_4(
+    released: Repo, webhook: Webhook, tmp_path: Path
+) -> None:
+    command, record = deploy(tmp_path, 3)
+    done = rollback(released, "--yes", "--command", command, "--alert-webhook", webhook.url)
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert len(calls(record)) == 1
+    assert tags(released, "incident-*") == [] and tags(released, "ai-rollback/*") == []
+    assert "Rollback failed: v1.1.0 -> v1.0.0; no tag was created (exit 4)" in done.stdout
+    (alert,) = webhook.alerts
+    assert alert["status"] == "rollback-failed"
+    assert str(alert["text"]).startswith(f"Rollback failed: v1.1.0 -> v1.0.0: {Path(PYTHON).name} exited 3")
+    assert releases(released)["v1.1.0"]["state"] == "released"
+
+
+def test_a_deploy_command_that_hangs_is_stopped(released: Repo, tmp_path: Path) -> None:
+    command, _ = deploy(tmp_path, 0, 30)
+    started = time.monotonic()
+    done = rollback(released, "--yes", "--command", command, "--timeout", "1s")
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert time.monotonic() - started < 20
+    assert "no answer within 1s (stopped)" in done.stdout
+    assert tags(released, "incident-*") == []
+
+
+def test_a_deploy_command_that_is_not_found(released: Repo) -> None:
+    done = rollback(released, "--yes", "--command", "./no-such-deploy.sh {previous_tag}")
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert "no-such-deploy.sh: cannot run it" in done.stdout
+    assert tags(released, "incident-*") == []
+
+
+def test_the_configured_command_and_timeout(released: Repo, tmp_path: Path) -> None:
+    command, record = deploy(tmp_path, 0, 0, "{previous_tag}")
+    pyproject = released.path / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text() + f"\n[tool.ai-rollback.deploy]\nrollback-command = {json.dumps(command)}\n"
+    )
+    done = rollback(released, "--yes")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert calls(record)[0]["args"] == ["v1.0.0"]
+
+
+def test_no_command_configured(released: Repo) -> None:
+    done = rollback(released, "--yes")
+    assert done.returncode == 2
+    assert "no rollback command" in done.stderr and "[tool.ai-rollback.deploy]" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("words", "said"),
+    [
+        ("{prev}", "unknown placeholder {prev}"),
+        ("{incident}", "unknown placeholder {incident}"),
+    ],
+)
+def test_a_placeholder_that_is_not_known_runs_nothing(
+    released: Repo, tmp_path: Path, words: str, said: str
+) -> None:
+    command, record = deploy(tmp_path, 0, 0, words)
+    done = rollback(released, "--yes", "--command", command)
+    assert done.returncode == 2 and said in done.stderr
+    assert calls(record) == []
+
+
+def test_without_a_terminal_it_refuses_unless_yes(released: Repo, tmp_path: Path) -> None:
+    command, record = deploy(tmp_path)
+    done = released.tool("rollback", "--command", command, check=False, input="yes\n")
+    assert done.returncode == 2
+    assert "refusing to roll back without a terminal" in done.stderr and "--yes" in done.stderr
+    assert calls(record) == []
+
+
+def on_terminal(repo: Repo, answer: bytes, *args: str) -> tuple[int, str]:
+    """Run ``rollback`` with a pseudo-terminal as its standard input; type ``answer`` at the prompt."""
+    main, secondary = pty.openpty()
+    proc = subprocess.Popen(
+        [PYTHON, "-m", "ai_rollback", "rollback", *args],
+        cwd=repo.path, env=repo.env, stdin=secondary, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    os.close(secondary)
+    try:
+        os.write(main, answer)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        os.close(main)
+    return proc.returncode, out.decode()
+
+
+def test_no_at_the_prompt_cancels(released: Repo, tmp_path: Path) -> None:
+    command, record = deploy(tmp_path)
+    code, out = on_terminal(released, b"no\n", "--command", command)
+    assert code == 1, out
+    assert "Confirm rollback? (yes/no) Rollback cancelled" in out
+    assert calls(record) == [] and tags(released, "incident-*") == []
+
+
+def test_yes_at_the_prompt_rolls_back(released: Repo, tmp_path: Path) -> None:
+    command, record = deploy(tmp_path)
+    code, out = on_terminal(released, b"yes\n", "--command", command)
+    assert code == 0, out
+    assert len(calls(record)) == 1 and len(tags(released, "incident-*")) == 1
+
+
+def test_ctrl_c_while_the_command_runs_creates_no_tag(released: Repo, tmp_path: Path) -> None:
+    command, record = deploy(tmp_path, 0, 30)
+    proc = subprocess.Popen(
+        [PYTHON, "-m", "ai_rollback", "rollback", "--yes", "--command", command],
+        cwd=released.path, env=released.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while not calls(record) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, out + err
+    assert "no tag was created" in err
+    assert tags(released, "incident-*") == [] and tags(released, "ai-rollback/*") == []
+
+
+def test_rolled_back_twice_and_the_current_release_follows_the_rollbacks(
+    released: Repo, tmp_path: Path
+) -> None:
+    command, _ = deploy(tmp_path)
+    released.git("tag", "-a", "v0.9.0", "-m", "old", "v1.0.0~0")
+    assert rollback(released, "--yes", "--command", command).returncode == 0
+    again = rollback(released, "v1.1.0", "--yes", "--command", command)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "v1.1.0 was already rolled back 1 time" in again.stdout
+    assert tags(released, "ai-rollback/*") == [
+        "ai-rollback/rolled-back/v1.1.0/1",
+        "ai-rollback/rolled-back/v1.1.0/2",
+    ]
+    incidents = tags(released, "incident-*")
+    assert len(incidents) == 2  # the same minute: the second is NAME-2
+    assert incidents[1] == incidents[0] + "-2" or incidents[0][:-2] != incidents[1][:-2]
+    # no TAG: v1.1.0 was rolled back to v1.0.0, which runs now; before it, v0.9.0
+    third = rollback(released, "--dry-run", "--command", command)
+    assert third.returncode == 0, third.stdout + third.stderr
+    assert "v1.1.0 was already rolled back to v1.0.0" in third.stdout
+    assert "current release:  v1.0.0" in third.stdout and "returning to:     v0.9.0" in third.stdout
+
+
+def test_no_release_to_return_to(repo: Repo, tmp_path: Path) -> None:
+    command, record = deploy(tmp_path)
+    repo.commit("Human: start", {"a.txt": "a\n"})
+    none = rollback(repo, "--yes", "--command", command)
+    assert none.returncode == 2 and "no release tags" in none.stderr
+    repo.git("tag", "-a", "v1.0.0", "-m", "one")
+    one = rollback(repo, "--yes", "--command", command)
+    assert one.returncode == 2 and "no stable release before v1.0.0" in one.stderr
+    assert calls(record) == []
+    assert repo.tool("releases").stdout.splitlines()[1].split()[:2] == ["v1.0.0", "released"]
+
+
+def test_a_tag_that_is_no_release(released: Repo, tmp_path: Path) -> None:
+    command, _ = deploy(tmp_path)
+    released.git("tag", "build-42")
+    done = rollback(released, "build-42", "--yes", "--command", command)
+    assert done.returncode == 2 and "'build-42' is not a release tag" in done.stderr
+    assert rollback(released, "v9.9.9", "--yes", "--command", command).returncode == 2
+    dash = rollback(released, "--yes", "--command", command, "--", "-v1.1.0")
+    assert dash.returncode == 2 and "starts with '-'" in dash.stderr
+
+
+def test_revert_also_reverts_the_release_ai_commits(released: Repo, tmp_path: Path) -> None:
+    command, _ = deploy(tmp_path)
+    done = rollback(released, "--yes", "--revert", "--command", command)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not (released.path / "cache.py").exists()
+    assert released.out("log", "-1", "--format=%s") == 'Revert "AI: add a cache"'
+    assert "revert: ok" in done.stdout
+
+
+def test_the_team_sees_the_rollback_after_a_fetch(released: Repo, tmp_path: Path) -> None:
+    """The records are tags on commits every clone has: a plain ``git fetch`` brings them."""
+    clone = tmp_path / "clone"
+    released.git("clone", "-q", str(released.path), str(clone))
+    theirs = Repo(clone, released.env)
+    command, _ = deploy(tmp_path)
+    assert rollback(released, "--yes", "--command", command).returncode == 0
+    assert releases(theirs)["v1.1.0"]["state"] == "released"
+    theirs.git("fetch", "-q")
+    assert releases(theirs)["v1.1.0"]["state"] == "rolled-back"
+
+
+def test_watch_fills_the_placeholders_and_records_nothing_in_a_dry_run(
+    released: Repo,
+    prometheus,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
+    prom = prometheus(errors=[0.5])
+    command, record = deploy(tmp_path, 0, 0, "{tag}", "{previous_tag}", "{ai_tag}")
+    dry = watch(
+        released, "v1.1.0", *FAST, "--prometheus", prom.url, "--rollback-command", command, "--dry-run"
+    )
+    assert dry.returncode == 1, dry.stdout + dry.stderr
+    assert calls(record) == [] and tags(released, "ai-rollback/*") == []
+    done = watch(released, "v1.1.0", *FAST, "--prometheus", prom.url, "--rollback-command", command)
+    assert done.returncode == 1, done.stdout + done.stderr
+    (call,) = calls(record)
+    assert call["args"] == ["v1.1.0", "v1.0.0", "v1.1.0-ai-cache"]
+    assert call["env"]["AI_ROLLBACK_PREVIOUS_TAG"] == "v1.0.0"  # type: ignore[index]
+    assert tags(released, "ai-rollback/*") == ["ai-rollback/rolled-back/v1.1.0/1"]
+    incident = watch(
+        released, "v1.1.0", *FAST, "--prometheus", prom.url, "--rollback-command", "x {incident_tag}"
+    )
+    assert incident.returncode == 2 and "{incident_tag}, which has no value here" in incident.stderr
+
+
+def test_a_record_that_no_longer_matches_its_release_is_ignored(released: Repo, tmp_path: Path) -> None:
+    """A release tag moved after its rollback: the old record says nothing about the new commit."""
+    command, _ = deploy(tmp_path)
+    assert rollback(released, "--yes", "--command", command).returncode == 0
+    released.commit(ai_message("more", ["more.py"]), {"more.py": "x\n"})
+    released.git("tag", "-f", "-a", "v1.1.0", "-m", "moved")
+    assert releases(released)["v1.1.0"]["state"] == "released"
