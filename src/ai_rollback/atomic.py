@@ -8,12 +8,14 @@ from __future__ import annotations
 import os
 
 
-def replace_file(path: str, data: bytes, mode: int = 0o600) -> None:
+def replace_file(path: str, data: bytes, mode: int = 0o600, durable: bool = False) -> None:
     """Give ``path`` the content ``data`` (and ``mode``) in one rename.
 
     The new file is created beside it with ``O_EXCL`` and ``O_NOFOLLOW``: a
     leftover or a planted symlink under that name is removed first, never
     followed.  On any failure the new file goes and ``path`` is as it was.
+    ``durable``: the data reaches the disk before the rename (a crash leaves
+    the old file or the new one, never an empty one).
     """
     temporary = f"{path}.{os.getpid()}.ai-rollback-tmp"
     try:
@@ -24,6 +26,9 @@ def replace_file(path: str, data: bytes, mode: int = 0o600) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         os.chmod(temporary, mode)  # the umask may have taken bits off
         os.replace(temporary, path)
     except BaseException:

@@ -383,6 +383,12 @@ def log_command(range_: str | None, fmt: str, ci: bool, by: str | None, with_lin
 @click.option(
     "--revert", is_flag=True, help="On a confirmed breach, ai-revert TAG's AI commits (--incident)."
 )
+@click.option(
+    "--disable-flags",
+    is_flag=True,
+    help="On a confirmed breach, first switch off the release's AI feature flags; roll back only if "
+    "the breach then holds again.",
+)
 @click.option("--alert-webhook", metavar="URL", help="POST a JSON alert (Slack-compatible 'text').")
 @click.option("--alert-command", metavar="CMD", help="Run with the JSON alert on standard input.")
 @click.option(
@@ -403,6 +409,7 @@ def watch_command(
     blind_after: int | None,
     rollback_command: str | None,
     revert: bool,
+    disable_flags: bool,
     alert_webhook: str | None,
     alert_command: str | None,
     timeout: str,
@@ -414,8 +421,11 @@ def watch_command(
     Polls the metrics every INTERVAL for DURATION.  When one metric stays
     above its threshold for --breaches polls in a row, runs the actions in
     order (--rollback-command, --revert, then the alerts) and exits 1, or 4
-    if the rollback failed.  Exits 0 when the period passes healthy, 3 when
-    the metrics cannot be read (it alerts, and rolls nothing back).
+    if the rollback failed; with --disable-flags, first only the release's
+    AI flags are switched off, and the rollback follows if the breach holds
+    again.  Exits 0 when the period passes healthy (recorded as the tag
+    ai-rollback/healthy/TAG), 3 when the metrics cannot be read (it alerts,
+    and rolls nothing back).  Commands may use {tag}, {previous_tag}, {ai_tag}.
 
     \b
     Examples:
@@ -440,6 +450,7 @@ def watch_command(
         blind_after=blind_after,
         rollback_command=rollback_command,
         revert=revert,
+        disable_flags=disable_flags,
         alert_webhook=alert_webhook,
         alert_command=alert_command,
         timeout=timeout,
@@ -522,6 +533,43 @@ def rollback_command(
         alert_command=alert_command,
         timeout=timeout,
     )
+
+
+@cli.group("flags", context_settings=CONTEXT)
+def flags_group() -> None:
+    """Switch AI features' feature flags off (or on again) without a rollback.
+
+    The flags live in flagd's flag file ([tool.ai-rollback.flags] file), or
+    behind a flag service's command ([flags] command).  An AI commit names the
+    flags guarding its code with Feature-flag: KEY trailers; --tag TAG switches
+    every flag of that release's AI commits.
+
+    \b
+    Examples:
+      ai-rollback flags off ai_image_optimization
+      ai-rollback flags off --tag v2.1.0
+      ai-rollback flags on ai_image_optimization
+    """
+
+
+def _flag_switch(state: str) -> click.Command:
+    @click.argument("keys", nargs=-1, metavar="[KEY]...")
+    @click.option("--tag", metavar="TAG", help="Also every flag of this release's AI commits (its AI tag).")
+    def command(keys: tuple[str, ...], tag: str | None) -> int:
+        from ai_rollback.commands import flags as flags_module
+
+        return flags_module.flags_command(state, keys, tag)
+
+    command.__doc__ = (
+        f"Switch flags {state}: flagd's state becomes {'DISABLED' if state == 'off' else 'ENABLED'}.\n\n"
+        f"\b\nExamples:\n  ai-rollback flags {state} ai_image_optimization\n"
+        f"  ai-rollback flags {state} --tag v2.1.0\n"
+    )
+    return flags_group.command(state, context_settings=CONTEXT)(command)
+
+
+_flag_switch("off")
+_flag_switch("on")
 
 
 REVERT_HELP = """Revert the AI commits of RANGE, keep the human ones; all or nothing.

@@ -148,13 +148,18 @@ def current_release(releases: Sequence[Release], on_head: Sequence[str]) -> tupl
     return release, passed
 
 
-def substitute(argv: Sequence[str], values: Mapping[str, str | None], what: str) -> list[str]:
+def substitute(
+    argv: Sequence[str],
+    values: Mapping[str, str | None],
+    what: str,
+    known: Mapping[str, str] = PLACEHOLDERS,
+) -> list[str]:
     """``argv`` with ``{tag}``, ``{previous_tag}``, ``{ai_tag}``, ``{incident_tag}`` filled in.
 
     Per argument, after the command line was split: a value never becomes two
     arguments, and no shell ever reads it.  ``{{`` and ``}}`` are literal
     braces; other braces are kept as written (a JSON argument stays one).  A
-    placeholder that is not known, or has no value here, is an error naming it.
+    placeholder that is not ``known``, or has no value here, is an error naming it.
     """
     out = []
     for arg in argv:
@@ -170,10 +175,10 @@ def substitute(argv: Sequence[str], values: Mapping[str, str | None], what: str)
                 end = arg.find("}", i)
                 name = arg[i + 1 : end] if end > 0 else ""
                 if name and (name.replace("_", "").isalpha() and name.isascii()):
-                    if name not in PLACEHOLDERS:
+                    if name not in known:
                         raise UsageError(
                             f"{what}: unknown placeholder {{{name}}}",
-                            hint="known: " + ", ".join(f"{{{k}}}" for k in PLACEHOLDERS) + "; {{ is a brace",
+                            hint="known: " + ", ".join(f"{{{k}}}" for k in known) + "; {{ is a brace",
                         )
                     value = values.get(name)
                     if not value:
@@ -192,10 +197,11 @@ def substitute(argv: Sequence[str], values: Mapping[str, str | None], what: str)
 
 def _missing_hint(name: str) -> str:
     return {
+        "tag": "name the release: --tag TAG",
         "previous_tag": "there is no previous stable release (see ai-rollback releases)",
         "ai_tag": "the release has no AI tag (create it with ai-rollback tag VERSION)",
         "incident_tag": "only the rollback command names an incident",
-    }.get(name, "name the release")
+    }.get(name, "it has no value in this command")
 
 
 def environment(values: Mapping[str, str | None]) -> dict[str, str]:

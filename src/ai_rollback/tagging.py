@@ -21,6 +21,7 @@ from ai_rollback import classify, kinds
 from ai_rollback.config import Config
 from ai_rollback.errors import GitError, UsageError
 from ai_rollback.filelist import files_of
+from ai_rollback.flags import FLAG_TRAILER, keys_of
 from ai_rollback.git.log import iter_topo
 from ai_rollback.git.notes import ai_notes
 from ai_rollback.git.objects import ObjectWriter
@@ -39,6 +40,7 @@ class AiCommit:
     model: str | None
     prompt: str | None
     files: list[str]
+    flags: list[str] = field(default_factory=list)  # its Feature-flag keys
 
 
 @dataclass
@@ -55,6 +57,11 @@ class TagPlan:
     @property
     def models(self) -> list[str]:
         return sorted({c.model for c in self.ai_commits if c.model})
+
+    @property
+    def flags(self) -> list[str]:
+        """The Feature-flag keys of the release's AI commits, once each, newest commit first."""
+        return list(dict.fromkeys(k for c in self.ai_commits for k in c.flags))
 
 
 def slugify(text: str, limit: int = 40) -> str:
@@ -288,7 +295,8 @@ class Tagger:
                 continue
             prompt = next((t.value for t in trailers if t.key_is("Prompt")), None)
             files = files_of(trailers, [p for _s, o, n in rich.changes for p in (n or o,) if p])
-            result.ai_commits.append(AiCommit(rich.sha, rich.subject, found.model, prompt, files))
+            flags = keys_of(t.value for t in trailers if t.key_is(FLAG_TRAILER))
+            result.ai_commits.append(AiCommit(rich.sha, rich.subject, found.model, prompt, files, flags))
         result.ai_commits.reverse()  # newest first, as git log shows them
         already = [t for t in self.ai_tags_of(version) if self.tag_target(t) == commit]
         if already:
@@ -389,8 +397,10 @@ def message_values(plan: TagPlan) -> dict[str, object]:
                 "model": c.model or "unknown",
                 "prompt": (c.prompt or "").split("\n")[0],
                 "files": c.files,
+                "flags": c.flags,
             }
             for c in plan.ai_commits
         ],
         "models": plan.models,
+        "flags": plan.flags,
     }

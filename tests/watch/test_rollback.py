@@ -380,3 +380,83 @@ def test_a_record_that_no_longer_matches_its_release_is_ignored(released: Repo, 
     released.commit(ai_message("more", ["more.py"]), {"more.py": "x\n"})
     released.git("tag", "-f", "-a", "v1.1.0", "-m", "moved")
     assert releases(released)["v1.1.0"]["state"] == "released"
+
+
+FLAG_FILE = {
+    "flags": {
+        "ai_cache": {"state": "ENABLED", "variants": {"on": True, "off": False}, "defaultVariant": "on"},
+        "other": {"state": "ENABLED", "variants": {"on": True, "off": False}, "defaultVariant": "on"},
+    }
+}
+
+
+@pytest.fixture
+def flagged(repo: Repo) -> Repo:
+    """v1.0.0, then an AI commit guarded by the flag ai_cache, and v1.1.0 with its AI tag; a flag file."""
+    release(repo)  # v1.0.0 and v1.1.0 with its AI tag; the queries of the loopback Prometheus
+    (repo.path / "flags.json").write_text(json.dumps(FLAG_FILE, indent=2) + "\n")
+    pyproject = repo.path / "pyproject.toml"
+    repo.commit(
+        "Human: flag file",
+        {"pyproject.toml": pyproject.read_text() + '\n[tool.ai-rollback.flags]\nfile = "flags.json"\n'},
+    )
+    repo.commit(ai_message("guard the cache", ["guard.py"]) + "Feature-flag: ai_cache\n", {"guard.py": "x\n"})
+    assert "v1.2.0-ai-guard" in repo.tool("tag", "v1.2.0", "--slug", "guard").stdout
+    return repo
+
+
+def flag_states(repo: Repo) -> dict[str, str]:
+    return {k: v["state"] for k, v in json.loads((repo.path / "flags.json").read_text())["flags"].items()}
+
+
+def test_disable_flags_first_and_the_breach_resolves(
+    flagged: Repo,
+    prometheus,  # type: ignore[no-untyped-def]
+    webhook: Webhook,
+    tmp_path: Path,
+) -> None:
+    prom = prometheus(errors=[0.5, 0.5, 0.01])
+    command, record = deploy(tmp_path)
+    done = watch(
+        flagged, "v1.2.0", "--for", "1s", "--every", "0.1s", "--prometheus", prom.url,
+        "--rollback-command", command, "--disable-flags", "--alert-webhook", webhook.url,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert flag_states(flagged) == {"ai_cache": "DISABLED", "other": "ENABLED"}
+    assert calls(record) == []  # resolved by the flags: nothing rolled back
+    assert "flags-off: ok: switched off flags ai_cache in flags.json" in done.stdout
+    assert "resolved by switching off the AI flags" in done.stdout
+    assert [a["status"] for a in webhook.alerts] == ["flags-off", "resolved-by-flags"]
+    assert "a rollback follows if the breach holds for 2 more polls" in str(webhook.alerts[0]["text"])
+    assert flagged.out("tag", "--list", "ai-rollback/*") == ""  # neither healthy nor rolled back
+
+
+def test_disable_flags_then_roll_back_when_the_breach_holds(
+    flagged: Repo,
+    prometheus,  # type: ignore[no-untyped-def]
+    webhook: Webhook,
+    tmp_path: Path,
+) -> None:
+    prom = prometheus(errors=[0.5])
+    command, record = deploy(tmp_path, 0, 0, "{previous_tag}")
+    done = watch(
+        flagged, "v1.2.0", *FAST, "--prometheus", prom.url,
+        "--rollback-command", command, "--disable-flags", "--alert-webhook", webhook.url,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert prom.asked["errors"] == 4  # confirmed at 2, the flags off, confirmed again at 4: rolled back
+    assert [c["args"] for c in calls(record)] == [["v1.1.0"]]
+    assert [a["status"] for a in webhook.alerts] == ["flags-off", "rolled-back"]
+    final = str(webhook.alerts[1]["text"])
+    assert final.startswith("Auto-rollback completed: v1.2.0 -> v1.1.0.")
+    assert "switched off flags ai_cache" in final and "ran " in final
+
+
+def test_disable_flags_is_checked_before_the_first_poll(
+    released: Repo,
+    prometheus,  # type: ignore[no-untyped-def]
+) -> None:
+    prom = prometheus(errors=[0.5])
+    done = watch(released, "v1.1.0", *FAST, "--prometheus", prom.url, "--disable-flags")
+    assert done.returncode == 2 and "lists no feature flags" in done.stderr
+    assert prom.asked == {}

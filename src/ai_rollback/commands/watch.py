@@ -32,6 +32,7 @@ def run_watch(
     blind_after: int | None = None,
     rollback_command: str | None = None,
     revert: bool = False,
+    disable_flags: bool = False,
     alert_webhook: str | None = None,
     alert_command: str | None = None,
     timeout: str = "10s",
@@ -100,6 +101,7 @@ def run_watch(
         record=_recorder(tagger, release, previous.name if previous else None, duration)
         if release is not None
         else None,
+        disable_flags=_flags_switch(tagger, tag) if disable_flags else None,
     )
     return watch.run(options, source, emit)
 
@@ -108,6 +110,43 @@ def _command(text: str | None, what: str, values: Mapping[str, str | None]) -> l
     if text is None:
         return None
     return model.substitute(watch.split_command(text, what), values, what)
+
+
+def _flags_switch(tagger: tagging.Tagger, tag: str) -> Callable[[], watch.Outcome]:
+    """``--disable-flags``: the release's flags, checked now; switched off on the first confirmed breach."""
+    from ai_rollback.commands import flags
+
+    try:
+        ai_tag, keys = flags.release_flags(tagger, tag)
+    except UsageError:
+        raise UsageError(
+            f"{tag} has no AI tag: --disable-flags would not know its flags",
+            hint=f"create it with: ai-rollback tag {tag}, or drop --disable-flags",
+        ) from None
+    if not keys:
+        raise UsageError(
+            f"{ai_tag} lists no feature flags (no AI commit of {tag} carries Feature-flag)",
+            hint="drop --disable-flags",
+        )
+    settings = tagger.config.flags
+    if not (settings.file or settings.command):
+        raise UsageError(
+            "--disable-flags: no flag file and no flags command is configured",
+            hint=f'set {tagger.config.section("flags")} file = "path/to/flags.json"',
+        )
+
+    def switch_off() -> watch.Outcome:
+        try:
+            done = flags.switch(tagger, keys, "off")
+        except AiRollbackError as exc:
+            return watch.Outcome("flags-off", False, f"could not switch off the flags: {exc.message}")
+        if done.failed:
+            return watch.Outcome("flags-off", False, f"could not switch off the flags: {done.failed}")
+        said = ", ".join(done.changed) or "none (already off)"
+        extra = f"; already off: {', '.join(done.already)}" if done.already and done.changed else ""
+        return watch.Outcome("flags-off", True, f"switched off flags {said}{extra} in {done.where}")
+
+    return switch_off
 
 
 def _recorder(

@@ -69,6 +69,10 @@ class Config:
         return TagSettings(self.table("tag"))
 
     @property
+    def flags(self) -> FlagSettings:
+        return FlagSettings(self.table("flags"))
+
+    @property
     def deploy(self) -> DeploySettings:
         return DeploySettings(self.table("deploy"))
 
@@ -165,6 +169,19 @@ class TagSettings:
         self.release_pattern = _text(table, "release-pattern", "v[0-9]*")
         self.ai_tag = _text(table, "ai-tag", "{version}-ai-{slug}")
         self.push_check = _text(table, "push-check", "warn")
+
+
+class FlagSettings:
+    """``[tool.ai-rollback.flags]``, validated: where ``ai-rollback flags`` switches flags."""
+
+    __slots__ = ("command", "file", "timeout")
+
+    def __init__(self, table: Mapping[str, object]) -> None:
+        file = table.get("file")
+        self.file = file if isinstance(file, str) and file else None
+        command = table.get("command")
+        self.command = command if isinstance(command, str) and command else None
+        self.timeout = _text(table, "timeout", "30s")
 
 
 class DeploySettings:

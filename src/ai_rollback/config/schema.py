@@ -277,8 +277,30 @@ def _duration(where: str, key: str, value: object) -> object:
     return value
 
 
+def _repo_path(where: str, key: str, value: object) -> object:
+    if not isinstance(value, str) or not value.strip() or "\0" in value:
+        raise _fail(where, key, value, "must be a path (from the repository root, or absolute)")
+    return value
+
+
 #: Sub-tables: name -> options.
 TABLES: dict[str, dict[str, Option]] = {
+    "flags": {
+        "file": Option(
+            None,
+            _repo_path,
+            "ai-rollback flags: the flagd flag file (JSON) to switch flags in, from the repository root.",
+            "deploy/flags.json",
+        ),
+        "command": Option(
+            None,
+            _command_line,
+            "ai-rollback flags: instead of a file, the command that switches one flag of a flag service; "
+            "placeholders {flag}, {state} (on/off), {tag}, {ai_tag}.",
+            "flagctl set {flag} {state}",
+        ),
+        "timeout": Option("30s", _duration, "ai-rollback flags: how long the command may run, per flag."),
+    },
     "deploy": {
         "rollback-command": Option(
             None,

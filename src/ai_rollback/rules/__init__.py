@@ -30,6 +30,7 @@ from ai_rollback.rules.base import (
 from ai_rollback.rules.content import (
     assisted_by_format,
     empty_trailer,
+    feature_flag,
     files_mismatch_rule,
     human_ai_trailer,
     message_nul,
@@ -114,6 +115,7 @@ RULES: tuple[tuple[str, Callable[[Facts], list[Violation]]], ...] = (
     ("trailer-key", trailer_key),
     ("files-mismatch", files_mismatch_rule),
     ("prompt-secret", prompt_secret),
+    ("feature-flag", feature_flag),
     ("human-ai-trailer", human_ai_trailer),
     ("message-nul", message_nul),
     ("ai-signoff", ai_signoff),
@@ -160,6 +162,7 @@ _ORDER = {
             "misplaced",
             "required",
             "files-mismatch",
+            "feature-flag",
             "human-ai-trailer",
             "identity",
         )

@@ -127,6 +127,39 @@ def files_mismatch_rule(f: Facts) -> list[Violation]:
     ]
 
 
+def feature_flag(f: Facts) -> list[Violation]:
+    """Each ``Feature-flag:`` names one flag key (``ai-rollback flags`` switches it)."""
+    found = f.values("Feature-flag")
+    if not found:
+        return []
+    from ai_rollback.flags import KEY_LIMIT, is_flag_key  # off the hook path unless a flag is named
+
+    out = []
+    for t in found:
+        if is_flag_key(t.value):
+            continue
+        if t.value.startswith("<") and t.value.endswith(">"):
+            out.append(
+                Violation(
+                    "feature-flag",
+                    '"Feature-flag:" still holds the template\'s placeholder',
+                    t.line,
+                    "put the flag key there, or delete the line (the flag is optional)",
+                )
+            )
+            continue
+        out.append(
+            Violation(
+                "feature-flag",
+                f'"Feature-flag: {t.value}" is not a flag key',
+                t.line,
+                "one key per Feature-flag line: letters, digits, '_', '-', '.', a letter or digit first, "
+                f"at most {KEY_LIMIT} characters",
+            )
+        )
+    return out
+
+
 def human_ai_trailer(f: Facts) -> list[Violation]:
     if f.kind != kinds.HUMAN:
         return []

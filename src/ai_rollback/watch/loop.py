@@ -61,6 +61,8 @@ class Options:
     previous: str | None = None  # the release a rollback returns to (named in the alerts)
     #: records what happened in git (``healthy`` or ``rolled-back``); None: nothing is recorded
     record: Callable[[str], Outcome] | None = None
+    #: ``--disable-flags``: switches the release's AI flags off, the first step on a confirmed breach
+    disable_flags: Callable[[], Outcome] | None = None
 
 
 def run(
@@ -79,6 +81,7 @@ def run(
     polls = slot = 0
     verdict: Verdict | None = None
     done: list[Outcome] | None = None  # the actions that ran, once acting started
+    flags: Outcome | None = None  # --disable-flags: how switching them off went
     try:
         while True:
             polls += 1
@@ -89,8 +92,15 @@ def run(
                 values, error = None, str(exc)
             verdict = dog.observe(values, error)
             report.poll(polls, clock() - start, verdict)
-            if verdict.status == CONFIRMED:
-                done = []
+            if verdict.status == CONFIRMED and options.disable_flags is not None and flags is None:
+                flags = _flags_off(options, verdict, polls, report)
+                if flags.ok:  # the first step: now the breach must hold anew before a rollback
+                    dog = Watchdog(options.thresholds, options.breaches, options.blind_after)
+                else:
+                    done = [flags]
+                    return _act(options, verdict, polls, report, done)
+            elif verdict.status == CONFIRMED:
+                done = [] if flags is None else [flags]
                 return _act(options, verdict, polls, report, done)
             if verdict.status == BLIND:
                 return _blind(options, verdict, polls, report)
@@ -110,9 +120,42 @@ def run(
         return INTERRUPTED
     if verdict is not None and verdict.status == UNREADABLE:
         return _blind(options, verdict, polls, report)  # no evidence at the end: not "healthy"
+    if flags is not None:  # the breach did not come back with the flags off: that resolved it
+        return _resolved_by_flags(options, flags, verdict, polls, report)
     recorded = [options.record(HEALTHY)] if options.record and not options.plan.dry_run else []
     report.finish(HEALTHY, OK, polls, recorded, last=verdict)
     return OK
+
+
+def _flags_off(options: Options, verdict: Verdict, polls: int, report: _Reporter) -> Outcome:
+    """The first step on a confirmed breach: the AI flags off; an alert says so; the watch goes on."""
+    if options.plan.dry_run:
+        flags = Outcome("flags-off", True, "would switch off the release's AI flags", done=False)
+    else:
+        assert options.disable_flags is not None  # noqa: S101 - the caller checked
+        flags = options.disable_flags()
+    held = breaches_text(verdict.confirmed_breaches)
+    if flags.ok:
+        text = (
+            f"ai-rollback watch {options.tag}: {held}; {flags.detail}; watching on: a rollback follows "
+            f"if the breach holds for {options.breaches} more polls"
+        )
+        alert = {"text": text, "tag": options.tag, "status": "flags-off", "polls": polls}
+        report.step(flags, send_alerts(options.plan, alert))
+    return flags
+
+
+def _resolved_by_flags(
+    options: Options, flags: Outcome, verdict: Verdict | None, polls: int, report: _Reporter
+) -> int:
+    text = (
+        f"ai-rollback watch {options.tag}: resolved by switching off its AI flags ({flags.detail}): "
+        f"no breach held for the rest of the watch; nothing was rolled back"
+    )
+    alert = {"text": text, "tag": options.tag, "status": "resolved-by-flags", "polls": polls}
+    outcomes = send_alerts(options.plan, alert)
+    report.finish("resolved-by-flags", CHECK_FAILED, polls, outcomes, last=verdict)
+    return CHECK_FAILED
 
 
 def _blind(options: Options, verdict: Verdict, polls: int, report: _Reporter) -> int:
@@ -125,7 +168,7 @@ def _act(options: Options, verdict: Verdict, polls: int, report: _Reporter, done
     """The actions; ``done`` fills as they complete (what Ctrl-C leaves behind is known)."""
     plan = options.plan
     run_rollback(plan, done)
-    failed = any(not o.ok for o in done)
+    failed = any(not o.ok for o in done if o.action != "flags-off")  # the rollback's own actions
     status = "rollback-failed" if failed else ("rolled-back" if plan.rolls_back else "breach")
     if plan.dry_run:
         status = "dry-run"
@@ -209,6 +252,18 @@ class _Reporter:
             detail = ", ".join(parts)
         self.emit(f"[{elapsed:7.1f}s] poll {number}: {verdict.status}: {detail}")
 
+    def step(self, flags: Outcome, alerts: Sequence[Outcome]) -> None:
+        """A step that does not end the watch (the flags switched off), and its alerts."""
+        for outcome in (flags, *alerts):
+            if self.json:
+                self._event(event="action", action=outcome.action, ok=outcome.ok, detail=outcome.detail)
+            else:
+                self.emit(f"  {outcome.action}: {'ok' if outcome.ok else 'FAILED'}: {outcome.detail}")
+        if flags.ok and not self.json:
+            self.emit(
+                f"watching on: a rollback follows if the breach holds for {self.options.breaches} more polls"
+            )
+
     def finish(
         self, status: str, code: int, polls: int, outcomes: Sequence[Outcome], last: Verdict | None = None
     ) -> None:
@@ -231,6 +286,11 @@ class _Reporter:
             self.emit(f"interrupted after {polls} polls, while rolling back: what finished is listed above")
         elif status == BLIND:
             self.emit(f"gave up: the metrics could not be read; nothing was rolled back (exit {code})")
+        elif status == "resolved-by-flags":
+            self.emit(
+                f"resolved by switching off the AI flags: no breach held after it ({polls} polls); "
+                f"nothing was rolled back (exit {code})"
+            )
         else:
             held = last.confirmed_breaches if last is not None else []
             named = " (" + breaches_text(held) + ")" if held else ""
