@@ -101,9 +101,19 @@ def test_incident_names_take_a_suffix_when_taken() -> None:
 
 def test_record_names() -> None:
     assert model.record_release("ai-rollback/healthy/v1.0.0") == ("healthy", "v1.0.0")
-    assert model.record_release("ai-rollback/rolled-back/v1.0.0/2") == ("rolled-back", "v1.0.0")
+    assert model.record_release("ai-rollback/rolled-back/v1.0.0/20261204T044000Z-0a1b2c3d") == (
+        "rolled-back",
+        "v1.0.0",
+    )
+    assert model.record_release("ai-rollback/rolled-back/releases/v1.0.0/x") == (
+        "rolled-back",
+        "releases/v1.0.0",
+    )
     assert model.record_release("ai-rollback/rolled-back/v1.0.0") is None
     assert model.record_release("ai-rollback/healthy/") is None
     assert model.record_release("v1.0.0") is None
-    assert model.rollback_ref("v1", ["ai-rollback/rolled-back/v1/1"]) == "ai-rollback/rolled-back/v1/2"
+    stamp = model.utc_stamp(1_780_000_000.0)
+    assert (
+        model.rollback_ref("v1", stamp, "0a1b2c3d") == "ai-rollback/rolled-back/v1/20260528T202640Z-0a1b2c3d"
+    )
     assert model.is_record("ai-rollback/x") and not model.is_record("ai-rollbackx")

@@ -8,8 +8,9 @@ namespace of their own that no release pattern takes for a release:
 
 * ``ai-rollback/healthy/<release>``: a ``watch`` period passed healthy (made
   once; a later healthy pass changes nothing);
-* ``ai-rollback/rolled-back/<release>/<n>``: the n-th rollback of the release
-  (``watch``'s on a confirmed breach, or ``ai-rollback rollback``); its
+* ``ai-rollback/rolled-back/<release>/<UTC time>-<random>``: one rollback of
+  the release (``watch``'s on a confirmed breach, or ``ai-rollback
+  rollback``), named so that two clones never make two tags of one name; its
   message's trailers say where it went (``Returned-to``), when, who and how.
 
 Both point at the release's commit.  Tags, not notes or other refs, because
@@ -20,13 +21,16 @@ private refs need a refspec in every clone, and a team that forgot one
 would roll back to a release someone already rolled back.
 
 **The previous stable release** of a release R: among the releases older
-than R in version order (the release pattern, AI tags excluded), those never
-rolled back; of these, the newest that passed a ``watch`` healthy, else the
-newest.  None when there is no such release.
+than R in version order (the release pattern, AI tags excluded; a
+pre-release such as ``v2.0.0-rc1`` comes before ``v2.0.0`` and is never a
+stable one), those never rolled back; of these, the newest that passed a
+``watch`` healthy, else the newest.  None when there is no such release.
 """
 
 from __future__ import annotations
 
+import re
+import shlex
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -81,12 +85,15 @@ def healthy_ref(release: str) -> str:
     return HEALTHY_PREFIX + release
 
 
-def rollback_ref(release: str, taken: Sequence[str]) -> str:
-    """The next free ``ai-rollback/rolled-back/<release>/<n>`` given the record names ``taken``."""
-    n = 1
-    while f"{ROLLED_BACK_PREFIX}{release}/{n}" in taken:
-        n += 1
-    return f"{ROLLED_BACK_PREFIX}{release}/{n}"
+def rollback_ref(release: str, stamp: str, token: str) -> str:
+    """``ai-rollback/rolled-back/<release>/<UTC stamp>-<token>``: unique in every clone.
+
+    Two people rolling back the same release in their own clones make two
+    records, never two different tags of one name that could not both be pushed.
+    ``stamp``: :func:`utc_stamp`; ``token``: a few random hex digits.
+    """
+    compact = stamp.replace("-", "").replace(":", "")
+    return f"{ROLLED_BACK_PREFIX}{release}/{compact}-{token}"
 
 
 def is_record(name: str) -> bool:
@@ -99,8 +106,8 @@ def record_release(name: str) -> tuple[str, str] | None:
         release = name[len(HEALTHY_PREFIX) :]
         return ("healthy", release) if release else None
     if name.startswith(ROLLED_BACK_PREFIX):
-        release, slash, n = name[len(ROLLED_BACK_PREFIX) :].rpartition("/")
-        return ("rolled-back", release) if release and slash and n.isdigit() else None
+        release, slash, rest = name[len(ROLLED_BACK_PREFIX) :].rpartition("/")
+        return ("rolled-back", release) if release and slash and rest else None
     return None
 
 
@@ -110,10 +117,12 @@ def previous_stable(releases: Sequence[Release], current: str) -> Release | None
     ``releases`` are in version order, oldest first; ``current`` need not be one of them
     (a release being rolled back that the records do not know yet is compared by name).
     """
-    from ai_rollback.tagging import version_key
+    from ai_rollback.tagging import is_prerelease, version_key
 
     limit = version_key(current)
-    older = [r for r in releases if r.name != current and version_key(r.name) < limit]
+    older = [
+        r for r in releases if r.name != current and version_key(r.name) < limit and not is_prerelease(r.name)
+    ]
     candidates = [r for r in older if not r.rollbacks]
     for release in reversed(candidates):
         if release.healthy:
@@ -202,6 +211,49 @@ def _missing_hint(name: str) -> str:
         "ai_tag": "the release has no AI tag (create it with ai-rollback tag VERSION)",
         "incident_tag": "only the rollback command names an incident",
     }.get(name, "it has no value in this command")
+
+
+_URL_USERINFO = re.compile(r"(://[^/@:\s]*:)[^/@\s]*@")
+_SECRET_WORDS = ("token", "pass", "secret", "key", "auth", "credential", "cookie", "bearer")
+
+
+def _secret_option(word: str) -> bool:
+    name = word.lstrip("-").lower()
+    return word.startswith("-") and any(w in name for w in _SECRET_WORDS)
+
+
+def shown_command(argv: Sequence[str]) -> str:
+    """A command line to print: credentials hidden (see :func:`credentials.redact_text`), and also
+    the value after an option named like a secret (``--token X``, ``--password=X``), the password of
+    ``-u user:pass`` and ``-pPASS``.  Only for showing: the command runs with its real arguments.
+    """
+    from ai_rollback.credentials import redact_text
+
+    out: list[str] = []
+    hide_next = False
+    for arg in argv:
+        if hide_next:
+            shown = "****"
+            if ":" in arg and out and out[-1] in ("-u", "--user"):
+                shown = arg.split(":", 1)[0] + ":****"
+            out.append(shown)
+            hide_next = False
+            continue
+        option, equals, _value = arg.partition("=")
+        if arg.startswith("-p") and len(arg) > 2 and not arg.startswith("--"):
+            out.append("-p****")  # mysql -pPASS
+        elif equals and _secret_option(option):
+            out.append(f"{option}=****")
+        elif _secret_option(arg) or arg in ("-u", "--user"):
+            out.append(arg)
+            hide_next = True
+        else:
+            out.append(_URL_USERINFO.sub(r"\1****@", arg))
+    return redact_text(" ".join(shlex_quote(a) for a in out))
+
+
+def shlex_quote(arg: str) -> str:
+    return arg if "****" in arg else shlex.quote(arg)
 
 
 def environment(values: Mapping[str, str | None]) -> dict[str, str]:

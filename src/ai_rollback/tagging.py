@@ -156,6 +156,21 @@ def ai_tag_glob(pattern: str, version: str = "*") -> str:
     return ai_tag_name(pattern, version, "*")
 
 
+def strftime_glob(pattern: str) -> str:
+    """The names a strftime pattern makes, as a glob: ``incident-%Y%m%d-%H%M`` -> ``incident-*-*``."""
+    import glob
+
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern[i] == "%" and i + 1 < len(pattern):
+            out.append("%" if pattern[i + 1] == "%" else "*")
+            i += 2
+        else:
+            out.append(glob.escape(pattern[i]))
+            i += 1
+    return "".join(out)
+
+
 def read_range(trailers: Sequence[Trailer]) -> str | None:
     """The ``AI-Range:`` an AI tag records."""
     for t in trailers:
@@ -181,10 +196,15 @@ class Tagger:
             raise UsageError(f"{what} {name!r} is not a valid tag name (see git check-ref-format)")
 
     def is_release(self, name: str) -> bool:
+        """A release tag: the release pattern's, and not an AI tag, an incident tag or a record."""
         import fnmatch
 
-        if name.startswith(RECORDS + "/") or fnmatch.fnmatchcase(name, ai_tag_glob(self.ai_pattern)):
-            return False  # a record of what happened to a release (releases.py), or an AI tag
+        if (
+            name.startswith(("-", RECORDS + "/"))
+            or fnmatch.fnmatchcase(name, ai_tag_glob(self.ai_pattern))
+            or fnmatch.fnmatchcase(name, strftime_glob(self.config.revert.incident_tag))  # and its -2, -3
+        ):
+            return False
         return fnmatch.fnmatchcase(name, self.release_pattern)
 
     def releases(self, merged_into: str | None = None) -> list[str]:
@@ -193,7 +213,7 @@ class Tagger:
         if merged_into:
             args += ["--merged", merged_into]
         out = self.git.text(*args, self.release_pattern)
-        return [t for t in out.splitlines() if t and self.is_release(t)]
+        return sorted((t for t in out.splitlines() if t and self.is_release(t)), key=version_key)
 
     def previous_release(self, version: str) -> str | None:
         """The nearest older release in version order (not date)."""
@@ -378,9 +398,32 @@ class Tagger:
         return out.decode().strip() if code == 0 and out.strip() else "sha1"
 
 
-def version_key(name: str) -> list[tuple[int, int | str]]:
-    """Version order (``sort -V``, as ``git tag --sort=version:refname``): numbers compare as numbers."""
-    return [(0, int(piece)) if piece.isdigit() else (1, piece) for piece in re.split(r"(\d+)", name) if piece]
+_VERSION = re.compile(r"(\D*)(\d+(?:\.\d+)*)(.*)", re.S)
+
+
+def version_key(name: str) -> tuple[object, ...]:
+    """Version order: numbers compare as numbers (``v1.10.0`` after ``v1.9.0``), and a pre-release
+    (``v2.0.0-rc1``, a ``-`` after the numbers) comes before its release (semver's rule).
+
+    ``+build`` metadata sorts as the release itself.  A name without numbers sorts by its
+    pieces, as ``git tag --sort=version:refname`` does.
+    """
+    match = _VERSION.fullmatch(name)
+    if match is None:
+        return (_pieces(name), (), 1, [])
+    prefix, core, rest = match.groups()
+    numbers = tuple(int(n) for n in core.split("."))
+    return (_pieces(prefix), numbers, 0 if is_prerelease(name) else 1, _pieces(rest))
+
+
+def is_prerelease(name: str) -> bool:
+    """``v2.0.0-rc1``, ``1.4.0-beta.2``: a ``-`` right after the version's numbers."""
+    match = _VERSION.fullmatch(name)
+    return match is not None and match.group(3).startswith("-")
+
+
+def _pieces(text: str) -> list[tuple[int, int | str]]:
+    return [(0, int(piece)) if piece.isdigit() else (1, piece) for piece in re.split(r"(\d+)", text) if piece]
 
 
 def message_values(plan: TagPlan) -> dict[str, object]:

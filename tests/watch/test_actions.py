@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shlex
 import signal
 import subprocess
@@ -60,10 +61,9 @@ def test_breach_that_holds_rolls_back_and_alerts(
     (sent,) = records(alerts)
     assert json.loads(str(sent["stdin"])) == alert
     # the rollback is recorded in git, on the release's commit: v1.1.0 is no longer stable
-    assert released.out("tag", "--list", "ai-rollback/*").split() == ["ai-rollback/rolled-back/v1.1.0/1"]
-    assert released.out("rev-parse", "ai-rollback/rolled-back/v1.1.0/1^{commit}") == released.out(
-        "rev-parse", "v1.1.0^{commit}"
-    )
+    (record,) = released.out("tag", "--list", "ai-rollback/*").split()
+    assert re.fullmatch(r"ai-rollback/rolled-back/v1\.1\.0/\d{8}T\d{6}Z-[0-9a-f]{8}", record)
+    assert released.out("rev-parse", f"{record}^{{commit}}") == released.out("rev-parse", "v1.1.0^{commit}")
 
 
 def test_the_alert_names_every_confirmed_breach(
@@ -88,9 +88,10 @@ def test_the_alert_names_every_confirmed_breach(
     )
     assert f"breach confirmed ({both}); rolled back (exit 1)" in done.stdout
     (alert,) = webhook.alerts
+    (record,) = released.out("tag", "--list", "ai-rollback/*").split()
     assert alert["text"] == (
         f"Auto-rollback completed: v1.1.0 -> v1.0.0. ai-rollback watch v1.1.0: {both}; ran {Path(PYTHON).name}; "
-        "recorded ai-rollback/rolled-back/v1.1.0/1 in git"
+        f"recorded {record} in git"
     )
     assert alert["breaches"] == [
         {"metric": "error-rate", "value": 0.3, "threshold": 0.05, "streak": 2},

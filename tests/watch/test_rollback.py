@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import re
 import shlex
 import signal
 import subprocess
@@ -105,10 +106,12 @@ def test_rollback_returns_to_the_previous_stable_release(
     message = released.out("for-each-ref", "--format=%(contents)", f"refs/tags/{incident}")
     assert message.splitlines()[0] == "Emergency rollback from v1.1.0 to v1.0.0"
     assert "Who: Cy Committer <cy@example.com>" in message
-    assert tags(released, "ai-rollback/*") == ["ai-rollback/rolled-back/v1.1.0/1"]
+    (record,) = tags(released, "ai-rollback/*")
+    assert re.fullmatch(r"ai-rollback/rolled-back/v1\.1\.0/\d{8}T\d{6}Z-[0-9a-f]{8}", record)
+    assert f"on success, tag:  {incident} and {record}" in done.stdout
     trailers = released.run(
         "git", "interpret-trailers", "--parse", "--no-divider",
-        input=released.out("for-each-ref", "--format=%(contents)", "refs/tags/ai-rollback/rolled-back/v1.1.0/1"),
+        input=released.out("for-each-ref", "--format=%(contents)", f"refs/tags/{record}"),
     ).stdout  # fmt: skip
     assert "Rolled-back: v1.1.0\nReturned-to: v1.0.0\n" in trailers and f"Incident: {incident}\n" in trailers
     state = releases(released)
@@ -292,10 +295,7 @@ def test_rolled_back_twice_and_the_current_release_follows_the_rollbacks(
     again = rollback(released, "v1.1.0", "--yes", "--command", command)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "v1.1.0 was already rolled back 1 time" in again.stdout
-    assert tags(released, "ai-rollback/*") == [
-        "ai-rollback/rolled-back/v1.1.0/1",
-        "ai-rollback/rolled-back/v1.1.0/2",
-    ]
+    assert len(tags(released, "ai-rollback/rolled-back/v1.1.0/*")) == 2
     incidents = tags(released, "incident-*")
     assert len(incidents) == 2  # the same minute: the second is NAME-2
     assert incidents[1] == incidents[0] + "-2" or incidents[0][:-2] != incidents[1][:-2]
@@ -366,7 +366,7 @@ def test_watch_fills_the_placeholders_and_records_nothing_in_a_dry_run(
     (call,) = calls(record)
     assert call["args"] == ["v1.1.0", "v1.0.0", "v1.1.0-ai-cache"]
     assert call["env"]["AI_ROLLBACK_PREVIOUS_TAG"] == "v1.0.0"  # type: ignore[index]
-    assert tags(released, "ai-rollback/*") == ["ai-rollback/rolled-back/v1.1.0/1"]
+    assert len(tags(released, "ai-rollback/rolled-back/v1.1.0/*")) == 1
     incident = watch(
         released, "v1.1.0", *FAST, "--prometheus", prom.url, "--rollback-command", "x {incident_tag}"
     )
@@ -460,3 +460,157 @@ def test_disable_flags_is_checked_before_the_first_poll(
     done = watch(released, "v1.1.0", *FAST, "--prometheus", prom.url, "--disable-flags")
     assert done.returncode == 2 and "lists no feature flags" in done.stderr
     assert prom.asked == {}
+
+
+# --- What a hostile review broke, one exact outcome each -------------------------------------
+
+
+def test_a_release_tag_of_a_tag_is_recorded_on_its_commit(released: Repo, tmp_path: Path) -> None:
+    released.git("tag", "-a", "build-42", "-m", "a build", "HEAD")
+    released.git("tag", "-a", "v1.2.0", "-m", "the release of a build", "build-42")
+    command, _ = deploy(tmp_path)
+    done = rollback(released, "--yes", "--command", command)
+    assert done.returncode == 0, done.stdout + done.stderr
+    commit = released.out("rev-parse", "HEAD")
+    (record,) = tags(released, "ai-rollback/*")
+    assert released.out("rev-parse", f"{record}^{{commit}}") == commit
+    assert released.out("cat-file", "-p", record).splitlines()[:2] == [f"object {commit}", "type commit"]
+    assert released.run("git", "fsck", "--no-dangling").returncode == 0
+    assert releases(released)["v1.2.0"]["state"] == "rolled-back"
+    released.git("tag", "-a", "v1.3.0", "-m", "a tree", "HEAD^{tree}")
+    assert "v1.3.0" not in releases(released)  # a tree is no release: nothing to roll back to or from
+
+
+def test_a_hung_deploy_is_stopped_with_everything_it_started(released: Repo, tmp_path: Path) -> None:
+    late = tmp_path / "late"
+    script = tmp_path / "deploy.sh"
+    script.write_text(f"#!/bin/sh\n( sleep 3; echo deployed > {late} ) &\nwait\n")
+    script.chmod(0o755)
+    done = rollback(released, "--yes", "--command", str(script), "--timeout", "1s")
+    assert done.returncode == 4 and "no answer within 1s (stopped)" in done.stdout
+    time.sleep(4)
+    assert not late.exists()  # the grandchild was stopped too: production did not move afterwards
+
+
+def test_a_deploy_that_leaves_a_background_process_is_done_when_it_exits(
+    released: Repo, tmp_path: Path
+) -> None:
+    script = tmp_path / "deploy.sh"
+    script.write_text("#!/bin/sh\necho rolling back\nsleep 30 &\nexit 0\n")
+    script.chmod(0o755)
+    started = time.monotonic()
+    done = rollback(released, "--yes", "--command", str(script), "--timeout", "20s")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert time.monotonic() - started < 15
+    assert "rolling back" in done.stdout  # the deploy's own output is shown as it runs
+
+
+def test_a_chatty_deploy_is_not_stopped(released: Repo, tmp_path: Path) -> None:
+    script = tmp_path / "deploy.py"
+    script.write_text("import sys\nfor i in range(40000):\n    print('x' * 60, i)\n")
+    done = rollback(released, "--yes", "--command", f"{PYTHON} {script}")
+    assert done.returncode == 0, done.stderr[-500:]
+    assert len(done.stdout) > 2 << 20
+
+
+def test_ctrl_c_during_the_revert_after_the_deploy_still_records_the_rollback(
+    released: Repo, tmp_path: Path
+) -> None:
+    """The deploy ran: an interrupted revert must not make it look as if nothing happened."""
+    slow = tmp_path / "slow-fsmonitor.sh"
+    slow.write_text("#!/bin/sh\nsleep 60\n")
+    slow.chmod(0o755)
+    deployed = tmp_path / "deployed"
+    script = tmp_path / "deploy.sh"  # rolls back, and from now on every git status of the revert hangs
+    script.write_text(f"#!/bin/sh\ngit config core.fsmonitor {slow}\ntouch {deployed}\n")
+    script.chmod(0o755)
+    proc = subprocess.Popen(
+        [PYTHON, "-m", "ai_rollback", "rollback", "--yes", "--revert", "--command", str(script)],
+        cwd=released.path, env=released.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while not deployed.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.0)  # the revert has started
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    released.git("config", "--unset", "core.fsmonitor")
+    assert proc.returncode == 130, out + err
+    assert "interrupted after the rollback command succeeded" in err
+    assert releases(released)["v1.1.0"]["state"] == "rolled-back"
+    assert len(tags(released, "incident-*")) == 1
+    assert (released.path / "cache.py").exists()  # ai-revert is all or nothing: nothing half-reverted
+
+
+def test_a_pre_release_is_never_the_stable_release_to_return_to(repo: Repo, tmp_path: Path) -> None:
+    for version in ("v1.0.0", "v2.0.0-rc1", "v2.0.0", "v2.1.0-rc1"):
+        repo.commit(f"Human: {version}", {"v.txt": version + "\n"})
+        repo.git("tag", "-a", version, "-m", version)
+    command, record = deploy(tmp_path, 0, 0, "{tag}", "{previous_tag}")
+    done = rollback(repo, "--yes", "--command", command)  # HEAD's newest release: v2.1.0-rc1
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert calls(record)[0]["args"] == ["v2.1.0-rc1", "v2.0.0"]
+    assert releases(repo)["v2.0.0"]["previous_stable"] == "v1.0.0"  # not v2.0.0-rc1
+    assert list(releases(repo)) == ["v2.1.0-rc1", "v2.0.0", "v2.0.0-rc1", "v1.0.0"]
+
+
+def test_tags_that_cannot_be_created_stop_the_rollback_before_the_deploy(
+    released: Repo, tmp_path: Path
+) -> None:
+    released.git("tag", "ai-rollback")  # a tag in the way of the refs/tags/ai-rollback/ directory
+    command, record = deploy(tmp_path)
+    done = rollback(released, "--yes", "--command", command)
+    assert done.returncode == 3 and "could not be created, so nothing was run" in done.stderr
+    assert calls(record) == [] and tags(released, "incident-*") == []
+
+
+def test_incident_tags_are_no_releases_even_when_every_tag_is(released: Repo, tmp_path: Path) -> None:
+    pyproject = released.path / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + '\n[tool.ai-rollback.tag]\nrelease-pattern = "*"\n')
+    command, _ = deploy(tmp_path)
+    assert rollback(released, "v1.1.0", "--yes", "--command", command).returncode == 0
+    released.git("update-ref", "refs/tags/--force-all", released.out("rev-parse", "HEAD"))
+    names = list(releases(released))
+    assert names == ["v1.1.0", "v1.0.0"]  # no incident tag, no AI tag, no record, no option-like name
+
+
+def test_a_second_rollback_waits_for_none_and_is_refused(released: Repo, tmp_path: Path) -> None:
+    command, record = deploy(tmp_path, 0, 5)
+    first = subprocess.Popen(
+        [PYTHON, "-m", "ai_rollback", "rollback", "--yes", "--command", command],
+        cwd=released.path, env=released.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while not calls(record) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    second = rollback(released, "--yes", "--command", command)
+    first.communicate(timeout=60)
+    assert first.returncode == 0
+    assert second.returncode == 3 and "another ai-rollback rollback (process" in second.stderr
+    assert len(calls(record)) == 1
+
+
+def test_credentials_in_the_command_are_not_shown(released: Repo, tmp_path: Path) -> None:
+    command, _ = deploy(tmp_path, 2, 0, "--token", "supersecret123", "--password=hunter22", "-u", "bob:pw99")
+    done = rollback(released, "--yes", "--command", command)
+    assert done.returncode == 4
+    shown = done.stdout + done.stderr
+    assert "--token **** --password=**** -u bob:****" in shown
+    assert not any(secret in shown for secret in ("supersecret123", "hunter22", "pw99"))
+
+
+def test_watch_records_the_rollback_when_the_deploy_succeeded_and_the_revert_failed(
+    released: Repo,
+    prometheus,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
+    (released.path / "cache.py").write_text("changed by hand\n")  # ai-revert refuses a dirty tree
+    command, record = deploy(tmp_path)
+    prom = prometheus(errors=[0.5])
+    done = watch(
+        released, "v1.1.0", *FAST, "--prometheus", prom.url, "--rollback-command", command, "--revert"
+    )
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert len(calls(record)) == 1
+    assert releases(released)["v1.1.0"]["state"] == "rolled-back"

@@ -24,7 +24,11 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-_FORMAT = "%(refname:strip=2)%00%(objecttype)%00%(objectname)%00%(*objectname)%00%(trailers:unfold)%00"
+_FORMAT = (
+    "%(refname:strip=2)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)%00"
+    "%(trailers:unfold)%00"
+)
+_FIELDS = 6
 
 
 def tag_names(tagger: tagging.Tagger) -> set[str]:
@@ -36,12 +40,21 @@ def read_releases(tagger: tagging.Tagger) -> list[model.Release]:
     """The releases in version order (oldest first), each with its AI tag and records."""
     out = tagger.git.run("for-each-ref", f"--format={_FORMAT}", "refs/tags/").decode("utf-8", "replace")
     fields = out.split("\0")
-    rows = []
-    for i in range(0, len(fields) - 4, 5):
-        name, kind, obj, peeled, trailers = fields[i : i + 5]
+    rows: list[tuple[str, str, str, str]] = []
+    nested = []  # tags of tags: peeled by git, one by one (rare)
+    for i in range(0, len(fields) - _FIELDS + 1, _FIELDS):
+        name, kind, obj, peeled_kind, peeled, trailers = fields[i : i + _FIELDS]
         name = name.lstrip("\n")
-        commit = peeled if kind == "tag" else obj if kind == "commit" else ""
+        commit = peeled if peeled_kind == "commit" else obj if kind == "commit" else ""
+        if kind == "tag" and peeled_kind == "tag":
+            nested.append(len(rows))
         rows.append((name, commit, kind, trailers))
+    for index in nested:
+        name, _commit, kind, trailers = rows[index]
+        code, peeled_out, _ = tagger.git.run_full(
+            "rev-parse", "--verify", "-q", f"refs/tags/{name}^{{commit}}", check=False
+        )
+        rows[index] = (name, peeled_out.decode().strip() if code == 0 else "", kind, trailers)
     found: dict[str, model.Release] = {}
     ai_glob = tagging.ai_tag_glob(tagger.ai_pattern)
     for name, commit, _kind, _text in rows:
@@ -67,7 +80,7 @@ def read_releases(tagger: tagging.Tagger) -> list[model.Release]:
                 ):
                     candidate.ai_tag = name
     for each in found.values():
-        each.rollbacks.sort(key=lambda r: int(r.ref.rpartition("/")[2]))
+        each.rollbacks.sort(key=lambda r: (r.when, r.ref))
     return sorted(found.values(), key=lambda r: tagging.version_key(r.name))
 
 
@@ -104,6 +117,20 @@ def write_tags(tagger: tagging.Tagger, tags: Sequence[tuple[str, str, str]], why
     if code != 0:
         raise GitError(
             "could not create the tags " + ", ".join(n for n, _c, _m in tags) + "; none was created",
+            hint=err.decode(errors="replace").strip() or None,
+        )
+
+
+def check_creatable(tagger: tagging.Tagger, names: Sequence[str], commit: str) -> None:
+    """That tags ``names`` can be created now (valid, free, no file or directory in the way, not
+    locked): a ref transaction prepared, then aborted.  Nothing is created."""
+    for name in names:
+        tagger._check_name(name, "tag")
+    lines = ["start"] + [f"create refs/tags/{name} {commit}" for name in names] + ["prepare", "abort", ""]
+    code, _, err = tagger.git.run_full("update-ref", "--stdin", input="\n".join(lines).encode(), check=False)
+    if code != 0:
+        raise GitError(
+            "the tags " + ", ".join(names) + " could not be created, so nothing was run",
             hint=err.decode(errors="replace").strip() or None,
         )
 

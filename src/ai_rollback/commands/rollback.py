@@ -12,6 +12,7 @@ all or nothing).  A failed command creates no tag and exits 4.
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 
 from ai_rollback import releases as model
@@ -19,7 +20,15 @@ from ai_rollback.commands import releases as records
 from ai_rollback.commands.tag import open_tagger
 from ai_rollback.console import echo
 from ai_rollback.credentials import redact_text
-from ai_rollback.errors import CHECK_FAILED, OK, ROLLBACK_FAILED, GitError, Interrupted, UsageError
+from ai_rollback.errors import (
+    CHECK_FAILED,
+    INTERRUPTED,
+    OK,
+    ROLLBACK_FAILED,
+    GitError,
+    Interrupted,
+    UsageError,
+)
 from ai_rollback.watch import Outcome, Plan, checked_url, parse_duration, send_alerts, split_command
 from ai_rollback.watch.actions import _run
 
@@ -71,8 +80,48 @@ def rollback(
     ask: Callable[[str], str] | None = None,
     interactive: bool | None = None,
 ) -> int:
-    """The emergency rollback (see the module's docstring); returns the exit code."""
+    """The emergency rollback (see the module's docstring); returns the exit code.
+
+    One rollback at a time per repository (a lock in the git directory): the
+    incident tag a deploy command is told is the one that will be created.
+    """
+    from ai_rollback.revert.lock import exclusive
+
     tagger = open_tagger()
+    with exclusive(
+        tagger.repo,
+        "rollback.lock",
+        "another ai-rollback rollback (process {holder}) is running in this repository; nothing was run",
+        "wait for it to finish; then see ai-rollback releases",
+    ):
+        return _rollback(
+            tagger,
+            tag,
+            command,
+            yes,
+            dry_run,
+            revert,
+            alert_webhook,
+            alert_command,
+            timeout,
+            ask,
+            interactive,
+        )
+
+
+def _rollback(
+    tagger: tagging.Tagger,
+    tag: str | None,
+    command: str | None,
+    yes: bool,
+    dry_run: bool,
+    revert: bool,
+    alert_webhook: str | None,
+    alert_command: str | None,
+    timeout: str | None,
+    ask: Callable[[str], str] | None,
+    interactive: bool | None,
+) -> int:
     deploy = tagger.config.deploy
     found = records.read_releases(tagger)
     if not found:
@@ -85,7 +134,7 @@ def rollback(
     if previous is None:
         raise UsageError(
             f"no stable release before {current.name} to return to "
-            "(every older release was rolled back, or there is none)",
+            "(every older release was rolled back, is a pre-release, or there is none)",
             hint="see ai-rollback releases",
         )
     text = command or deploy.rollback_command
@@ -101,7 +150,7 @@ def rollback(
             hint=f"create it with: ai-rollback tag {current.name}, or drop --revert",
         )
     incident = model.incident_name(tagger.config.revert.incident_tag, records.tag_names(tagger))
-    tagger._check_name(incident, "incident tag")
+    record = model.rollback_ref(current.name, model.utc_stamp(), secrets.token_hex(4))
     values = {
         "tag": current.name,
         "previous_tag": previous.name,
@@ -121,13 +170,14 @@ def rollback(
         env=model.environment(values),
         dry_run=dry_run,
     )
+    records.check_creatable(tagger, [incident, record], current.commit)
     why = "passed its watch healthy" if previous.healthy else "never rolled back; not watched to the end"
     echo(f"current release:  {current.name}" + (f" (AI tag {current.ai_tag})" if current.ai_tag else ""))
     echo(f"returning to:     {previous.name} ({why})")
-    echo(f"will run:         {redact_text(' '.join(argv))}")
-    if revert:
+    echo(f"will run:         {model.shown_command(argv)}")
+    if revert and current.ai_tag:
+        _check_revert(current.ai_tag, tagger.repo.root)
         echo(f"then revert:      ai-revert --tag {current.ai_tag} (its AI commits, all or nothing)")
-    record = model.rollback_ref(current.name, [r.ref for r in current.rollbacks])
     echo(f"on success, tag:  {incident} and {record}")
     if dry_run:
         echo("dry run: nothing was run, tagged or sent")
@@ -140,92 +190,141 @@ def rollback(
             )
         try:
             answer = (ask or _ask)("Confirm rollback? (yes/no) ")
-        except (EOFError, KeyboardInterrupt):
+        except EOFError:
             answer = ""
+        except KeyboardInterrupt:
+            echo("\nRollback cancelled (interrupted); nothing was run")
+            return INTERRUPTED
         if answer.strip().lower() != "yes":
             echo("Rollback cancelled")
             return CHECK_FAILED
     shown = os.path.basename(argv[0])
     try:
-        ran = _run("rollback-command", argv, limit, shown, cwd=tagger.repo.root, env=plan.env)
+        ran = _run(
+            "rollback-command", argv, limit, shown, cwd=tagger.repo.root, env=plan.env, limit=None, tee=True
+        )
     except KeyboardInterrupt:
-        _alert(plan, "interrupted", current.name, previous.name, incident, [])
+        _alert(plan, "interrupted", current.name, previous.name, None, [])
         raise Interrupted(
             f"interrupted while {shown} ran: it may have partly rolled back; no tag was created",
             hint=f"check the deploy system, then run again: ai-rollback rollback {current.name}",
         ) from None
-    outcomes = [ran]
-    if ran.ok and revert and current.ai_tag:
-        outcomes.append(_revert(current.ai_tag, limit, tagger.repo.root))
-    failed = [o for o in outcomes if not o.ok]
     if not ran.ok:
-        echo(f"rollback-command: FAILED: {ran.detail}")
-        _alert(plan, "rollback-failed", current.name, previous.name, None, outcomes)
+        echo(f"rollback-command: FAILED: {redact_text(ran.detail)}")
+        _alert(plan, "rollback-failed", current.name, previous.name, None, [ran])
         echo(
             f"Rollback failed: {current.name} -> {previous.name}; no tag was created (exit {ROLLBACK_FAILED})"
         )
         return ROLLBACK_FAILED
-    outcome = "; ".join(o.detail for o in outcomes)
-    incident, ref = _record(tagger, current, previous.name, incident, outcome)
+    # From here on the deploy has rolled back: whatever happens, it is recorded and alerted.
+    outcomes = [ran]
+    interrupted = False
+    if revert and current.ai_tag:
+        try:
+            outcomes.append(_revert(current.ai_tag, limit, tagger.repo.root))
+        except KeyboardInterrupt:
+            interrupted = True
+            outcomes.append(
+                Outcome("revert", False, "interrupted (Ctrl-C); ai-revert is all or nothing: see git status")
+            )
+    outcome = redact_text("; ".join(o.detail for o in outcomes))
     for o in outcomes:
-        echo(f"{o.action}: {'ok' if o.ok else 'FAILED'}: {o.detail}")
-    echo(f"created: {incident}, {ref}")
-    status = "rollback-failed" if failed else "rolled-back"
-    _alert(plan, status, current.name, previous.name, incident, outcomes)
-    echo(f"share it: git push origin {incident} {ref}")
-    if failed:
-        echo(f"Rollback failed: {'; '.join(o.detail for o in failed)} (exit {ROLLBACK_FAILED})")
+        echo(f"{o.action}: {'ok' if o.ok else 'FAILED'}: {redact_text(o.detail)}")
+    with _DeferredInterrupt() as deferred:
+        try:
+            _record(tagger, current, previous.name, incident, record, outcome)
+        except GitError as exc:
+            _alert(plan, "unrecorded", current.name, previous.name, None, outcomes, why=exc.message)
+            raise
+        echo(f"created: {incident}, {record}")
+        reverted = all(o.ok for o in outcomes)
+        _alert(
+            plan,
+            "rolled-back" if reverted else "revert-failed",
+            current.name,
+            previous.name,
+            incident,
+            outcomes,
+        )
+    echo(f"share it: git push origin {incident} {record}")
+    if interrupted or deferred:
+        raise Interrupted(
+            f"interrupted after the rollback command succeeded: {current.name} -> {previous.name} is "
+            f"recorded ({record}); the revert of its AI commits was stopped",
+            hint="ai-revert is all or nothing: check git status, then ai-revert --tag " + str(current.ai_tag),
+        )
+    if not all(o.ok for o in outcomes):
+        echo(
+            f"Rollback completed: {current.name} -> {previous.name}, but the revert of its AI commits "
+            f"FAILED (exit {ROLLBACK_FAILED})"
+        )
         return ROLLBACK_FAILED
     echo(f"Rollback completed: {current.name} -> {previous.name}")
     return OK
 
 
-def _record(
-    tagger: tagging.Tagger, current: model.Release, previous: str, incident: str, outcome: str
-) -> tuple[str, str]:
-    """Create the incident tag and the rolled-back record; ``(incident, record)`` as created.
+class _DeferredInterrupt:
+    """Ctrl-C held back for the block (writing the tags, sending the alert); true if one came."""
 
-    Should another rollback have taken a name since (the same minute), the
-    next free names are used.  The command already ran, so a failure says so.
+    def __enter__(self) -> list[int]:
+        import signal
+
+        self.came: list[int] = []
+        try:
+            self.old = signal.signal(signal.SIGINT, lambda signum, _frame: self.came.append(signum))
+        except ValueError:  # not the main thread
+            self.old = None
+        return self.came
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        if self.old is not None:
+            signal.signal(signal.SIGINT, self.old)
+
+
+def _check_revert(ai_tag: str, root: str) -> None:
+    """``--revert``: ai-revert's own dry run, before the deploy: refused now, not after it."""
+    argv = [sys.executable, "-P", "-m", "ai_rollback", "revert", "--tag", ai_tag, "--dry-run"]
+    ran = _run("revert", argv, 600.0, f"ai-revert --tag {ai_tag} --dry-run", cwd=root)
+    if not ran.ok:
+        raise UsageError(
+            f"--revert would fail, so nothing was run: {redact_text(ran.detail)}",
+            hint=f"see ai-revert --tag {ai_tag} --dry-run, or drop --revert",
+        )
+
+
+def _record(
+    tagger: tagging.Tagger, current: model.Release, previous: str, incident: str, record: str, outcome: str
+) -> None:
+    """Create the incident tag and the rolled-back record, in one transaction.
+
+    The names were checked before the command ran, under the repository's
+    rollback lock; should the tags still fail, the message says the command ran.
     """
     when, by = model.utc_stamp(), records.who(tagger)
-    taken = [r.ref for r in current.rollbacks]
-    for attempt in range(3):
-        ref = model.rollback_ref(current.name, taken)
-        tags = [
-            (
-                incident,
-                current.commit,
-                model.incident_message(current.name, previous, who=by, when=when, outcome=outcome),
+    tags = [
+        (
+            incident,
+            current.commit,
+            model.incident_message(current.name, previous, who=by, when=when, outcome=outcome),
+        ),
+        (
+            record,
+            current.commit,
+            model.rollback_message(
+                current.name, previous, via="rollback", who=by, when=when, outcome=outcome, incident=incident
             ),
-            (
-                ref,
-                current.commit,
-                model.rollback_message(
-                    current.name,
-                    previous,
-                    via="rollback",
-                    who=by,
-                    when=when,
-                    outcome=outcome,
-                    incident=incident,
-                ),
-            ),
-        ]
-        try:
-            records.write_tags(tagger, tags, f"ai-rollback rollback {current.name}")
-            return incident, ref
-        except GitError as exc:
-            names = records.tag_names(tagger)
-            if attempt == 2 or (incident not in names and ref not in names):
-                raise GitError(
-                    f"the rollback command succeeded ({outcome}), but the incident tag and the record "
-                    f"could not be created: {exc.message}",
-                    hint=exc.hint,
-                ) from None
-            taken = sorted(names)
-            incident = model.incident_name(tagger.config.revert.incident_tag, names)
-    raise AssertionError("unreachable")  # pragma: no cover
+        ),
+    ]
+    try:
+        records.write_tags(tagger, tags, f"ai-rollback rollback {current.name}")
+    except GitError as exc:
+        raise GitError(
+            f"the rollback command succeeded ({current.name} -> {previous}), but the incident tag and the "
+            f"record could not be created: {exc.message}",
+            hint=exc.hint,
+        ) from None
 
 
 def _ask(prompt: str) -> str:
@@ -243,18 +342,28 @@ def _revert(ai_tag: str, limit: float, root: str) -> Outcome:
 
 
 def _alert(
-    plan: Plan, status: str, current: str, previous: str, incident: str | None, outcomes: list[Outcome]
+    plan: Plan,
+    status: str,
+    current: str,
+    previous: str,
+    incident: str | None,
+    outcomes: list[Outcome],
+    why: str = "",
 ) -> None:
     """Send the alert of the rollback's end; print each delivery's outcome."""
     if not (plan.webhook or plan.alert_command):
         return
     done = "; ".join(o.detail for o in outcomes)
+    failed = "; ".join(o.detail for o in outcomes if not o.ok)
     if status == "rolled-back":
         text = f"Rollback completed: {current} -> {previous} ({incident}): {done}"
+    elif status == "revert-failed":
+        text = f"Rollback completed: {current} -> {previous} ({incident}), but the revert failed: {failed}"
+    elif status == "unrecorded":
+        text = f"Rollback completed: {current} -> {previous}: {done}; but it could not be recorded: {why}"
     elif status == "interrupted":
         text = f"Rollback interrupted: {current} -> {previous}: the rollback command was stopped (Ctrl-C)"
     else:
-        failed = "; ".join(o.detail for o in outcomes if not o.ok)
         text = f"Rollback failed: {current} -> {previous}: {failed}"
     alert: dict[str, object] = {
         "text": text,

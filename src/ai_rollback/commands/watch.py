@@ -6,6 +6,8 @@ wins over the defaults; everything is checked before the first poll.
 
 from __future__ import annotations
 
+import secrets
+
 from ai_rollback import releases as model
 from ai_rollback import watch
 from ai_rollback.commands.releases import read_releases, tag_names, who, write_tags
@@ -165,7 +167,7 @@ def _recorder(
                     )
                 message = model.healthy_message(release.name, when=when, detail=f"{duration} healthy")
             else:
-                ref = model.rollback_ref(release.name, sorted(tag_names(tagger)))
+                ref = model.rollback_ref(release.name, when, secrets.token_hex(4))
                 message = model.rollback_message(
                     release.name,
                     previous,

@@ -22,19 +22,28 @@ LOCK = "lock"
 @contextmanager
 def run_lock(repo: Repository) -> Iterator[None]:
     """Hold the repository's ai-revert lock for the block; refuse if another run holds it."""
+    with exclusive(
+        repo,
+        LOCK,
+        "another ai-revert (process {holder}) is running in this repository; nothing was changed",
+        "wait for it to finish, then run ai-revert again",
+    ):
+        yield
+
+
+@contextmanager
+def exclusive(repo: Repository, name: str, busy: str, hint: str) -> Iterator[None]:
+    """Hold ``.git/ai-rollback/NAME`` for the block; :class:`Refused` (``busy``, with the holder) if taken."""
     directory = os.path.join(repo.git_dir, "ai-rollback")
     os.makedirs(directory, exist_ok=True)
-    path = os.path.join(directory, LOCK)
+    path = os.path.join(directory, name)
     fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
-            raise Refused(
-                f"another ai-revert (process {holder}) is running in this repository; nothing was changed",
-                hint="wait for it to finish, then run ai-revert again",
-            ) from None
+            raise Refused(busy.format(holder=holder), hint=hint) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         yield

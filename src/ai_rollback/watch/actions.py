@@ -21,7 +21,15 @@ from dataclasses import dataclass
 
 from ai_rollback.credentials import redact_text
 from ai_rollback.watch.machine import Breach, Verdict
-from ai_rollback.watch.sources import RunError, SourceError, _http, _last_line, capped_run, redact_url
+from ai_rollback.watch.sources import (
+    OUTPUT_LIMIT,
+    RunError,
+    SourceError,
+    _http,
+    _last_line,
+    capped_run,
+    redact_url,
+)
 
 
 @dataclass
@@ -61,7 +69,14 @@ def run_rollback(plan: Plan, out: list[Outcome] | None = None) -> list[Outcome]:
             out.append(Outcome("rollback-command", True, f"would run {shown}", done=False))
         else:
             out.append(
-                _run("rollback-command", plan.rollback_command, plan.rollback_timeout, shown, env=plan.env)
+                _run(
+                    "rollback-command",
+                    plan.rollback_command,
+                    plan.rollback_timeout,
+                    shown,
+                    env=plan.env,
+                    limit=None,  # a deploy may say a lot: it is never stopped for that
+                )
             )
     if plan.revert_tag:
         argv = [
@@ -91,9 +106,11 @@ def _run(
     cwd: str | None = None,
     stdin: bytes = b"",
     env: Mapping[str, str] | None = None,
+    limit: int | None = OUTPUT_LIMIT,
+    tee: bool = False,
 ) -> Outcome:
     try:
-        code, _, err = capped_run(argv, timeout, stdin=stdin, cwd=cwd, env=env)
+        code, _, err = capped_run(argv, timeout, stdin=stdin, cwd=cwd, env=env, limit=limit, tee=tee)
     except RunError as exc:
         return Outcome(action, False, f"{shown}: {exc}")
     if code != 0:

@@ -172,7 +172,8 @@ def _act(options: Options, verdict: Verdict, polls: int, report: _Reporter, done
     status = "rollback-failed" if failed else ("rolled-back" if plan.rolls_back else "breach")
     if plan.dry_run:
         status = "dry-run"
-    if status == "rolled-back" and options.record is not None and plan.rollback_command:
+    deployed = any(o.action == "rollback-command" and o.ok and o.done for o in done)
+    if deployed and options.record is not None:  # even if --revert failed after it: production moved
         done.append(options.record("rolled-back"))  # before the alert, which can then say so
     outcomes = done + send_alerts(
         plan, alert_for(options.tag, status, verdict, done, polls, options.previous)

@@ -19,6 +19,7 @@ import json
 import math
 import os
 import subprocess
+import sys
 import time
 from collections.abc import Mapping, Sequence
 
@@ -236,15 +237,24 @@ def capped_run(
     cwd: str | None = None,
     grace: float = 30.0,
     env: Mapping[str, str] | None = None,
+    limit: int | None = OUTPUT_LIMIT,
+    tee: bool = False,
 ) -> tuple[int, bytes, bytes]:
     """Run ``argv`` (never a shell): exit code, output, errors.
 
-    Stopped (:class:`RunError`) past ``timeout`` seconds or ``OUTPUT_LIMIT``
-    bytes of output.  ``env``: variables added to ours.  On Ctrl-C the command got the same signal (it is in
-    our process group): it is given ``grace`` seconds to finish its own
-    clean-up before the interrupt goes on.
+    The command runs in a process group of its own, so that stopping it stops
+    everything it started: past ``timeout`` seconds, or past ``limit`` bytes
+    of output, the whole group is stopped (TERM, then KILL) and
+    :class:`RunError` says why.  ``limit`` None: any amount of output, of
+    which the last 64 KiB of each stream are kept.  ``tee``: the output is
+    also passed on, as it comes, to our own standard output and error.
+    ``env``: variables added to ours.  Once the command has exited, what it
+    left running in the background (holding its output open) is not waited
+    for.  On Ctrl-C the command's group gets the interrupt too and ``grace``
+    seconds to finish its own clean-up before the interrupt goes on.
     """
     import selectors
+    import signal
 
     try:
         proc = subprocess.Popen(
@@ -254,12 +264,32 @@ def capped_run(
             stderr=subprocess.PIPE,
             cwd=cwd,
             env=dict(os.environ, **env) if env else None,
+            start_new_session=True,
         )
     except (OSError, ValueError) as exc:
         raise RunError(f"cannot run it: {getattr(exc, 'strerror', None) or exc}") from None
+
+    def signal_group(sig: int) -> None:
+        try:
+            os.killpg(proc.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def stop(why: str) -> RunError:
+        signal_group(signal.SIGTERM)
+        try:
+            proc.wait(2.0)
+        except subprocess.TimeoutExpired:
+            pass
+        signal_group(signal.SIGKILL)
+        return RunError(why)
+
     deadline = time.monotonic() + timeout
     output = {proc.stdout: bytearray(), proc.stderr: bytearray()}
+    echo = {proc.stdout: sys.stdout, proc.stderr: sys.stderr} if tee else {}
+    keep = 64 << 10
     pending = memoryview(stdin)
+    drain_until: float | None = None  # the command has exited: what it left behind is not waited for
     try:
         with selectors.DefaultSelector() as selector:
             for stream in output:
@@ -267,10 +297,16 @@ def capped_run(
             if proc.stdin is not None:
                 selector.register(proc.stdin, selectors.EVENT_WRITE)
             while selector.get_map():
-                left = deadline - time.monotonic()
+                now = time.monotonic()
+                if drain_until is None and proc.poll() is not None:
+                    drain_until = now + 0.5
+                if drain_until is not None and now >= drain_until:
+                    break
+                left = deadline - now
                 if left <= 0:
-                    raise RunError(f"no answer within {timeout:g}s (stopped)")
-                for key, _ in selector.select(left):
+                    raise stop(f"no answer within {timeout:g}s (stopped)")
+                wait = min(left, 0.2) if drain_until is None else min(left, drain_until - now)
+                for key, _ in selector.select(wait):
                     if key.fileobj is proc.stdin:
                         try:
                             pending = pending[os.write(key.fd, pending[:65536]) :]
@@ -285,15 +321,22 @@ def capped_run(
                     if not chunk:
                         selector.unregister(key.fileobj)
                         continue
+                    if key.fileobj in echo:
+                        mirror = echo[key.fileobj]
+                        mirror.write(chunk.decode("utf-8", "replace"))
+                        mirror.flush()
                     buffer += chunk
-                    if len(buffer) > OUTPUT_LIMIT:
-                        raise RunError(f"printed more than {OUTPUT_LIMIT >> 20} MiB (stopped)")
+                    if limit is not None and len(buffer) > limit:
+                        raise stop(f"printed more than {limit >> 20} MiB (stopped)")
+                    if limit is None and len(buffer) > 2 * keep:
+                        del buffer[:-keep]
             try:
                 code = proc.wait(max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                raise RunError(f"no answer within {timeout:g}s (stopped)") from None
+                raise stop(f"no answer within {timeout:g}s (stopped)") from None
         return code, bytes(output[proc.stdout]), bytes(output[proc.stderr])
     except KeyboardInterrupt:
+        signal_group(signal.SIGINT)  # its own group: the terminal's Ctrl-C did not reach it
         try:
             proc.wait(grace)
         except (subprocess.TimeoutExpired, KeyboardInterrupt):
@@ -301,7 +344,7 @@ def capped_run(
         raise
     finally:
         if proc.poll() is None:
-            proc.kill()
+            signal_group(signal.SIGKILL)
             proc.wait()
         for stream in (proc.stdin, proc.stdout, proc.stderr):
             if stream is not None:
