@@ -331,10 +331,11 @@ def squash_message_command(range_: str, title: str | None) -> int:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "json", "markdown", "github"]),
+    type=click.Choice(["table", "json", "markdown", "github", "html", "agent-trace"]),
     default="table",
     show_default=True,
-    help="github: the markdown report into $GITHUB_STEP_SUMMARY, and a notice with the counts.",
+    help="github: the markdown report into $GITHUB_STEP_SUMMARY, and a notice with the counts; "
+    "html: one self-contained page, by release; agent-trace: Agent Trace records, JSON lines.",
 )
 @click.option("--ci", is_flag=True, help="Report on the commits of this CI run (pull/merge request, push).")
 @click.option("--by", "by", type=click.Choice(["release"]), default=None, help="Split the report by release.")
@@ -352,6 +353,8 @@ def log_command(range_: str | None, fmt: str, ci: bool, by: str | None, with_lin
       ai-rollback log v2.2.0..v2.3.0
       ai-rollback log --by release --format markdown > AI-REPORT.md
       ai-rollback log v0..HEAD --format json --lines
+      ai-rollback log --format html > ai-report.html
+      ai-rollback log v2.0.0..v2.1.0 --format agent-trace > traces.jsonl
     """
     from ai_rollback.commands import log as command
 

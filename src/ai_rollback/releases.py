@@ -64,6 +64,7 @@ class Rollback:
     returned_to: str | None
     when: str = ""
     via: str = ""  # "rollback" or "watch"
+    incident: str | None = None  # the incident tag ``rollback`` made with it
 
 
 @dataclass
@@ -325,4 +326,5 @@ def parse_rollback(ref: str, release: str, trailers: Mapping[str, str]) -> Rollb
         returned_to=trailers.get("returned-to") or None,
         when=trailers.get("rolled-back-at", ""),
         via=trailers.get("via", ""),
+        incident=trailers.get("incident") or None,
     )

@@ -128,3 +128,23 @@ def commit_template(config: Config, *, comment: str, files: Sequence[str], model
         },
         user_template_path(config),
     )
+
+
+def render_html(name: str, values: Mapping[str, object]) -> str:
+    """Render the package's HTML template ``name`` with every value escaped (jinja2's autoescape).
+
+    Markup built by the project (the SVG charts, whose texts are escaped where
+    they are drawn) is passed as ``markupsafe.Markup``.  Secrets are redacted
+    from the page, as from every other output.
+    """
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
+
+    env = SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader([str(template_dir())]),
+        undefined=jinja2.StrictUndefined,
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return redact_text(env.get_template(name).render(**values))

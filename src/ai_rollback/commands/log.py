@@ -27,7 +27,8 @@ def log(
     ci: bool = False,
     env: Mapping[str, str] | None = None,
 ) -> int:
-    """Stream the report of RANGE (default HEAD) to ``out`` in ``fmt`` (table, json, markdown, github).
+    """Stream the report of RANGE (default HEAD) to ``out`` in ``fmt`` (table, json, markdown, github,
+    html, agent-trace).
 
     ``ci``: the commits of the CI run instead (see ``ai_rollback.ci``); ``github``: the markdown
     report goes into ``$GITHUB_STEP_SUMMARY`` (or ``out`` without one) and a notice says the counts.
@@ -69,7 +70,17 @@ def log(
     reader = history.Reader(git, classify.detection_from(tagger.config, ai_notes(git)), tagger.settings)
     from ai_rollback.history.text import Printable
 
-    stream: IO[str] = Printable(out or sys.stdout, controls=fmt != "json")  # type: ignore[assignment]
+    stream: IO[str] = Printable(out or sys.stdout, controls=fmt not in ("json", "agent-trace"))  # type: ignore[assignment]
+    if fmt == "agent-trace":
+        from ai_rollback.commands.export import agent_trace
+
+        agent_trace(reader, text.split(), stream)
+        return OK
+    if fmt == "html":
+        from ai_rollback.commands.html import html_report
+
+        html_report(tagger, reader, text.split(), positives, negatives, stream, range_text=shown)
+        return OK
     if fmt != "github":
         history.write_report(reader, parts, fmt, stream, range_text=shown, with_lines=with_lines)
         return OK

@@ -35,6 +35,7 @@ class Entry:
     lines: int | None = None
     release: str | None = None
     ai_lines: int | None = None  # lines its git-ai note attributes to AI, where it has one
+    prompt: str | None = None  # an AI commit's Prompt, its first line, redacted (the general path only)
 
     def as_json(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -141,10 +142,13 @@ class Reader:
             return Entry(commit.sha, kinds.HUMAN, None, subject, None)
         found, trailers = classify.classify_stored(commit, self.detection, self.settings)
         files = None
+        prompt = None
         if found.kind == kinds.AI:
             files = ai_facts(trailers)[1] or None
+            written = next((t.value for t in trailers if t.key_is("Prompt")), None)
+            prompt = redact_text(written.split("\n", 1)[0]) if written else None
         model = redact_text(found.model) if found.model else found.model
-        return Entry(commit.sha, found.kind, model, subject, files)
+        return Entry(commit.sha, found.kind, model, subject, files, prompt=prompt)
 
     def trailers(self, body: str) -> list[Trailer]:
         """The trailers of a stored message, read as ai-revert reads them."""

@@ -1,0 +1,177 @@
+"""``ai-rollback log [RANGE] --format html``: one self-contained page, by release.
+
+The numbers are ``log --by release --lines``'s (the same reader and
+counters); the release marks (AI tag, stable, rolled back, incident) are
+``releases``'; the charts are drawn by :mod:`ai_rollback.charts`; the page is
+``templates/report.html.j2``, rendered with every value escaped.  The page
+stays small on any history: everything is aggregated, and the table of AI
+commits holds at most ``TABLE_LIMIT`` rows, with a note saying how many more
+there are.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+
+from markupsafe import Markup
+
+from ai_rollback import __version__, charts, history, kinds, render, tagging
+from ai_rollback.commands.releases import read_releases
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import IO
+
+    from ai_rollback.history import Entry, Reader
+
+TABLE_LIMIT = 1000
+
+
+def _svg(markup: str) -> Markup:
+    """A chart, put into the page as it is: :mod:`ai_rollback.charts` escapes every text it draws."""
+    return Markup(markup)  # noqa: S704 - built by charts.py, every text in it escaped there
+
+
+TOP = 12
+MODELS = 7  # the rest are "other"
+
+
+def html_report(
+    tagger: tagging.Tagger,
+    reader: Reader,
+    revisions: Sequence[str],
+    positives: Sequence[str],
+    negatives: Sequence[str],
+    out: IO[str],
+    *,
+    range_text: str,
+    table_limit: int | None = None,
+) -> None:
+    out.write(render.render_html("report.html.j2", report_values(
+        tagger, reader, revisions, positives, negatives, range_text=range_text, table_limit=table_limit
+    )))  # fmt: skip
+
+
+def report_values(
+    tagger: tagging.Tagger,
+    reader: Reader,
+    revisions: Sequence[str],
+    positives: Sequence[str],
+    negatives: Sequence[str],
+    *,
+    range_text: str,
+    table_limit: int | None = None,
+) -> dict[str, object]:
+    table_limit = TABLE_LIMIT if table_limit is None else table_limit
+    merged = sorted({r for p in positives for r in tagger.releases(merged_into=p)}, key=tagging.version_key)
+    parts = history.segments(revisions, positives, negatives, merged, True)  # newest first
+    marks = {r.name: r for r in read_releases(tagger)}
+    columns: list[tuple[str, history.Totals]] = []
+    rows: list[tuple[str, Entry]] = []
+    ai_total = 0
+    overall = history.Totals()
+    for part in parts:
+        seg = history.Totals()
+        label = part.release if merged else "the range"
+        for entry in reader.entries(part.revisions, True):
+            seg.add(entry)
+            if entry.kind in (kinds.AI, kinds.MIXED):
+                ai_total += 1
+                if len(rows) < table_limit:
+                    rows.append((str(label), entry))
+        if seg.commits or part.release != "unreleased":
+            columns.append((str(label), seg))
+        overall.merge(seg)
+    columns.reverse()  # oldest first, left to right
+    labels = [name for name, _ in columns]
+    has_ai = bool(overall.ai or overall.mixed)
+    figures: dict[str, Markup] = {}
+    if has_ai:
+        figures["commits"] = _svg(
+            charts.share_bars(
+                "chart-commits", "AI share of commits per release", labels, [t.share() for _, t in columns]
+            )
+        )
+        figures["lines"] = _svg(
+            charts.share_bars(
+                "chart-lines",
+                "AI share of changed lines per release",
+                labels,
+                [t.ai_lines / t.lines if t.lines else None for _, t in columns],
+            )
+        )
+        names = [m for m, _ in overall.models.most_common(MODELS)]
+        others = len(overall.models) > MODELS
+        stacks = []
+        for _, t in columns:
+            stack = {m: t.models.get(m, 0) for m in names}
+            if others:
+                stack["other models"] = sum(n for m, n in t.models.items() if m not in names)
+            stacks.append(stack)
+        figures["models"] = _svg(
+            charts.stacked_bars(
+                "chart-models",
+                "AI commits per model and release",
+                labels,
+                stacks,
+                [*names, *(["other models"] if others else [])],
+            )
+        )
+        directories: Counter[str] = Counter()
+        for path, n in overall.files.items():
+            directories[os.path.dirname(path) or "(top level)"] += n
+        figures["directories"] = _svg(
+            charts.ranked_bars("chart-directories", "AI commits per directory", directories.most_common(TOP))
+        )
+        figures["files"] = _svg(
+            charts.ranked_bars("chart-files", "AI commits per file", overall.files.most_common(TOP))
+        )
+    releases = []
+    for name, t in reversed(columns):  # newest first
+        mark = marks.get(name)
+        releases.append(
+            {
+                "name": name,
+                "anchor": "release-" + "".join(c if c.isalnum() or c in "-." else "-" for c in name),
+                "commits": t.commits - t.merges,
+                "ai": t.ai,
+                "mixed": t.mixed,
+                "share": t.share(),
+                "lines": round(t.ai_lines / t.lines, 4) if t.lines else None,
+                "ai_tag": mark.ai_tag if mark else None,
+                "state": mark.state if mark else None,
+                "rollbacks": [
+                    {"record": r.ref, "returned_to": r.returned_to, "at": r.when, "incident": r.incident}
+                    for r in (mark.rollbacks if mark else [])
+                ],
+            }
+        )
+    return {
+        "range_text": range_text,
+        "generated": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "version": __version__,
+        "totals": overall,
+        "line_share": round(overall.ai_lines / overall.lines, 4) if overall.lines else None,
+        "has_ai": has_ai,
+        "has_releases": bool(merged),
+        "figures": figures,
+        "releases": releases,
+        "commits": [
+            {
+                "sha": e.sha,
+                "short": e.sha[:10],
+                "release": release,
+                "kind": e.kind,
+                "model": e.model or "unknown",
+                "subject": e.subject,
+                "prompt": e.prompt or "",
+                "files": e.files or [],
+            }
+            for release, e in rows
+        ],
+        "ai_total": ai_total,
+        "table_limit": table_limit,
+    }
