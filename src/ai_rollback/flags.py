@@ -13,13 +13,16 @@ exactly what ``off`` took.
 The file is checked against flagd's schema before and after
 (:func:`check_document`): ``flags`` is an object of flags, each with a
 ``state`` of ``ENABLED`` or ``DISABLED``, a non-empty object of
-``variants`` and a ``defaultVariant`` naming one of them (or null).
+``variants`` and a ``defaultVariant`` naming one of them (or null); JSON as
+flagd's parser reads it (no ``NaN``, no ``Infinity``, no key twice).  The
+new text is the old one with only the ``state`` values replaced in place
+(:func:`state_spans`): its layout, line ends, numbers and every other byte
+stay as they were.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import cast
 
 from ai_rollback.errors import ConfigError, UsageError
@@ -55,10 +58,25 @@ def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
     return seen
 
 
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"{text} is too large a number for flagd (it reads numbers as 64-bit floats)")
+    return value
+
+
 def parse_document(text: str, where: str) -> dict[str, object]:
     """The flag file's JSON, checked (:func:`check_document`)."""
+    import json
+
     try:
-        data = json.loads(text, object_pairs_hook=_no_duplicates)
+        data = json.loads(
+            text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant, parse_float=_finite
+        )
     except (ValueError, RecursionError) as exc:
         raise FlagFileError(
             f"{where} is not valid JSON: {exc}", hint="fix the file; nothing was changed"
@@ -97,13 +115,88 @@ def check_document(data: object, where: str) -> None:
             raise fail(f"{path}.defaultVariant", f"must name one of its variants, not {default!r}")
 
 
-def _indent(text: str) -> int | None:
-    """The file's indentation (spaces before its second line), None for a one-line file."""
-    lines = text.splitlines()
-    if len(lines) < 2:
-        return None
-    second = lines[1]
-    return len(second) - len(second.lstrip(" ")) or 2
+def state_spans(text: str) -> dict[str, tuple[int, int]]:
+    """Where each ``flags.KEY.state`` value stands in ``text``: ``KEY -> (start, end)``.
+
+    A small scanner over JSON that :func:`parse_document` accepted (so it is
+    well formed): it follows the top-level object's ``flags`` member and each
+    flag's ``state`` member, and skips every other value whole.
+    """
+    import json
+
+    n = len(text)
+
+    def ws(i: int) -> int:
+        while i < n and text[i] in " \t\r\n":
+            i += 1
+        return i
+
+    def string_end(i: int) -> int:  # text[i] == '"'
+        i += 1
+        while True:
+            ch = text[i]
+            if ch == "\\":
+                i += 2
+            elif ch == '"':
+                return i + 1
+            else:
+                i += 1
+
+    def skip(i: int) -> int:  # past one value starting at i
+        ch = text[i]
+        if ch == '"':
+            return string_end(i)
+        if ch in "{[":
+            close = "}" if ch == "{" else "]"
+            i = ws(i + 1)
+            if text[i] == close:
+                return i + 1
+            while True:
+                if ch == "{":
+                    i = ws(string_end(ws(i)))
+                    i = ws(i + 1)  # past ':'
+                i = ws(skip(ws(i)))
+                if text[i] == ",":
+                    i += 1
+                    continue
+                return i + 1  # the closing bracket
+        while i < n and text[i] not in ",]} \t\r\n":
+            i += 1
+        return i
+
+    def members(
+        i: int,
+    ) -> Iterator[
+        tuple[str, int, int]
+    ]:  # text[i] == "{": yields (key, value_start, value_end); ends past "}"
+        i = ws(i + 1)
+        if text[i] == "}":
+            return
+        while True:
+            i = ws(i)
+            end = string_end(i)
+            key = json.loads(text[i:end])
+            i = ws(ws(end) + 1)
+            value_end = skip(i)
+            yield key, i, value_end
+            i = ws(value_end)
+            if text[i] == ",":
+                i += 1
+                continue
+            return
+
+    spans: dict[str, tuple[int, int]] = {}
+    start = ws(0)
+    for key, a, _b in members(start):
+        if key != "flags" or text[a] != "{":
+            continue
+        for flag, fa, _fb in members(a):
+            if text[fa] != "{":
+                continue
+            for field, va, vb in members(fa):
+                if field == "state":
+                    spans[flag] = (va, vb)
+    return spans
 
 
 def switch(text: str, keys: Sequence[str], state: str, where: str) -> tuple[str, list[str], list[str]]:
@@ -120,14 +213,19 @@ def switch(text: str, keys: Sequence[str], state: str, where: str) -> tuple[str,
             f"{where} has no flag {', '.join(unknown)}",
             hint="its flags: " + (", ".join(sorted(flags)[:20]) or "none"),
         )
-    changed, already = [], []
+    changed: list[str] = []
+    already: list[str] = []
     for key in dict.fromkeys(keys):
-        flag = flags[key]
-        if flag["state"] == wanted:
-            already.append(key)
-        else:
-            flag["state"] = wanted
-            changed.append(key)
-    out = json.dumps(data, indent=_indent(text), ensure_ascii=False) + "\n"
-    parse_document(out, where)  # what is written is a flag file flagd reads, too
+        (already if flags[key]["state"] == wanted else changed).append(key)
+    spans = state_spans(text)
+    out = text
+    for start, end in sorted((spans[k] for k in changed), reverse=True):  # from the end: offsets hold
+        out = out[:start] + '"' + wanted + '"' + out[end:]
+    after = parse_document(out, where)  # what is written is a flag file flagd reads, too
+    for key in changed:
+        flags[key]["state"] = wanted
+    if after != data:  # pragma: no cover - state_spans follows what json.loads read
+        raise FlagFileError(
+            f"{where}: the switch would change more than the flags' state; nothing was written"
+        )
     return out, changed, already

@@ -214,6 +214,9 @@ def _missing_hint(name: str) -> str:
     }.get(name, "it has no value in this command")
 
 
+_SECRET_HEADER = re.compile(
+    r"(\s*[\w.-]*(?:auth|token|key|secret|pass|cookie|credential|session)[\w.-]*\s*:\s*)\S.*", re.I
+)
 _URL_USERINFO = re.compile(r"(://[^/@:\s]*:)[^/@\s]*@")
 _SECRET_WORDS = ("token", "pass", "secret", "key", "auth", "credential", "cookie", "bearer")
 
@@ -226,7 +229,8 @@ def _secret_option(word: str) -> bool:
 def shown_command(argv: Sequence[str]) -> str:
     """A command line to print: credentials hidden (see :func:`credentials.redact_text`), and also
     the value after an option named like a secret (``--token X``, ``--password=X``), the password of
-    ``-u user:pass`` and ``-pPASS``.  Only for showing: the command runs with its real arguments.
+    ``-u user:pass`` and ``-pPASS``, and the value of a header named like one (``Authorization: ...``,
+    ``X-Api-Key:...``).  Only for showing: the command runs with its real arguments.
     """
     from ai_rollback.credentials import redact_text
 
@@ -240,8 +244,11 @@ def shown_command(argv: Sequence[str]) -> str:
             out.append(shown)
             hide_next = False
             continue
-        option, equals, _value = arg.partition("=")
-        if arg.startswith("-p") and len(arg) > 2 and not arg.startswith("--"):
+        option, equals, value = arg.partition("=")
+        header = _SECRET_HEADER.match(value if equals and option.startswith("-") else arg)
+        if header:  # -H "Authorization: Bearer X", --header=X-Api-Key:KEY
+            out.append((option + "=" if equals and option.startswith("-") else "") + header.group(1) + "****")
+        elif arg.startswith("-p") and len(arg) > 2 and not arg.startswith("--"):
             out.append("-p****")  # mysql -pPASS
         elif equals and _secret_option(option):
             out.append(f"{option}=****")

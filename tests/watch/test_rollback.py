@@ -614,3 +614,219 @@ def test_watch_records_the_rollback_when_the_deploy_succeeded_and_the_revert_fai
     assert done.returncode == 4, done.stdout + done.stderr
     assert len(calls(record)) == 1
     assert releases(released)["v1.1.0"]["state"] == "rolled-back"
+
+
+# --- What a second hostile review broke (flags), one exact outcome each ------------------------
+
+
+class Series:
+    """A metrics source for the loop on a fake clock: one error rate per poll, the last repeated."""
+
+    def __init__(self, rates: list[float]) -> None:
+        self.rates, self.polls = rates, 0
+
+    def describe(self) -> str:
+        return "a series"
+
+    def read(self) -> dict[str, float]:
+        self.polls += 1
+        return {"error-rate": self.rates[min(self.polls, len(self.rates)) - 1]}
+
+
+def fake_watch(
+    rates: list[float], switch: Outcome, duration: float = 6.0, interval: float = 1.0, dry_run: bool = False,
+    interrupt_after: int | None = None,
+) -> tuple[int, Series, list[str], list[str]]:  # fmt: skip
+    from ai_rollback.watch import Options, Plan, run
+
+    now = [0.0]
+    lines: list[str] = []
+    ran: list[str] = []
+    source = Series(rates)
+
+    def sleep(seconds: float) -> None:
+        if interrupt_after is not None and source.polls >= interrupt_after:
+            raise KeyboardInterrupt
+        now[0] += seconds
+
+    options = Options(
+        tag="v1.2.0", duration=duration, interval=interval,
+        thresholds={"error-rate": 0.05}, breaches=2, blind_after=2,
+        plan=Plan(rollback_command=["true"], dry_run=dry_run), disable_flags=lambda: (ran.append("off"), switch)[1],
+    )  # fmt: skip
+    code = run(options, source, lines.append, clock=lambda: now[0], sleep=sleep)
+    return code, source, lines, ran
+
+
+from ai_rollback.watch import Outcome  # noqa: E402
+
+SWITCHED = Outcome("flags-off", True, "switched off flags ai_cache in flags.json")
+
+
+def test_flags_switched_off_on_the_last_poll_are_watched_until_the_breach_could_hold_again() -> None:
+    code, source, lines, _ = fake_watch([0.01, 0.01, 0.01, 0.01, 0.5, 0.5], SWITCHED, duration=5.0)
+    assert source.polls == 8  # confirmed at poll 6 (the period's last), then two more polls
+    assert code == 1 and any("rollback-command: ok" in line for line in lines)
+
+
+def test_flags_that_were_already_off_are_no_step_to_wait_for() -> None:
+    already = Outcome("flags-off", False, "the release's AI flags were already off (ai_cache)")
+    code, source, lines, _ = fake_watch([0.5], already)
+    assert source.polls == 2 and code == 1  # rolled back at once
+    assert any("flags-off: FAILED: the release's AI flags were already off" in line for line in lines)
+
+
+def test_a_dry_run_never_says_the_flags_resolved_it() -> None:
+    dry = Outcome("flags-off", True, "would switch off the release's AI flags", done=False)
+    code, _, lines, ran = fake_watch([0.5, 0.5, 0.01], dry, dry_run=True)
+    assert ran == [] and code == 1
+    assert not any("resolved" in line for line in lines)
+    assert "dry run: the AI flags would have been switched off" in lines[-1]
+
+
+def test_ctrl_c_after_the_flags_says_they_were_switched_off() -> None:
+    code, _, lines, ran = fake_watch([0.5, 0.5, 0.01], SWITCHED, interrupt_after=3)
+    assert code == 130 and ran == ["off"]
+    assert lines[-1] == "stopped after 3 polls; the AI flags were switched off, nothing was rolled back"
+
+
+def test_two_flag_switches_at_once_lose_nothing(flagged: Repo) -> None:
+    path = flagged.path / "flags.json"
+    for _ in range(8):
+        path.write_text(json.dumps(FLAG_FILE, indent=2) + "\n")
+        procs = [
+            subprocess.Popen(
+                [PYTHON, "-m", "ai_rollback", "flags", "off", key],
+                cwd=flagged.path,
+                env=flagged.env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+            for key in ("ai_cache", "other")
+        ]
+        assert [p.wait(timeout=60) for p in procs] == [0, 0]
+        for p in procs:
+            assert p.stderr is not None
+            p.stderr.close()
+        assert flag_states(flagged) == {"ai_cache": "DISABLED", "other": "DISABLED"}
+
+
+def test_the_file_keeps_its_bytes_but_the_state_and_refuses_what_is_not_json(flagged: Repo) -> None:
+    path = flagged.path / "flags.json"
+    text = (
+        '{\r\n\t"flags": {\r\n\t\t"ai_cache": {"state": "ENABLED", "variants": {"on": 12345678901234567890.5, '
+        '"off": 0.1}, "defaultVariant": "on", "note": "\\ud800"},\r\n'
+        '\t\t"other": {"state":"ENABLED","variants":{"on":true},"defaultVariant":"on"}\r\n\t}\r\n}\r\n'
+    )
+    path.write_bytes(text.encode())
+    assert flagged.tool("flags", "off", "ai_cache").returncode == 0
+    assert path.read_bytes() == text.replace('"state": "ENABLED"', '"state": "DISABLED"', 1).encode()
+    for bad in ('{"flags": {"a": {"state": "ENABLED", "variants": {"on": NaN}, "defaultVariant": "on"}}}',
+                '{"flags": {"a": {"state": "ENABLED", "variants": {"on": 1e400}, "defaultVariant": "on"}}}'):  # fmt: skip
+        path.write_text(bad)
+        done = flagged.tool("flags", "off", "a", check=False)
+        assert done.returncode == 3 and "is not valid JSON" in done.stderr and path.read_text() == bad
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file to another owner")
+def test_the_file_keeps_its_owner(flagged: Repo) -> None:
+    path = flagged.path / "flags.json"
+    os.chown(path, 65534, 65534)
+    flagged.tool("flags", "off", "ai_cache")
+    assert (path.stat().st_uid, path.stat().st_gid) == (65534, 65534)
+
+
+def test_disable_flags_checks_the_file_and_the_command_before_the_first_poll(
+    flagged: Repo,
+    prometheus,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
+    prom = prometheus(errors=[0.5])
+    path = flagged.path / "flags.json"
+    path.write_text(json.dumps({"flags": {"other": FLAG_FILE["flags"]["other"]}}))
+    missing = watch(flagged, "v1.2.0", *FAST, "--prometheus", prom.url, "--disable-flags")
+    assert missing.returncode == 2 and "--disable-flags: flags.json has no flag ai_cache" in missing.stderr
+    path.unlink()
+    gone = watch(flagged, "v1.2.0", *FAST, "--prometheus", prom.url, "--disable-flags")
+    assert gone.returncode == 3 and "cannot read the flag file flags.json" in gone.stderr
+    assert prom.asked == {}
+    log = tmp_path / "flagctl.txt"
+    script = tmp_path / "flagctl.py"
+    script.write_text(f"import sys\nopen({str(log)!r}, 'a').write(' '.join(sys.argv[1:]) + '\\n')\n")
+    pyproject = flagged.path / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            'file = "flags.json"', f'command = "{PYTHON} {script} {{flag}} {{state}} {{tag}} {{ai_tag}}"'
+        )
+    )
+    done = watch(
+        flagged, "v1.2.0", *FAST, "--prometheus", prom.url, "--disable-flags", "--rollback-command", "true"
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert log.read_text() == "ai_cache off v1.2.0 v1.2.0-ai-guard\n"
+
+
+def test_watch_does_not_roll_back_while_a_person_does(
+    flagged: Repo,
+    prometheus,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
+    command, record = deploy(tmp_path, 0, 8)
+    person = subprocess.Popen(
+        [PYTHON, "-m", "ai_rollback", "rollback", "--yes", "--command", command],
+        cwd=flagged.path, env=flagged.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while not calls(record) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    worktree = tmp_path / "wt"
+    flagged.git("worktree", "add", "-q", str(worktree))
+    prom = prometheus(errors=[0.5])
+    other = Repo(worktree, flagged.env)
+    in_worktree = rollback(other, "--yes", "--command", command)
+    done = watch(flagged, "v1.2.0", *FAST, "--prometheus", prom.url, "--rollback-command", command)
+    person.communicate(timeout=60)
+    assert in_worktree.returncode == 3 and "another ai-rollback rollback" in in_worktree.stderr
+    assert done.returncode == 4 and "was not run: another ai-rollback rollback (process" in done.stdout
+    assert len(calls(record)) == 1
+
+
+def test_an_ai_tag_from_before_ai_flags_still_names_its_flags(repo: Repo) -> None:
+    repo.commit(
+        "Human: start",
+        {
+            "flags.json": json.dumps(FLAG_FILE),
+            "pyproject.toml": '[tool.ai-rollback.flags]\nfile = "flags.json"\n',
+        },
+    )
+    repo.git("tag", "-a", "v1.0.0", "-m", "one")
+    repo.commit(ai_message("guard", ["g.py"]) + "Feature-flag: ai_cache\n", {"g.py": "g\n"})
+    repo.git("tag", "-a", "v1.1.0", "-m", "two")
+    repo.git("tag", "-a", "v1.1.0-ai-old", "-m", "Deploy: v1.1.0\n\nAI-Commits: 1\nAI-Range: v1.0.0..v1.1.0")
+    done = repo.tool("flags", "off", "--tag", "v1.1.0")
+    assert done.stdout == "switched off: ai_cache (in flags.json)\n"
+
+
+def test_a_misspelled_flag_trailer_is_named(repo: Repo) -> None:
+    repo.commit("Human: start", {"a.txt": "a\n"})
+    repo.write("b.txt", "b\n")
+    repo.git("add", "b.txt")
+    repo.tool("install")
+    done = repo.git("commit", "-q", "-m", ai_message("b", ["b.txt"]) + "Feature-Flags: ai_b\n", check=False)
+    assert done.returncode != 0 and '"Feature-Flags:" is not the flag trailer' in done.stderr
+
+
+def test_headers_with_credentials_are_hidden() -> None:
+    from ai_rollback.releases import shown_command
+
+    shown = shown_command(
+        [
+            "curl",
+            "--header=X-Api-Key:0123456789abcdef",
+            "-H",
+            "Authorization: Bearer T6",
+            "-H",
+            "Accept: json",
+        ]
+    )
+    assert shown == "curl --header=X-Api-Key:**** -H Authorization: **** -H 'Accept: json'"

@@ -93,6 +93,7 @@ def rollback(
         "rollback.lock",
         "another ai-rollback rollback (process {holder}) is running in this repository; nothing was run",
         "wait for it to finish; then see ai-rollback releases",
+        common=True,  # every worktree of the repository
     ):
         return _rollback(
             tagger,

@@ -18,6 +18,7 @@ from ai_rollback.errors import AiRollbackError, UsageError
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
+    from contextlib import AbstractContextManager
 
     from ai_rollback import tagging
 
@@ -105,6 +106,7 @@ def run_watch(
         else None,
         disable_flags=_flags_switch(tagger, tag) if disable_flags else None,
     )
+    plan.lock = _rollback_lock(tagger) if rollback_command else None
     return watch.run(options, source, emit)
 
 
@@ -115,40 +117,57 @@ def _command(text: str | None, what: str, values: Mapping[str, str | None]) -> l
 
 
 def _flags_switch(tagger: tagging.Tagger, tag: str) -> Callable[[], watch.Outcome]:
-    """``--disable-flags``: the release's flags, checked now; switched off on the first confirmed breach."""
+    """``--disable-flags``: the release's flags and their file or command, checked now (before the
+    first poll); switched off on the first confirmed breach."""
     from ai_rollback.commands import flags
 
     try:
-        ai_tag, keys = flags.release_flags(tagger, tag)
+        flags.release_flags(tagger, tag)
     except UsageError:
         raise UsageError(
             f"{tag} has no AI tag: --disable-flags would not know its flags",
             hint=f"create it with: ai-rollback tag {tag}, or drop --disable-flags",
         ) from None
-    if not keys:
-        raise UsageError(
-            f"{ai_tag} lists no feature flags (no AI commit of {tag} carries Feature-flag)",
-            hint="drop --disable-flags",
-        )
-    settings = tagger.config.flags
-    if not (settings.file or settings.command):
-        raise UsageError(
-            "--disable-flags: no flag file and no flags command is configured",
-            hint=f'set {tagger.config.section("flags")} file = "path/to/flags.json"',
-        )
+    try:
+        keys, values = flags.plan(tagger, [], tag)
+        flags.preflight(tagger, keys, values)
+    except AiRollbackError as exc:
+        raise type(exc)(f"--disable-flags: {exc.message}", hint=exc.hint) from None
 
     def switch_off() -> watch.Outcome:
         try:
-            done = flags.switch(tagger, keys, "off")
+            done = flags.switch(tagger, keys, "off", values=values)
         except AiRollbackError as exc:
             return watch.Outcome("flags-off", False, f"could not switch off the flags: {exc.message}")
         if done.failed:
             return watch.Outcome("flags-off", False, f"could not switch off the flags: {done.failed}")
-        said = ", ".join(done.changed) or "none (already off)"
-        extra = f"; already off: {', '.join(done.already)}" if done.already and done.changed else ""
-        return watch.Outcome("flags-off", True, f"switched off flags {said}{extra} in {done.where}")
+        if not done.changed:  # nothing to wait for: they cannot help
+            return watch.Outcome(
+                "flags-off", False, f"the release's AI flags were already off ({', '.join(done.already)})"
+            )
+        extra = f"; already off: {', '.join(done.already)}" if done.already else ""
+        return watch.Outcome(
+            "flags-off", True, f"switched off flags {', '.join(done.changed)}{extra} in {done.where}"
+        )
 
     return switch_off
+
+
+def _rollback_lock(tagger: tagging.Tagger) -> Callable[[], AbstractContextManager[None]]:
+    """The lock ``ai-rollback rollback`` holds: a watch's rollback command waits for no one, and
+    does not run while a person's rollback does."""
+    from ai_rollback.revert.lock import exclusive
+
+    def lock() -> AbstractContextManager[None]:
+        return exclusive(
+            tagger.repo,
+            "rollback.lock",
+            "another ai-rollback rollback (process {holder}) is running in this repository",
+            "see ai-rollback releases",
+            common=True,
+        )
+
+    return lock
 
 
 def _recorder(

@@ -32,9 +32,12 @@ def run_lock(repo: Repository) -> Iterator[None]:
 
 
 @contextmanager
-def exclusive(repo: Repository, name: str, busy: str, hint: str) -> Iterator[None]:
-    """Hold ``.git/ai-rollback/NAME`` for the block; :class:`Refused` (``busy``, with the holder) if taken."""
-    directory = os.path.join(repo.git_dir, "ai-rollback")
+def exclusive(repo: Repository, name: str, busy: str, hint: str, common: bool = False) -> Iterator[None]:
+    """Hold ``.git/ai-rollback/NAME`` for the block; :class:`Refused` (``busy``, with the holder) if taken.
+
+    ``common``: in the repository's common git directory, shared by all its worktrees.
+    """
+    directory = os.path.join(repo.common_dir if common else repo.git_dir, "ai-rollback")
     os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, name)
     fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)

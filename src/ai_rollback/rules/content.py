@@ -127,11 +127,27 @@ def files_mismatch_rule(f: Facts) -> list[Violation]:
     ]
 
 
+_FLAG_MISSPELLINGS = frozenset(("feature-flags", "featureflag", "featureflags", "feature-flag-key", "flag"))
+
+
 def feature_flag(f: Facts) -> list[Violation]:
-    """Each ``Feature-flag:`` names one flag key (``ai-rollback flags`` switches it)."""
+    """Each ``Feature-flag:`` names one flag key (``ai-rollback flags`` switches it); a near miss
+    of the key (``Feature-Flags:``) would be left out of the AI tag's flags: it is named."""
     found = f.values("Feature-flag")
-    if not found:
+    near = [t for t in f.msg.trailers if t.key.lower() in _FLAG_MISSPELLINGS]
+    if not found and not near:
         return []
+    misspelled = [
+        Violation(
+            "feature-flag",
+            f'"{t.key}:" is not the flag trailer, so no command would switch {t.value!r}',
+            t.line,
+            'write "Feature-flag:" (one key per line)',
+        )
+        for t in near
+    ]
+    if not found:
+        return misspelled
     from ai_rollback.flags import KEY_LIMIT, is_flag_key  # off the hook path unless a flag is named
 
     out = []
@@ -157,7 +173,7 @@ def feature_flag(f: Facts) -> list[Violation]:
                 f"at most {KEY_LIMIT} characters",
             )
         )
-    return out
+    return misspelled + out
 
 
 def human_ai_trailer(f: Facts) -> list[Violation]:

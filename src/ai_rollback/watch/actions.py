@@ -16,7 +16,8 @@ import json
 import math
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from ai_rollback.credentials import redact_text
@@ -54,6 +55,8 @@ class Plan:
     dry_run: bool = False
     #: the placeholders' environment variables (AI_ROLLBACK_TAG, ...) for the commands we run
     env: Mapping[str, str] | None = None
+    #: held while the rollback command runs (the repository's rollback lock); refused: not run
+    lock: Callable[[], AbstractContextManager[None]] | None = None
 
     @property
     def rolls_back(self) -> bool:
@@ -68,16 +71,7 @@ def run_rollback(plan: Plan, out: list[Outcome] | None = None) -> list[Outcome]:
         if plan.dry_run:
             out.append(Outcome("rollback-command", True, f"would run {shown}", done=False))
         else:
-            out.append(
-                _run(
-                    "rollback-command",
-                    plan.rollback_command,
-                    plan.rollback_timeout,
-                    shown,
-                    env=plan.env,
-                    limit=None,  # a deploy may say a lot: it is never stopped for that
-                )
-            )
+            out.append(_locked_rollback(plan, shown))
     if plan.revert_tag:
         argv = [
             sys.executable,
@@ -96,6 +90,27 @@ def run_rollback(plan: Plan, out: list[Outcome] | None = None) -> list[Outcome]:
         else:
             out.append(_run("revert", argv, plan.rollback_timeout, shown, cwd=plan.repo_root))
     return out
+
+
+def _locked_rollback(plan: Plan, shown: str) -> Outcome:
+    """The rollback command, under the repository's rollback lock when there is one."""
+    from contextlib import nullcontext
+
+    from ai_rollback.errors import AiRollbackError
+
+    argv = plan.rollback_command or []
+    try:
+        with plan.lock() if plan.lock else nullcontext():
+            return _run(
+                "rollback-command",
+                argv,
+                plan.rollback_timeout,
+                shown,
+                env=plan.env,
+                limit=None,  # a deploy may say a lot: it is never stopped for that
+            )
+    except AiRollbackError as exc:
+        return Outcome("rollback-command", False, f"{shown} was not run: {exc.message}")
 
 
 def _run(
@@ -177,10 +192,11 @@ def alert_for(
     move = f"{tag} -> {previous}: " if previous else ""
     done = "; ".join(o.detail for o in outcomes) or "no rollback action is configured"
     held = verdict.confirmed_breaches
-    if not held:  # blind: no breach, no rollback
+    if not held:  # blind: no breach, no rollback (what was done before it, the flags, is said)
+        before = "".join(f"; {o.detail}" for o in outcomes)
         text = (
             f"ai-rollback watch {tag}: cannot read the metrics for {verdict.unreadable} polls in a row "
-            f"({verdict.error}); nothing was rolled back"
+            f"({verdict.error}){before}; nothing was rolled back"
         )
     else:
         what = breaches_text(held)

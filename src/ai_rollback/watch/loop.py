@@ -82,6 +82,7 @@ def run(
     verdict: Verdict | None = None
     done: list[Outcome] | None = None  # the actions that ran, once acting started
     flags: Outcome | None = None  # --disable-flags: how switching them off went
+    flags_at = 0  # the poll that switched them off
     try:
         while True:
             polls += 1
@@ -93,7 +94,7 @@ def run(
             verdict = dog.observe(values, error)
             report.poll(polls, clock() - start, verdict)
             if verdict.status == CONFIRMED and options.disable_flags is not None and flags is None:
-                flags = _flags_off(options, verdict, polls, report)
+                flags, flags_at = _flags_off(options, verdict, polls, report), polls
                 if flags.ok:  # the first step: now the breach must hold anew before a rollback
                     dog = Watchdog(options.thresholds, options.breaches, options.blind_after)
                 else:
@@ -103,14 +104,26 @@ def run(
                 done = [] if flags is None else [flags]
                 return _act(options, verdict, polls, report, done)
             if verdict.status == BLIND:
-                return _blind(options, verdict, polls, report)
+                return _blind(options, verdict, polls, report, [] if flags is None else [flags])
             following = next_poll(clock() - start, slot, options.interval, options.duration)
+            if following is None and flags is not None and polls - flags_at < options.breaches:
+                # the flags went off late: the watch goes on until the breach could hold again
+                following = (slot + 1, clock() - start + options.interval)
             if following is None:
                 break
             slot, due = following
             sleep(max(0.0, start + due - clock()))
     except KeyboardInterrupt:
-        if done is None or verdict is None:
+        if (done is None or verdict is None) and flags is not None and flags.ok and flags.done:
+            alert = {
+                "text": f"ai-rollback watch {options.tag}: interrupted (Ctrl-C) after the AI flags were "
+                f"switched off ({flags.detail}); nothing was rolled back",
+                "tag": options.tag,
+                "status": "interrupted",
+                "polls": polls,
+            }
+            report.finish("interrupted after the flags", INTERRUPTED, polls, send_alerts(options.plan, alert))
+        elif done is None or verdict is None:
             report.finish("interrupted", INTERRUPTED, polls, [])
         else:
             alert = alert_for(options.tag, "interrupted", verdict, done, polls, options.previous)
@@ -119,7 +132,7 @@ def run(
             )
         return INTERRUPTED
     if verdict is not None and verdict.status == UNREADABLE:
-        return _blind(options, verdict, polls, report)  # no evidence at the end: not "healthy"
+        return _blind(options, verdict, polls, report, [] if flags is None else [flags])  # not "healthy"
     if flags is not None:  # the breach did not come back with the flags off: that resolved it
         return _resolved_by_flags(options, flags, verdict, polls, report)
     recorded = [options.record(HEALTHY)] if options.record and not options.plan.dry_run else []
@@ -148,6 +161,9 @@ def _flags_off(options: Options, verdict: Verdict, polls: int, report: _Reporter
 def _resolved_by_flags(
     options: Options, flags: Outcome, verdict: Verdict | None, polls: int, report: _Reporter
 ) -> int:
+    if not flags.done:  # a dry run: nothing was switched, so nothing was resolved by it
+        report.finish("dry-run flags", CHECK_FAILED, polls, [], last=verdict)
+        return CHECK_FAILED
     text = (
         f"ai-rollback watch {options.tag}: resolved by switching off its AI flags ({flags.detail}): "
         f"no breach held for the rest of the watch; nothing was rolled back"
@@ -158,9 +174,12 @@ def _resolved_by_flags(
     return CHECK_FAILED
 
 
-def _blind(options: Options, verdict: Verdict, polls: int, report: _Reporter) -> int:
-    outcomes = send_alerts(options.plan, alert_for(options.tag, BLIND, verdict, [], polls, options.previous))
-    report.finish(BLIND, ENVIRONMENT, polls, outcomes)
+def _blind(
+    options: Options, verdict: Verdict, polls: int, report: _Reporter, before: Sequence[Outcome] = ()
+) -> int:
+    """Blind: the alerts only (``before``: what was done already, the flags switched off)."""
+    alert = alert_for(options.tag, BLIND, verdict, before, polls, options.previous)
+    report.finish(BLIND, ENVIRONMENT, polls, send_alerts(options.plan, alert))
     return ENVIRONMENT
 
 
@@ -287,6 +306,13 @@ class _Reporter:
             self.emit(f"interrupted after {polls} polls, while rolling back: what finished is listed above")
         elif status == BLIND:
             self.emit(f"gave up: the metrics could not be read; nothing was rolled back (exit {code})")
+        elif status == "interrupted after the flags":
+            self.emit(f"stopped after {polls} polls; the AI flags were switched off, nothing was rolled back")
+        elif status == "dry-run flags":
+            self.emit(
+                f"dry run: the AI flags would have been switched off; no breach held after that "
+                f"({polls} polls); nothing was done (exit {code})"
+            )
         elif status == "resolved-by-flags":
             self.emit(
                 f"resolved by switching off the AI flags: no breach held after it ({polls} polls); "
