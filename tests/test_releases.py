@@ -117,3 +117,28 @@ def test_record_names() -> None:
         model.rollback_ref("v1", stamp, "0a1b2c3d") == "ai-rollback/rolled-back/v1/20260528T202640Z-0a1b2c3d"
     )
     assert model.is_record("ai-rollback/x") and not model.is_record("ai-rollbackx")
+
+
+@pytest.mark.parametrize(
+    ("name", "pre"),
+    [
+        ("v2.0.0-rc1", True),
+        ("v0.86.2.dev", True),  # aider's tags: PEP 440 dev releases
+        ("1.0rc1", True),
+        ("2.0b3", True),
+        ("v3.0-alpha.1", True),
+        ("v2.0.0", False),
+        ("v1.2.3.post1", False),
+        ("v1.2.3+build.5", False),
+        ("v1.2.3.4", False),
+    ],
+)
+def test_pre_releases_are_never_stable_and_sort_before_their_release(name: str, pre: bool) -> None:
+    from ai_rollback.tagging import is_prerelease, version_key
+
+    assert is_prerelease(name) is pre
+    found = [rel("v0.9.0"), rel(name)]
+    assert names(model.previous_stable(found, "v9.0.0")) == ("v0.9.0" if pre else name)
+    if pre:
+        final = name.split("-")[0].removesuffix(".dev").removesuffix("rc1").removesuffix("b3")
+        assert version_key(name) < version_key(final)

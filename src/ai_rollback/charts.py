@@ -45,7 +45,7 @@ def share_bars(chart_id: str, title: str, labels: Sequence[str], shares: Sequenc
     count = len(labels)
     bottom, left_need = _label_room(labels)
     left = max(44.0, left_need)
-    width = max(560.0, min(1100.0, count * 22.0))
+    width = max(560.0, min(1000.0, count * 22.0))
     height = 180.0
     top = 12.0
     slot = width / max(count, 1)
@@ -89,7 +89,7 @@ def stacked_bars(
     count = len(labels)
     bottom, left_need = _label_room(labels)
     left = max(44.0, left_need)
-    width = max(560.0, min(1100.0, count * 22.0))
+    width = max(560.0, min(1000.0, count * 22.0))
     height = 180.0
     top = 12.0
     slot = width / max(count, 1)

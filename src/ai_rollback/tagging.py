@@ -403,7 +403,7 @@ _VERSION = re.compile(r"(\D*)(\d+(?:\.\d+)*)(.*)", re.S)
 
 def version_key(name: str) -> tuple[object, ...]:
     """Version order: numbers compare as numbers (``v1.10.0`` after ``v1.9.0``), and a pre-release
-    (``v2.0.0-rc1``, a ``-`` after the numbers) comes before its release (semver's rule).
+    (:func:`is_prerelease`: ``v2.0.0-rc1``, ``v2.0.0.dev``) comes before its release.
 
     ``+build`` metadata sorts as the release itself.  A name without numbers sorts by its
     pieces, as ``git tag --sort=version:refname`` does.
@@ -416,10 +416,17 @@ def version_key(name: str) -> tuple[object, ...]:
     return (_pieces(prefix), numbers, 0 if is_prerelease(name) else 1, _pieces(rest))
 
 
+_PRE = re.compile(r"[-.]?(dev|a|alpha|b|beta|c|rc|pre|preview)(\d|[-.]|$)", re.I)
+
+
 def is_prerelease(name: str) -> bool:
-    """``v2.0.0-rc1``, ``1.4.0-beta.2``: a ``-`` right after the version's numbers."""
+    """A pre-release: ``v2.0.0-rc1``, ``1.4.0-beta.2`` (semver: a ``-`` right after the numbers), or
+    ``v0.86.2.dev``, ``1.0rc1``, ``2.0b3`` (PEP 440's dev, alpha, beta and candidate releases)."""
     match = _VERSION.fullmatch(name)
-    return match is not None and match.group(3).startswith("-")
+    if match is None:
+        return False
+    rest = match.group(3)
+    return rest.startswith("-") or _PRE.match(rest) is not None
 
 
 def _pieces(text: str) -> list[tuple[int, int | str]]:
