@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,28 @@ def test_a_bad_row_is_named(rows: list[dict[str, object]], message: str) -> None
 
 def test_the_readme_lists_the_table() -> None:
     assert agents.markdown(agents.table()) in README.read_text(encoding="utf-8")
+
+
+def test_the_table_is_cached_in_the_repository_and_a_bad_cache_is_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``ai-rollback log`` reads the table from a marshal cache (no ``tomllib``); the same rows."""
+    import marshal
+
+    packaged = agents.table()
+    monkeypatch.setattr(agents, "_table", [])
+    cache = tmp_path / "agents.cache"
+    assert agents.table(str(tmp_path)) == packaged and cache.is_file()
+    monkeypatch.setattr(agents, "_table", [])
+    monkeypatch.setitem(sys.modules, "tomllib", None)  # a fresh cache: no TOML is parsed
+    assert agents.table(str(tmp_path)) == packaged
+    monkeypatch.delitem(sys.modules, "tomllib")
+    key = marshal.loads(cache.read_bytes())[0]
+    for bad in (b"not marshal", marshal.dumps((key, [{"name": "x"}])), marshal.dumps((("old",), []))):
+        cache.write_bytes(bad)
+        monkeypatch.setattr(agents, "_table", [])
+        assert agents.table(str(tmp_path)) == packaged  # read from the file, and cached again
+        assert marshal.loads(cache.read_bytes())[0] == key
+    (tmp_path / "file").write_text("")
+    monkeypatch.setattr(agents, "_table", [])
+    assert agents.table(str(tmp_path / "file" / "below")) == packaged  # no cache can be made there

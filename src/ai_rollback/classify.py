@@ -465,7 +465,7 @@ def detection_from(config: Config, notes: Mapping[str, Note] | None = None) -> D
         extra[pattern.strip().lower()] = tool.strip() or pattern.strip()
     return Detection(
         settings.enabled,
-        Agents(table(), extra),
+        Agents(table(config.cache_dir), extra),
         tuple(settings.extra_trailers),
         config.ai_label,
         config.human_label,

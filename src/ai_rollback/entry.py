@@ -114,11 +114,25 @@ def _fast_log(args: Sequence[str]) -> Callable[[], int] | None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     fast = _fast(args) or _fast_log(args)
-    if fast is not None:
-        return guarded(fast)
-    from ai_rollback.cli import main as cli_main
+    try:
+        if fast is not None:
+            return guarded(fast)
+        from ai_rollback.cli import main as cli_main
 
-    return cli_main(args)
+        return cli_main(args)
+    finally:
+        if argv is None:
+            _ending()
+
+
+def _ending() -> None:
+    """The console script's command is done and the process is about to end: spare it the
+    collector's last walks over every object still alive (about 6 ms of the report's exit here,
+    of the 10 ms between its last write and its end that ``strace -tt`` showed); objects are
+    still freed, files closed, ``atexit`` run."""
+    import gc
+
+    gc.freeze()
 
 
 def _under_coverage() -> None:

@@ -93,19 +93,32 @@ def test_prefetched_patches_are_the_ones_asked_for(repo: Repo) -> None:
         broken.close()
 
 
-@pytest.mark.parametrize("spooled", [True, False])
+@pytest.mark.parametrize("how", ["spawned", "file", "pipe"])
 def test_a_stream_says_what_git_said_and_stops_git_when_left(
-    repo: Repo, spooled: bool, monkeypatch: pytest.MonkeyPatch
+    repo: Repo, how: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """git writes into an unnamed temporary file (else a pipe): its errors, and a reader who stops."""
+    """git writes into an unnamed temporary file (else a pipe): its errors, and a reader who stops.
+
+    ``spawned``: from the directory we are in, git is started with ``os.posix_spawn``.
+    """
+    import os
+    import subprocess
+
     from ai_rollback.errors import GitError
     from ai_rollback.git import run as gitrun
 
+    spooled = how != "pipe"
     if not spooled:
         monkeypatch.setattr(gitrun, "_spool", lambda: None)
     for n in range(30):
         repo.commit(f"Human: {n}", {"f": f"{n}\n"})
-    git = Git(str(repo.path), repo.env)
+    if how == "spawned":
+        monkeypatch.chdir(repo.path)
+    git = Git(os.getcwd() if how == "spawned" else str(repo.path), repo.env)
+    kind = gitrun.Spawned if how == "spawned" else subprocess.Popen
+    probe = gitrun.BatchStream(git, ["version"])
+    assert isinstance(probe.proc, kind)
+    assert b"".join(b"".join(batch) for batch in probe.batches(b"\n")).startswith(b"git version")
     with pytest.raises(GitError) as failed:
         list(git.stream_batches("log", "--end-of-options", "no-such-rev", "--"))
     assert failed.value.returncode == 128 and "no-such-rev" in failed.value.stderr
@@ -134,3 +147,26 @@ def test_a_spooled_run_answers_as_a_piped_one(repo: Repo) -> None:
     assert objects_exist(git, ["HEAD:a.txt", "HEAD:nope"]) == [True, False]
     with pytest.raises(GitError, match="no-such-option"):
         git.run_spooled("cat-file", "--no-such-option", input=b"")
+
+
+def test_a_spawned_git_polls_waits_and_is_killed_as_popen_would_be(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ``posix_spawn`` door of :class:`BatchStream`: exit codes as ``Popen`` gives them."""
+    import os
+    import shutil
+    import signal
+
+    from ai_rollback.errors import GitError
+    from ai_rollback.git import run as gitrun
+
+    sleeper = gitrun.Spawned(os.posix_spawn(shutil.which("sleep") or "/bin/sleep", ["sleep", "30"], {}))
+    assert sleeper.poll() is None
+    sleeper.kill()
+    assert sleeper.wait() == -signal.SIGKILL and sleeper.poll() == -signal.SIGKILL
+    sleeper.kill()  # an ended process: nothing to do
+    monkeypatch.chdir(repo.path)
+    git = Git(os.getcwd(), repo.env)
+    monkeypatch.setattr(Git, "_argv", lambda self, args: ["/no/such/git", *args])
+    with pytest.raises(GitError, match="cannot run git"):
+        gitrun.BatchStream(git, ["version"])

@@ -15,7 +15,7 @@ from ai_rollback.config.model import CONFIG_FILE, PYPROJECT, TABLE, Config
 from ai_rollback.errors import ConfigError
 
 
-def _stat_key(path: str) -> tuple[int, int, int] | None:
+def stat_key(path: str) -> tuple[int, int, int] | None:
     try:
         st = os.stat(path)
     except OSError:
@@ -89,44 +89,61 @@ def load(root: str | None, cache_dir: str | None = None) -> Config:
     key = (
         __version__,
         root,
-        _stat_key(os.path.join(root, CONFIG_FILE)),
-        _stat_key(os.path.join(root, PYPROJECT)),
+        stat_key(os.path.join(root, CONFIG_FILE)),
+        stat_key(os.path.join(root, PYPROJECT)),
     )
     cache = os.path.join(cache_dir, "config.cache") if cache_dir else None
     if cache:
         cached = _read_cache(cache, key)
         if cached is not None:
-            return Config(cached[0], cached[1], root)
+            return Config(cached[0], cached[1], root, cache_dir)
     values, source = _read(root)
     if cache:
         _write_cache(cache, key, values, source)
-    return Config(values, source, root)
+    return Config(values, source, root, cache_dir)
 
 
 def _read_cache(path: str, key: tuple[object, ...]) -> tuple[dict[str, object], str | None] | None:
-    import marshal
-
-    try:
-        with open(path, "rb") as f:
-            stored = marshal.load(f)
-    except (OSError, EOFError, ValueError, TypeError):
+    stored = read_marshal(path, key)
+    if not isinstance(stored, tuple) or len(stored) != 2:
         return None
-    if not isinstance(stored, tuple) or len(stored) != 3 or stored[0] != key:
-        return None
-    values, source = stored[1], stored[2]
+    values, source = stored
     if not isinstance(values, dict) or not (source is None or isinstance(source, str)):
         return None
     return values, source
 
 
 def _write_cache(path: str, key: tuple[object, ...], values: dict[str, object], source: str | None) -> None:
+    write_marshal(path, key, (values, source))
+
+
+def read_marshal(path: str, key: tuple[object, ...]) -> object | None:
+    """What :func:`write_marshal` stored at ``path`` under ``key``; None if absent, stale or unreadable."""
     import marshal
 
     try:
+        with open(path, "rb") as f:
+            stored: object = marshal.load(f)
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if not isinstance(stored, tuple) or len(stored) != 2 or stored[0] != key:
+        return None
+    value: object = stored[1]
+    return value
+
+
+def write_marshal(path: str, key: tuple[object, ...], value: object) -> None:
+    """Store ``value`` (plain data) at ``path`` under ``key``, atomically; quietly not where it can't."""
+    import marshal
+
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
         with open(tmp, "wb") as f:
-            marshal.dump((key, values, source), f)  # type: ignore[arg-type]
+            marshal.dump((key, value), f)  # type: ignore[arg-type]
         os.replace(tmp, path)
-    except OSError:
-        pass  # a read-only repository still works, just without the cache
+    except OSError:  # a read-only repository still works, just without the cache
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass

@@ -42,12 +42,20 @@ WATCH_QUERIES = {
 class Config:
     """The validated configuration of one repository."""
 
-    __slots__ = ("root", "source", "values")
+    __slots__ = ("cache_dir", "root", "source", "values")
 
-    def __init__(self, values: dict[str, object], source: str | None, root: str | None) -> None:
+    def __init__(
+        self,
+        values: dict[str, object],
+        source: str | None,
+        root: str | None,
+        cache_dir: str | None = None,
+    ) -> None:
         self.values = values
         self.source = source
         self.root = root
+        #: where this repository keeps ai-rollback's caches (its git directory), if anywhere
+        self.cache_dir = cache_dir
 
     def get(self, key: str) -> object:
         return self.values[key]
