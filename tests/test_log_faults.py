@@ -225,3 +225,13 @@ def test_markdown_shows_links_and_html_in_commit_text_as_text(started: Repo) -> 
     assert "<img" not in markdown and "<b>" not in markdown and "[click](" not in markdown
     assert "\\[click\\](javascript:alert(1)) &lt;img src=x&gt;" in markdown
     assert "`f'x`" in markdown
+
+
+@pytest.mark.parametrize("fmt", ["html", "agent-trace", "json", "table"])
+@pytest.mark.parametrize("rev", ["HEAD:a", "HEAD^{tree}", "HEAD^{tree}..HEAD"])
+def test_a_blob_or_a_tree_is_not_a_range(started: Repo, fmt: str, rev: str) -> None:
+    """(2026-12-04) html said "git tag failed" (exit 3), agent-trace wrote nothing with exit 0."""
+    done = tool(started, "log", rev, "--format", fmt)
+    kind = "blob" if rev == "HEAD:a" else "tree"
+    assert (done.returncode, done.stdout) == (2, "")
+    assert f"names a {kind} (" in done.stderr and "not a commit" in done.stderr

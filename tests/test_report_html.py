@@ -10,12 +10,15 @@ missing.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
 import shutil
 import subprocess
+from html.parser import HTMLParser
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -114,6 +117,194 @@ def test_the_commit_table_is_capped_with_a_note(repo: Repo, monkeypatch: pytest.
     assert open_tagger() is not None
 
 
+# --- Faults a hostile review found (one test each) ------------------------------------------
+
+
+class _Markup(HTMLParser):
+    """The page's element structure: every element closed in order, the table rows' cells."""
+
+    VOID: ClassVar[set[str]] = {"meta", "br", "input", "img", "line", "rect", "link", "hr", "path"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[tuple[str, str]] = []  # (tag, id) of the open elements
+        self.errors: list[str] = []
+        self.cells: list[int] = []  # <td> per row of the AI commit table
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        in_table = any(i == "commit-table" for _, i in self.stack)
+        if in_table and tag == "tr":
+            self.cells.append(0)
+        if in_table and tag == "td" and self.cells:
+            self.cells[-1] += 1
+        if tag not in self.VOID:
+            self.stack.append((tag, dict(attrs).get("id") or ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.VOID:
+            return
+        if not self.stack or self.stack[-1][0] != tag:
+            self.errors.append(f"</{tag}> closes {self.stack[-1] if self.stack else None}")
+            return
+        self.stack.pop()
+
+
+def structure(page: str) -> _Markup:
+    parser = _Markup()
+    parser.feed(page)
+    parser.close()
+    return parser
+
+
+def test_a_key_header_in_a_subject_leaves_the_page_whole(repo: Repo) -> None:
+    """Redaction ran over the finished page: a key's header with no end line took all after it."""
+    repo.commit("Human: start", {"a.txt": "a\n"})
+    for n in range(3):
+        repo.commit(ai_message(f"older {n}", [f"o{n}.py"]), {f"o{n}.py": "o\n"})
+    repo.commit(ai_message("reject -----BEGIN PRIVATE KEY----- uploads", ["k.py"]), {"k.py": "k\n"})
+    page = report(repo)
+    assert page.rstrip().endswith("</html>") and "</script>" in page
+    assert page.count('<tr data-release="') == 4
+    found = structure(page)
+    assert found.errors == [] and found.stack == []
+
+
+def test_secret_like_text_is_redacted_in_its_field_and_never_eats_markup(repo: Repo) -> None:
+    """``token=`` in a file name, ``api_key=`` ending a subject: the cells and the SVG stay whole."""
+    repo.commit("Human: start", {"a.txt": "a\n"})
+    repo.commit(ai_message("file", ["src/token=xyzw.py"], prompt="p2"), {"src/token=xyzw.py": "t\n"})
+    repo.commit(ai_message("default api_key=abcdefghijkl", ["b.py"], prompt="prompt text"), {"b.py": "b\n"})
+    page = report(repo)
+    found = structure(page)
+    assert found.errors == [] and found.stack == []
+    assert [n for n in found.cells if n] == [6, 6]  # the head row has <th>s
+    assert "abcdefghijkl" not in page and "<td>prompt text</td>" in page
+    files = page.split('id="chart-files"', 1)[1].split("</svg>", 1)[0]
+    assert files.count('<rect class="bar"') == 2 and ">src/token=xyzw.py<title>" in files
+
+
+def test_stacked_ticks_are_whole_counts_drawn_where_they_are() -> None:
+    """A tallest bar of 1 read "0, 0, 1"; of 3, a "2" stood at 1.5."""
+    from ai_rollback import charts
+
+    def ticks(peak: int) -> list[tuple[str, float]]:
+        svg = charts.stacked_bars("c", "t", ["v1"], [{"m": peak}], ["m"])
+        return [
+            (v, float(y)) for y, v in re.findall(r'<text class="tick" x="[^"]+" y="([^"]+)"[^>]*>(\d+)<', svg)
+        ]
+
+    assert [v for v, _ in ticks(1)] == ["0", "1"]
+    three = ticks(3)
+    assert [v for v, _ in three] == ["0", "1", "3"]
+    bottom, top = three[0][1], three[2][1]
+    assert abs((bottom - three[1][1]) - (bottom - top) / 3) < 0.2
+
+
+def test_with_200_releases_no_two_labels_stand_closer_than_the_step() -> None:
+    """The last label was always drawn, 5 px from the one before it."""
+    from ai_rollback import charts
+
+    for count in (199, 200, 201):
+        names = [f"v1.{n}.0" for n in range(count)]
+        for svg in (
+            charts.share_bars("c", "t", names, [0.5] * count),
+            charts.stacked_bars("c", "t", names, [{"m": 1}] * count, ["m"]),
+        ):
+            xs = [float(x) for x in re.findall(r'<text class="label" x="([^"]+)"', svg)]
+            gaps = [b - a for a, b in itertools.pairwise(xs)]
+            assert min(gaps) >= 14 and names[-1] in svg and names[0] in svg
+
+
+def test_a_range_after_releases_charts_only_its_own(repo: Repo) -> None:
+    """``v1.0.9..HEAD`` drew v1.0.1 to v1.0.9 as 0% columns; ``--by release`` has only what is in it."""
+    repo.commit("Human: start", {"a.txt": "a\n"})
+    for n in range(1, 4):
+        repo.commit(ai_message(f"c{n}", [f"f{n}.py"]), {f"f{n}.py": "x\n"})
+        repo.git("tag", "-a", f"v1.0.{n}", "-m", "r")
+    repo.commit(ai_message("after", ["z.py"]), {"z.py": "z\n"})
+    page = report(repo, "v1.0.3..HEAD")
+    svg = page.split('id="chart-commits"', 1)[1].split("</svg>", 1)[0]
+    assert re.findall(r'<rect class="bar" data-release="([^"]+)"', svg) == ["unreleased"]
+    assert re.findall(r'<tr id="release-([^"]+)"', page) == ["unreleased"]
+    json_report = json.loads(repo.tool("log", "v1.0.3..HEAD", "--by", "release", "--format", "json").stdout)
+    assert [r["release"] for r in json_report["summary"]["releases"]] == ["unreleased"]
+
+
+def test_a_chart_with_nothing_to_draw_is_a_sentence(repo: Repo) -> None:
+    """An AI commit that changes nothing: no empty axes for lines, no empty boxes for files."""
+    repo.commit("Human: start", {"a.txt": "a\n"})
+    repo.git("tag", "-a", "v1.0.0", "-m", "r")
+    repo.git(
+        "commit", "-q", "--allow-empty", "-m", ai_message("nothing", ["x.py"]).replace("Files: x.py\n", "")
+    )
+    page = report(repo, "v1.0.0..HEAD")
+    assert 'id="chart-commits"' in page and 'id="chart-models"' in page
+    assert 'id="chart-lines"' not in page and 'id="no-lines-chart"' in page
+    assert 'id="chart-files"' not in page and 'id="chart-directories"' not in page
+    assert 'id="no-files-chart"' in page
+
+
+def test_a_range_of_mixed_squashes_only_draws_no_zero_share(repo: Repo) -> None:
+    """Only a mixed squash: its prompt in the table, no 0% commit chart, no empty file chart."""
+    repo.commit("Human: start", {"a.txt": "a\n"})
+    message = (
+        "AI: Add the cache (#12)\n\n* AI: cache images\n\nGenerated-by: Claude Sonnet 4.5\n"
+        "Prompt: cache the thumbnails\nFiles: cache.py\n\n* Human: my part\n\n---------\n\n"
+        "Generated-by: Claude Sonnet 4.5\nPrompt: cache the thumbnails\nFiles: cache.py\n"
+        "Squashed-commits: 2: 1a2b3c4d5e6f, 7a8b9c0d1e2f\n"
+    )
+    repo.commit(message, {"cache.py": "x\n", "human.py": "y\n"})
+    page = report(repo)
+    assert 'id="chart-commits"' not in page and "the mixed squash holds AI and human work" in page
+    assert 'id="chart-files"' not in page and 'id="no-files-chart"' in page
+    assert "<td>cache the thumbnails</td>" in page and "<code>cache.py</code>, <code>human.py</code>" in page
+
+
+def test_rows_are_bounded_whatever_a_prompt_holds(repo: Repo) -> None:
+    """The table's cap bounded rows, not their size: 5,000-character texts made a 10 MB page."""
+    repo.commit("Human: start", {"a.txt": "a\n"})
+    files = [f"src/{'/'.join(['d' * 100] * 3)}/f{n}.py" for n in range(30)]
+    repo.commit(
+        ai_message("s" * 5000, files, prompt="p" * 5000, model="m" * 500), dict.fromkeys(files, "x\n")
+    )
+    page = report(repo)
+    row = page.split('<tr data-release="', 1)[1].split("</tr>", 1)[0]
+    assert len(row) < 12_000 and "s" * 5000 not in page and "p" * 5000 not in page and "m" * 500 not in page
+    assert "<td>AI: " + "s" * (html_module.TEXT_LIMIT - 5) + "…</td>" in row and "and 22 more" in row
+
+
+def test_the_capped_note_gives_a_command_that_runs(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``main ^v0.2.0`` was shown unquoted: typed as shown, a usage error."""
+    history(repo, 3, ai_every=1)
+    monkeypatch.setattr(html_module, "TABLE_LIMIT", 2)
+    monkeypatch.chdir(repo.path)
+    from ai_rollback.commands import log as command
+
+    out_path = repo.path / "report.html"
+    with open(out_path, "w", encoding="utf-8") as out:
+        command.log("HEAD ^v0.2.0", "html", out=out)
+    note = re.search(r'<p class="note" id="capped">.*?<code>(.*?)</code>', out_path.read_text()).group(1)
+    import html
+    import shlex
+
+    words = shlex.split(html.unescape(note))
+    assert words[:2] == ["ai-rollback", "log"] and words[2] == "HEAD ^v0.2.0"
+    assert repo.tool(*words[1:], check=False).returncode == 0
+
+
+def test_a_directory_or_glob_in_files_credits_the_files_it_covers(repo: Repo) -> None:
+    """``Files: src/`` (``files-match = "cover"``): the files chart showed ``src/`` as a file."""
+    repo.commit("Human: start", {"a.txt": "a\n"})
+    repo.commit(ai_message("module", ["src/"]), {"src/one.py": "1\n2\n", "src/two.py": "1\n"})
+    repo.commit(ai_message("app", ["*.py"]), {"app.py": "1\n"})
+    files = report(repo).split('id="chart-files"', 1)[1].split("</svg>", 1)[0]
+    assert sorted(re.findall(r"<title>([^<]+)</title></text>", files)) == [
+        "app.py",
+        "src/one.py",
+        "src/two.py",
+    ]
+
+
 # --- In a real browser ------------------------------------------------------------------------
 
 CHROMIUM = next(
@@ -188,3 +379,72 @@ def test_in_chromium_every_release_has_its_bar_and_no_label_is_clipped(
     if count == 12 and os.environ.get("REPORT_SCREENSHOT"):
         shutil.copy(shot, os.environ["REPORT_SCREENSHOT"])  # the README's picture
     assert names[-1] in page
+
+
+#: after load: what a click on an AI tag's link, then each search, leaves shown
+PROBE_SEARCH = """<script>
+window.addEventListener("load", function () {
+  var out = {};
+  function visible() {
+    return Array.prototype.filter.call(document.querySelectorAll("#commit-table tbody tr"), function (r) {
+      return !r.hidden; }).map(function (r) { return r.getAttribute("data-release"); });
+  }
+  document.querySelector('a.filter[data-release="v1.0.1"]').click();
+  out.clicked = visible();
+  var input = document.getElementById("search");
+  (window.__searches || []).forEach(function (text) {
+    input.value = text; input.dispatchEvent(new Event("input"));
+    out[text] = visible().length;
+  });
+  var pre = document.createElement("pre"); pre.id = "probe"; pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+});
+</script>"""
+
+
+def probe_search(repo: Repo, tmp_path: Path, searches: list[str]) -> dict[str, object]:
+    import html
+
+    page = report(repo)
+    probed = tmp_path / "search.html"
+    setup = f"<script>window.__searches = {json.dumps(searches)};</script>"
+    probed.write_text(page.replace("</body>", setup + PROBE_SEARCH + "</body>", 1))
+    done = chromium(f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", probed.as_uri())
+    found = re.search(r'<pre id="probe">(.*?)</pre>', done.stdout, re.S)
+    assert found, done.stderr[-2000:]
+    result: dict[str, object] = json.loads(html.unescape(found.group(1)))
+    return result
+
+
+def releases_with_ai_tags(repo: Repo, count: int) -> None:
+    repo.commit("Human: start", {"a.py": "a\n"})
+    repo.git("tag", "-a", "v1.0.0", "-m", "first")
+    for n in range(1, count + 1):
+        repo.commit(ai_message(f"change {n}", [f"f{n}.py"]), {f"f{n}.py": f"{n}\n"})
+        repo.tool("tag", f"v1.0.{n}", "--slug", "x")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian: apt-get install chromium)")
+def test_in_chromium_an_ai_tag_link_shows_exactly_its_release(repo: Repo, tmp_path: Path) -> None:
+    """The link searched the release's name as text: v1.0.1 showed v1.0.10 and v1.0.11 too."""
+    releases_with_ai_tags(repo, 11)
+    repo.commit(ai_message("prepare notes for v1.0.1 users", ["z.py"]), {"z.py": "z\n"})
+    assert probe_search(repo, tmp_path, [])["clicked"] == ["v1.0.1"]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian: apt-get install chromium)")
+def test_in_chromium_the_search_finds_a_whole_sha_and_every_file(repo: Repo, tmp_path: Path) -> None:
+    """Only the row's text was searched: its 10-character sha and first 8 files."""
+    releases_with_ai_tags(repo, 1)
+    files = [f"file{n}.py" for n in range(10)]
+    repo.commit(ai_message("ten files", files), dict.fromkeys(files, "x\n"))
+    sha = repo.out("rev-parse", "HEAD").strip()
+    result = probe_search(repo, tmp_path, [sha, sha[:12], sha[:10], "file9.py", "file8.py", "no-such-thing"])
+    assert [result[k] for k in (sha, sha[:12], sha[:10], "file9.py", "file8.py", "no-such-thing")] == [
+        1,
+        1,
+        1,
+        1,
+        1,
+        0,
+    ]

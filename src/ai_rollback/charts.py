@@ -31,6 +31,19 @@ def _step(count: int, width: float) -> int:
     return max(1, math.ceil(count * 14 / max(width, 1)))
 
 
+def labelled(count: int, width: float) -> set[int]:
+    """The bars that get a label: every ``step``-th, and the last (the newest release) always,
+    in place of the one before it where that one would be closer than ``step`` bars."""
+    step = _step(count, width)
+    marks = set(range(0, count, step))
+    if count:
+        last = count - 1
+        if last not in marks:
+            marks.discard(last - last % step if last - last % step else -1)
+            marks.add(last)
+    return marks
+
+
 def _percent_axis(left: float, top: float, width: float, height: float) -> list[str]:
     out = []
     for tick in (0, 25, 50, 75, 100):
@@ -50,7 +63,7 @@ def share_bars(chart_id: str, title: str, labels: Sequence[str], shares: Sequenc
     top = 12.0
     slot = width / max(count, 1)
     bar = max(1.0, min(28.0, slot * 0.7))
-    step = _step(count, width)
+    marks = labelled(count, width)
     total_w, total_h = left + width + 12, top + height + bottom
     parts = [
         f'<svg id="{escape(chart_id)}" class="chart" role="img" viewBox="0 0 {total_w:.0f} {total_h:.0f}" '
@@ -68,7 +81,7 @@ def share_bars(chart_id: str, title: str, labels: Sequence[str], shares: Sequenc
             f'y="{top + height - h:.1f}" width="{bar:.1f}" height="{h:.1f}">'
             f"<title>{escape(label)}: {shown}</title></rect>"
         )
-        if i % step == 0 or i == count - 1:
+        if i in marks:
             cx, cy = x + bar / 2, top + height + 14
             parts.append(
                 f'<text class="label" x="{cx:.1f}" y="{cy:.1f}" text-anchor="end" '
@@ -94,7 +107,7 @@ def stacked_bars(
     top = 12.0
     slot = width / max(count, 1)
     bar = max(1.0, min(28.0, slot * 0.7))
-    step = _step(count, width)
+    marks = labelled(count, width)
     peak = max((sum(s.values()) for s in stacks), default=0) or 1
     legend_rows = math.ceil(len(names) / 3)
     total_w, total_h = left + width + 12, top + height + bottom + legend_rows * 18 + 6
@@ -103,12 +116,11 @@ def stacked_bars(
         f'width="{total_w:.0f}" height="{total_h:.0f}" aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
     ]
-    for tick in (0, 0.5, 1):
-        y = top + height - height * tick
+    for value in sorted({0, peak // 2, peak}):  # whole counts, each drawn where it is
+        y = top + height - height * value / peak
         parts.append(
             f'<line class="grid" x1="{left:.1f}" x2="{left + width:.1f}" y1="{y:.1f}" y2="{y:.1f}"/>'
         )
-        value = round(peak * tick)
         parts.append(
             f'<text class="tick" x="{left - 6:.1f}" y="{y + 4:.1f}" text-anchor="end">{value}</text>'
         )
@@ -127,7 +139,7 @@ def stacked_bars(
                 f'height="{h:.1f}"><title>{escape(label)}: {escape(name)} {n}</title></rect>'
             )
         parts.append("</g>")
-        if i % step == 0 or i == count - 1:
+        if i in marks:
             cx, cy = x + bar / 2, top + height + 14
             parts.append(
                 f'<text class="label" x="{cx:.1f}" y="{cy:.1f}" text-anchor="end" '
@@ -151,7 +163,7 @@ def stacked_bars(
 
 def ranked_bars(chart_id: str, title: str, items: Sequence[tuple[str, int]], limit_chars: int = 60) -> str:
     """Horizontal bars, longest first: ``(name, count)``; long names are cut in the middle."""
-    shown = [(_middle(name, limit_chars), name, n) for name, n in items]
+    shown = [(middle(name, limit_chars), name, n) for name, n in items]
     left = 12 + max((len(s) for s, _, _ in shown), default=0) * CHAR
     width, row = 360.0, 18
     peak = max((n for _, _, n in shown), default=0) or 1
@@ -174,7 +186,8 @@ def ranked_bars(chart_id: str, title: str, items: Sequence[tuple[str, int]], lim
     return "".join(parts)
 
 
-def _middle(text: str, limit: int) -> str:
+def middle(text: str, limit: int) -> str:
+    """``text`` cut in the middle to at most ``limit`` characters (a path keeps both ends)."""
     if len(text) <= limit:
         return text
     keep = (limit - 1) // 2

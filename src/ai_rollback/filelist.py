@@ -97,6 +97,20 @@ def covered(path: str, entries: Sequence[str]) -> bool:
     return False
 
 
+def credited(listed: Sequence[str], changed: Sequence[str]) -> list[str]:
+    """The files an AI commit's ``Files`` credit it with: each path it lists, and for a listed
+    ``dir/`` or glob (``files-match = "cover"``) the changed paths it covers, as :func:`covered`
+    matches them.  A listed name that is itself a changed path is that path, whatever it holds."""
+    changed_set = set(changed)
+    out: dict[str, None] = {}
+    for entry in listed:
+        if entry in changed_set or not (entry.endswith("/") or any(c in entry for c in "*?[")):
+            out[entry] = None
+        else:
+            out.update((path, None) for path in changed if covered(path, [entry]))
+    return list(out)
+
+
 def listing(paths: Sequence[str], limit: int = 8) -> str:
     shown = ", ".join(paths[:limit])
     return shown + (f" and {len(paths) - limit} more" if len(paths) > limit else "")

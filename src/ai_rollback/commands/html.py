@@ -12,6 +12,7 @@ there are.
 from __future__ import annotations
 
 import os
+import shlex
 import time
 from collections import Counter
 
@@ -19,6 +20,7 @@ from markupsafe import Markup
 
 from ai_rollback import __version__, charts, history, kinds, render, tagging
 from ai_rollback.commands.releases import read_releases
+from ai_rollback.credentials import redact_text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -28,6 +30,20 @@ if TYPE_CHECKING:
     from ai_rollback.history import Entry, Reader
 
 TABLE_LIMIT = 1000
+#: the longest subject, prompt or model a row shows (the full text is in ``--format json``),
+#: the files it shows and how long each may be, and the files its search finds: with the
+#: table's cap, they bound the page whatever a history holds
+TEXT_LIMIT = 240
+MODEL_LIMIT = 80
+FILES_SHOWN = 8
+PATH_LIMIT = 160
+FILES_SEARCHED = 100
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` redacted (a report is shared), at most ``limit`` characters, cut with an ellipsis."""
+    text = redact_text(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _svg(markup: str) -> Markup:
@@ -82,34 +98,40 @@ def report_values(
                 ai_total += 1
                 if len(rows) < table_limit:
                     rows.append((str(label), entry))
-        if seg.commits or part.release != "unreleased":
+        if seg.commits:  # a release of the range (as ``--by release`` has it): not those before it
             columns.append((str(label), seg))
         overall.merge(seg)
     columns.reverse()  # oldest first, left to right
     labels = [name for name, _ in columns]
     has_ai = bool(overall.ai or overall.mixed)
     figures: dict[str, Markup] = {}
-    if has_ai:
-        figures["commits"] = _svg(
-            charts.share_bars(
-                "chart-commits", "AI share of commits per release", labels, [t.share() for _, t in columns]
+    if has_ai:  # a chart only where there is something to draw; else the page says why not
+        if overall.ai:
+            figures["commits"] = _svg(
+                charts.share_bars(
+                    "chart-commits",
+                    "AI share of commits per release",
+                    labels,
+                    [t.share() for _, t in columns],
+                )
             )
-        )
-        figures["lines"] = _svg(
-            charts.share_bars(
-                "chart-lines",
-                "AI share of changed lines per release",
-                labels,
-                [t.ai_lines / t.lines if t.lines else None for _, t in columns],
+        if overall.lines:
+            figures["lines"] = _svg(
+                charts.share_bars(
+                    "chart-lines",
+                    "AI share of changed lines per release",
+                    labels,
+                    [t.ai_lines / t.lines if t.lines else None for _, t in columns],
+                )
             )
-        )
-        names = [m for m, _ in overall.models.most_common(MODELS)]
+        names = [_cut(m, MODEL_LIMIT) for m, _ in overall.models.most_common(MODELS)]
         others = len(overall.models) > MODELS
         stacks = []
+        kept = [m for m, _ in overall.models.most_common(MODELS)]
         for _, t in columns:
-            stack = {m: t.models.get(m, 0) for m in names}
+            stack = {shown: t.models.get(m, 0) for m, shown in zip(kept, names, strict=True)}
             if others:
-                stack["other models"] = sum(n for m, n in t.models.items() if m not in names)
+                stack["other models"] = sum(n for m, n in t.models.items() if m not in kept)
             stacks.append(stack)
         figures["models"] = _svg(
             charts.stacked_bars(
@@ -123,12 +145,15 @@ def report_values(
         directories: Counter[str] = Counter()
         for path, n in overall.files.items():
             directories[os.path.dirname(path) or "(top level)"] += n
-        figures["directories"] = _svg(
-            charts.ranked_bars("chart-directories", "AI commits per directory", directories.most_common(TOP))
-        )
-        figures["files"] = _svg(
-            charts.ranked_bars("chart-files", "AI commits per file", overall.files.most_common(TOP))
-        )
+        if directories:
+            figures["directories"] = _svg(
+                charts.ranked_bars(
+                    "chart-directories", "AI commits per directory", directories.most_common(TOP)
+                )
+            )
+            figures["files"] = _svg(
+                charts.ranked_bars("chart-files", "AI commits per file", overall.files.most_common(TOP))
+            )
     releases = []
     for name, t in reversed(columns):  # newest first
         mark = marks.get(name)
@@ -165,13 +190,18 @@ def report_values(
                 "short": e.sha[:10],
                 "release": release,
                 "kind": e.kind,
-                "model": e.model or "unknown",
-                "subject": e.subject,
-                "prompt": e.prompt or "",
-                "files": e.files or [],
+                "model": _cut(e.model or "unknown", MODEL_LIMIT),
+                "subject": _cut(e.subject, TEXT_LIMIT),
+                "prompt": _cut(e.prompt or "", TEXT_LIMIT),
+                "files": [charts.middle(f, PATH_LIMIT) for f in (e.files or [])[:FILES_SHOWN]],
+                "more_files": max(0, len(e.files or []) - FILES_SHOWN),
+                # what the search box finds beyond the row's text: the whole sha, every file
+                "search": " ".join([e.sha, *(f[: 2 * PATH_LIMIT] for f in (e.files or [])[:FILES_SEARCHED])]),
             }
             for release, e in rows
         ],
         "ai_total": ai_total,
         "table_limit": table_limit,
+        # typed as shown, it runs: the range quoted as one word (under --ci, the event's revisions)
+        "full_command": f"ai-rollback log {shlex.quote(' '.join(revisions))} --format json",
     }

@@ -17,6 +17,22 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import IO
 
+    from ai_rollback.git.run import Git
+
+
+def _commits_only(git: Git, revs: list[str], text: str) -> None:
+    """Every revision of the range is a commit (or a tag of one): a blob or a tree is a usage
+    error, said the same way by every format (git would report on it nothing, or fail later)."""
+    names = [r[1:] if r.startswith("^") else r for r in revs]
+    asked = "".join(f"{n}\n{n}^{{commit}}\n" for n in names).encode()
+    answers = git.run("cat-file", "--batch-check=%(objecttype)", input=asked).decode().split("\n")
+    for n, name in enumerate(names):
+        if answers[2 * n + 1] != "commit":
+            raise UsageError(
+                f"{text!r} names a {answers[2 * n]} ({name[:12]}), not a commit",
+                hint="a range names commits: branches, tags or commit ids, as `git log --oneline -5` shows",
+            )
+
 
 def log(
     range_text: str | None = None,
@@ -60,6 +76,7 @@ def log(
         raise UsageError(
             f"unknown revision or range {text!r}", hint="check the names with `git log --oneline -5`"
         )
+    _commits_only(git, revs, text)
     positives = [r for r in revs if not r.startswith("^")]
     negatives = [r[1:] for r in revs if r.startswith("^")]
     releases: list[str] = []

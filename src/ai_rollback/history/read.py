@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from ai_rollback import classify, kinds
 from ai_rollback.credentials import redact_text
-from ai_rollback.filelist import listed_files
+from ai_rollback.filelist import credited, listed_files
 from ai_rollback.git.log import LogCommit, iter_listed, iter_log
 from ai_rollback.git.run import Git
 from ai_rollback.gitconfig import GitSettings
@@ -145,6 +145,7 @@ class Reader:
         prompt = None
         if found.kind == kinds.AI:
             files = ai_facts(trailers)[1] or None
+        if found.kind in (kinds.AI, kinds.MIXED):  # a mixed squash's trailers keep its AI commits' prompt
             written = next((t.value for t in trailers if t.key_is("Prompt")), None)
             prompt = redact_text(written.split("\n", 1)[0]) if written else None
         model = redact_text(found.model) if found.model else found.model
@@ -165,6 +166,8 @@ class Reader:
                 entry.ai_lines = note.ai_lines  # git-ai counted them line by line
             if entry.files is None or entry.kind != kinds.AI:
                 entry.files = commit.paths
+            elif any(f.endswith("/") or "*" in f or "?" in f or "[" in f for f in entry.files):
+                entry.files = credited(entry.files, commit.paths)  # a dir/ or a glob: what it covers
             yield entry
 
 
