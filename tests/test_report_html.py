@@ -448,3 +448,23 @@ def test_in_chromium_the_search_finds_a_whole_sha_and_every_file(repo: Repo, tmp
         1,
         0,
     ]
+
+
+def test_a_squash_of_two_models_counts_for_each(repo: Repo) -> None:
+    """The README's squash of Claude's and GPT-5's commits counted for Claude alone."""
+    repo.commit("Human: start", {"a.py": "a\n"})
+    message = (
+        "AI: Add the cache (#12)\n\n"
+        "* AI: cache images\n\nGenerated-by: Claude Sonnet 4.5\nPrompt: cache\nFiles: cache.py\n\n"
+        "* AI: evict old entries\n\nGenerated-by: GPT-5\nPrompt: evict\nFiles: cache.py, evict.py\n\n"
+        "---------\n\nGenerated-by: Claude Sonnet 4.5\nGenerated-by: GPT-5\n"
+        "Prompt: 2 prompts, each in its squashed commit above\nFiles: cache.py, evict.py\n"
+        "Squashed-commits: 2: 1a2b3c4d5e6f, 7a8b9c0d1e2f\n"
+    )
+    repo.commit(message, {"cache.py": "x\n", "evict.py": "y\n"})
+    page = report(repo)
+    models = page.split('id="chart-models"', 1)[1].split("</svg>", 1)[0]
+    assert "the range: Claude Sonnet 4.5 1" in models and "the range: GPT-5 1" in models
+    assert "<td>Claude Sonnet 4.5, GPT-5</td>" in page
+    summary = json.loads(repo.tool("log", "--format", "json").stdout)["summary"]
+    assert summary["models"] == {"Claude Sonnet 4.5": 1, "GPT-5": 1}

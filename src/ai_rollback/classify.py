@@ -59,6 +59,8 @@ class Classification:
     reason: str
     model: str | None = None
     detector: str | None = None
+    #: a squash's models, when its AI commits name more than one (``model`` is the first)
+    models: tuple[str, ...] = ()
 
 
 def _email(value: str) -> str:
@@ -236,15 +238,18 @@ def classify(
         trailers = parse_trailers(message)
     model = model_of(trailers)
     if "convention" in on:
+        models: tuple[str, ...] = ()
         if "squash" in on and SQUASH_MARK in message and "\n* " in message:
             # a labelled squash that ``squash-message`` wrote: its sections say what it holds
             squashed = _squash(message, trailers, detection)
             if squashed is not None and squashed.kind == kinds.MIXED:
                 return squashed
+            models = squashed.models if squashed is not None else ()
         if subject.startswith(detection.human_label + ":"):
             return Classification(kinds.HUMAN, f'labelled "{detection.human_label}:"', None, "convention")
         if subject.startswith(detection.ai_label + ":"):
-            return Classification(kinds.AI, f'labelled "{detection.ai_label}:"', model, "convention")
+            label = f'labelled "{detection.ai_label}:"'
+            return Classification(kinds.AI, label, model, "convention", models)
     if note is not None and note.ai_lines:
         who = note.model or note.tool
         if note.human_lines:
@@ -394,11 +399,13 @@ def _squash(message: str, trailers: list[Trailer], detection: Detection) -> Clas
     if not n:
         return None
     if ai:
-        model = next((f.model for f in ai if f.model), None)
+        named = tuple(dict.fromkeys(f.model for f in ai if f.model))
+        model = named[0] if named else None
+        models = named if len(named) > 1 else ()
         if len(ai) == n:
-            return Classification(kinds.AI, f"a squash of {n} AI commits", model, "squash")
+            return Classification(kinds.AI, f"a squash of {n} AI commits", model, "squash", models)
         return Classification(
-            kinds.MIXED, f"a squash of {len(ai)} AI and {n - len(ai)} other commits", model, "squash"
+            kinds.MIXED, f"a squash of {len(ai)} AI and {n - len(ai)} other commits", model, "squash", models
         )
     tail = classify_text(
         "\n\n" + "".join(f"{t.key}: {t.value}\n" for t in trailers), sectional, trailers=trailers

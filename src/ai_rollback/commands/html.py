@@ -190,7 +190,7 @@ def report_values(
                 "short": e.sha[:10],
                 "release": release,
                 "kind": e.kind,
-                "model": _cut(e.model or "unknown", MODEL_LIMIT),
+                "model": _cut(", ".join(e.models) if e.models else e.model or "unknown", MODEL_LIMIT),
                 "subject": _cut(e.subject, TEXT_LIMIT),
                 "prompt": _cut(e.prompt or "", TEXT_LIMIT),
                 "files": [charts.middle(f, PATH_LIMIT) for f in (e.files or [])[:FILES_SHOWN]],

@@ -36,6 +36,7 @@ class Entry:
     release: str | None = None
     ai_lines: int | None = None  # lines its git-ai note attributes to AI, where it has one
     prompt: str | None = None  # an AI commit's Prompt, its first line, redacted (the general path only)
+    models: tuple[str, ...] = ()  # a squash's models when its AI commits name several (``model``: the first)
 
     def as_json(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -68,7 +69,7 @@ class Totals:
         self.commits += 1
         if entry.kind == kinds.AI:
             self.ai += 1
-            self.models[entry.model or "unknown"] += 1
+            self.models.update(entry.models or (entry.model or "unknown",))  # a squash: each model once
             for path in entry.files or []:
                 self.files[path] += 1
             self.ai_lines += entry.ai_lines if entry.ai_lines is not None else entry.lines or 0
@@ -76,7 +77,7 @@ class Totals:
             self.merges += 1
         elif entry.kind == kinds.MIXED:
             self.mixed += 1
-            self.models[entry.model or "unknown"] += 1
+            self.models.update(entry.models or (entry.model or "unknown",))
             self.ai_lines += entry.ai_lines or 0
         else:
             self.human += 1
@@ -149,7 +150,8 @@ class Reader:
             written = next((t.value for t in trailers if t.key_is("Prompt")), None)
             prompt = redact_text(written.split("\n", 1)[0]) if written else None
         model = redact_text(found.model) if found.model else found.model
-        return Entry(commit.sha, found.kind, model, subject, files, prompt=prompt)
+        models = tuple(redact_text(m) for m in found.models)
+        return Entry(commit.sha, found.kind, model, subject, files, prompt=prompt, models=models)
 
     def trailers(self, body: str) -> list[Trailer]:
         """The trailers of a stored message, read as ai-revert reads them."""
