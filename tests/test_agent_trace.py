@@ -97,7 +97,7 @@ def test_no_ai_commits_no_records(repo: Repo) -> None:
         ("claude-opus-4-5-20251101", "anthropic/claude-opus-4-5-20251101"),
         ("GPT-5", "openai/gpt-5"),
         ("o3-mini", "openai/o3-mini"),
-        ("Gemini 2.5 Pro", "google/gemini-2-5-pro"),
+        ("Gemini 2.5 Pro", "google/gemini-2.5-pro"),
         ("openrouter/some-model", "openrouter/some-model"),
         ("Our in-house model", None),
         (None, None),

@@ -4,27 +4,50 @@ The commits come from the report's reader (classified as ``log`` classifies
 them); the lines each AI or mixed commit added from one ``git log -p -U0``
 of those commits (:func:`ai_rollback.git.log.iter_patches`); the record
 itself from :mod:`ai_rollback.trace`.  An AI commit that lists its
-``Files`` is attributed those files only: the rest of its change is not
-claimed to be AI output.
+``Files`` is attributed those files only (a listed ``dir/`` or glob: the
+files it covers, as ``files-match = "cover"`` reads them): the rest of its
+change is not claimed to be AI output.  A squash of several models' commits
+credits each file to the model whose sections list it, and to no model
+where several do.
+
+The records are written only once every git call has succeeded: a git that
+fails halfway leaves no record claiming what it could not read.
 """
 
 from __future__ import annotations
 
-import json
+import os
+import sys
+import tempfile
+from dataclasses import replace
 
-from ai_rollback import __version__, kinds, trace
-from ai_rollback.git.log import iter_patches
+from ai_rollback import __version__, classify, kinds, trace
+from ai_rollback.credentials import redact_text
+from ai_rollback.filelist import covered, listed_files
+from ai_rollback.git.log import iter_log, iter_patches
+from ai_rollback.message import parse_trailers
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Collection, Sequence
     from typing import IO
 
     from ai_rollback.history import Reader
+    from ai_rollback.history.read import Entry
+
+#: records kept in memory up to this size, then in a temporary file
+SPOOL_IN_MEMORY = 4 << 20
+
+#: a squash's AI sections: (model, the files it lists) of each
+Sections = list[tuple["str | None", list[str]]]
 
 
 def commit_times(reader: Reader, shas: Sequence[str]) -> dict[str, int]:
-    """Each commit's committer time (seconds since the epoch), in one git call per 2,000."""
+    """Each commit's committer time (seconds since the epoch), in one git call per 2,000.
+
+    A commit whose time git cannot read (``%ct`` is empty for a malformed committer line)
+    is left out: its record says so (see :func:`ai_rollback.trace.record`).
+    """
     out: dict[str, int] = {}
     for start in range(0, len(shas), 2000):
         chunk = shas[start : start + 2000]
@@ -42,23 +65,104 @@ def commit_times(reader: Reader, shas: Sequence[str]) -> dict[str, int]:
     return out
 
 
+def credits(listed: Sequence[str], changed: Collection[str]) -> Callable[[str], bool]:
+    """Whether a changed path is one of ``listed``: the path itself, or under a listed ``dir/``
+    or matched by a listed glob (:func:`ai_rollback.filelist.covered`, as the ``cover``
+    setting reads them).  A listed entry that is itself a changed path is that path only."""
+    exact = set(listed)
+    patterns = [e for e in listed if e not in changed and (e.endswith("/") or any(c in e for c in "*?["))]
+    if not patterns:
+        return exact.__contains__
+    return lambda path: path in exact or covered(path, patterns)
+
+
+def squash_sections(message: str, detection: classify.Detection) -> Sections | None:
+    """The AI sections of a squash, classified each as :func:`ai_rollback.classify.classify`
+    classifies them; None when the message is no squash, or none of its sections is AI."""
+    if "squash" not in detection.enabled or "\n* " not in message:
+        return None
+    sections = classify.squash_sections(message)
+    if sections is None:
+        return None
+    from ai_rollback.rules import exemption
+
+    exempt = detection.exempt_subjects
+    sectional = replace(detection, enabled=detection.enabled - {"squash"}, notes={})
+    out: Sections = []
+    for text in sections:
+        if exemption(text.split("\n", 1)[0], text.split("\n")[1:], exempt):
+            continue
+        trailers = parse_trailers(text)
+        found = classify.classify_text(text, sectional, trailers=trailers)
+        if found.kind == kinds.AI:
+            out.append((redact_text(found.model) if found.model else None, listed_files(trailers)))
+    return out or None
+
+
+def _model_key(model: str | None) -> str | None:
+    return trace.model_id(model) or model
+
+
+def squash_models(sections: Sections, paths: Sequence[str]) -> tuple[list[str | None], dict[str, str | None]]:
+    """The distinct models of a squash's AI sections, and each of ``paths``' model: the one
+    model whose sections list it, None where sections of several models do (or one that names
+    no model).  A section that lists no files may have written any of them; a path no section
+    lists is any of the models'."""
+    names: dict[str | None, str | None] = {}
+    for model, _listed in sections:
+        names.setdefault(_model_key(model), model)
+    matchers = [(_model_key(model), credits(listed, paths) if listed else None) for model, listed in sections]
+    out: dict[str, str | None] = {}
+    for path in paths:
+        keys = {key for key, match in matchers if match is None or match(path)} or set(names)
+        out[path] = names[next(iter(keys))] if len(keys) == 1 else None
+    return list(names.values()), out
+
+
 def agent_trace(reader: Reader, revisions: Sequence[str], out: IO[str]) -> int:
-    """Write one Agent Trace record per AI or mixed commit of ``revisions``, newest first; their count."""
-    wanted = [e for e in reader.entries(revisions, False) if e.kind in (kinds.AI, kinds.MIXED)]
+    """Write one Agent Trace record per AI or mixed commit of ``revisions``, newest first; their count.
+
+    Nothing is written unless every git call succeeds (the records wait in a temporary file).
+    """
+    wanted: dict[str, tuple[Entry, Sections | None]] = {}
+    for commit in iter_log(reader.git, revisions, "--no-renames"):
+        entry = reader.classify(commit)
+        if entry.kind in (kinds.AI, kinds.MIXED):
+            wanted[entry.sha] = (entry, squash_sections(commit.message, reader.detection))
     if not wanted:
         return 0
-    by_sha = {e.sha: e for e in wanted}
-    times = commit_times(reader, list(by_sha))
+    times = commit_times(reader, list(wanted))
     written = 0
-    for sha, lines in iter_patches(reader.git, list(by_sha)):
-        entry = by_sha[sha]
-        files = trace.added_ranges(lines)
-        if entry.kind == kinds.AI and entry.files:
-            listed = set(entry.files)
-            files = [(path, spans) for path, spans in files if path in listed]
-        extra = {"kind": entry.kind, "subject": entry.subject, "prompt": entry.prompt}
-        kind = "ai" if entry.kind == kinds.AI else "mixed"
-        record = trace.record(sha, kind, entry.model, times.get(sha, 0), files, __version__, extra)
-        out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        written += 1
+    with tempfile.SpooledTemporaryFile(
+        SPOOL_IN_MEMORY, "w+", encoding="utf-8", errors="surrogatepass", newline="\n"
+    ) as spool:
+        for sha, lines in iter_patches(reader.git, list(wanted)):
+            entry, sections = wanted[sha]
+            files = trace.added_ranges(lines)
+            if entry.kind == kinds.AI and entry.files:
+                match = credits(entry.files, {path for path, _spans in files})
+                files = [(path, spans) for path, spans in files if match(path)]
+            extra: dict[str, object] = {"kind": entry.kind, "subject": entry.subject, "prompt": entry.prompt}
+            model = entry.model
+            per_file = None
+            if sections is not None and len({_model_key(m) for m, _listed in sections}) > 1:
+                models, per_file = squash_models(sections, [path for path, _spans in files])
+                model = None  # no one model wrote this commit: metadata lists them all
+                extra["models"] = [m for m in models if m is not None]
+            kind = "ai" if entry.kind == kinds.AI else "mixed"
+            record = trace.record(sha, kind, model, times.get(sha), files, __version__, extra, per_file)
+            spool.write(trace.json_line(record))
+            written += 1
+        spool.seek(0)
+        try:
+            for line in spool:
+                out.write(line)
+            out.flush()
+        except BrokenPipeError:
+            # The reader went away (`| head`): not an error of ours, as guard.guarded says; but
+            # click, which runs this format, would make it exit 1 before guarded sees it.
+            try:
+                sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+            except OSError:
+                pass
     return written
