@@ -381,8 +381,9 @@ def squash_spans(message: str) -> list[tuple[int, str]] | None:
     return [(start, "\n".join(section).strip("\n") + "\n") for start, section in sections]
 
 
-def _squash(message: str, trailers: list[Trailer], detection: Detection) -> Classification | None:
-    """AI when every squashed commit is AI, mixed when some are; None when none shows a mark."""
+def squash_parts(message: str, detection: Detection) -> list[tuple[Classification, list[Trailer]]] | None:
+    """Each squashed commit of a squash's message (:func:`squash_sections`) that is work of its
+    own, classified as a message of its own, with its trailers; None when it is no squash."""
     sections = squash_sections(message)
     if sections is None:
         return None
@@ -393,11 +394,24 @@ def _squash(message: str, trailers: list[Trailer], detection: Detection) -> Clas
     sections = [t for t in sections if not exemption(t.split("\n", 1)[0], t.split("\n")[1:], exempt)]
     # each section as a message of its own (no squash inside it): one Detection for all of them
     sectional = replace(detection, enabled=detection.enabled - {"squash"}, notes={})
-    found = [classify_text(text, sectional) for text in sections]
+    parts = []
+    for text in sections:
+        trailers = parse_trailers(text)
+        parts.append((classify_text(text, sectional, trailers=trailers), trailers))
+    return parts
+
+
+def _squash(message: str, trailers: list[Trailer], detection: Detection) -> Classification | None:
+    """AI when every squashed commit is AI, mixed when some are; None when none shows a mark."""
+    parts = squash_parts(message, detection)
+    if parts is None:
+        return None
+    found = [f for f, _ in parts]
     ai = [f for f in found if f.kind == kinds.AI]
-    n = len(sections)
+    n = len(found)
     if not n:
         return None
+    sectional = replace(detection, enabled=detection.enabled - {"squash"}, notes={})
     if ai:
         named = tuple(dict.fromkeys(f.model for f in ai if f.model))
         model = named[0] if named else None

@@ -24,7 +24,28 @@ if TYPE_CHECKING:
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-@click.group(context_settings=CONTEXT)
+class _ReaderGone(Exception):
+    """stdout's reader went away (``| head``), carried past click: click would make a
+    ``BrokenPipeError`` exit 1 (the "check failed" code); ``guarded`` makes it exit 0."""
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as exc:
+            raise _ReaderGone from exc
+
+
+class _Command(click.Command):
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as exc:
+            raise _ReaderGone from exc
+
+
+@click.group(cls=_Group, context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="ai-rollback")
 def cli() -> None:
     """Make AI-written code safe to undo.
@@ -698,7 +719,7 @@ def revert_command(**kwargs: object) -> int:
     return _revert(**kwargs)  # type: ignore[arg-type]
 
 
-@click.command("ai-revert", context_settings=CONTEXT, help=REVERT_HELP)
+@click.command("ai-revert", cls=_Command, context_settings=CONTEXT, help=REVERT_HELP)
 @click.version_option(__version__, "-V", "--version", prog_name="ai-revert")
 @_revert_options
 def ai_revert(**kwargs: object) -> int:
@@ -708,6 +729,8 @@ def ai_revert(**kwargs: object) -> int:
 def _run_click(group: click.Command, args: Sequence[str], prog: str) -> int:
     try:
         result = group.main(args=list(args), prog_name=prog, standalone_mode=False)
+    except _ReaderGone as exc:
+        raise exc.__cause__ from None  # type: ignore[misc]  # a BrokenPipeError: guarded() says 0
     except click.UsageError as exc:
         if type(exc).__name__ == "NoArgsIsHelpError" and exc.ctx is not None:
             click.echo(exc.ctx.get_help(), err=True)  # bare `ai-rollback`: the help, on stderr

@@ -16,20 +16,16 @@ fails halfway leaves no record claiming what it could not read.
 
 from __future__ import annotations
 
-import os
-import sys
 import tempfile
-from dataclasses import replace
 
 from ai_rollback import __version__, classify, kinds, trace
 from ai_rollback.credentials import redact_text
-from ai_rollback.filelist import covered, listed_files
+from ai_rollback.filelist import credited, listed_files
 from ai_rollback.git.log import iter_log, iter_patches
-from ai_rollback.message import parse_trailers
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Sequence
+    from collections.abc import Sequence
     from typing import IO
 
     from ai_rollback.history import Reader
@@ -65,37 +61,17 @@ def commit_times(reader: Reader, shas: Sequence[str]) -> dict[str, int]:
     return out
 
 
-def credits(listed: Sequence[str], changed: Collection[str]) -> Callable[[str], bool]:
-    """Whether a changed path is one of ``listed``: the path itself, or under a listed ``dir/``
-    or matched by a listed glob (:func:`ai_rollback.filelist.covered`, as the ``cover``
-    setting reads them).  A listed entry that is itself a changed path is that path only."""
-    exact = set(listed)
-    patterns = [e for e in listed if e not in changed and (e.endswith("/") or any(c in e for c in "*?["))]
-    if not patterns:
-        return exact.__contains__
-    return lambda path: path in exact or covered(path, patterns)
-
-
 def squash_sections(message: str, detection: classify.Detection) -> Sections | None:
     """The AI sections of a squash, classified each as :func:`ai_rollback.classify.classify`
     classifies them; None when the message is no squash, or none of its sections is AI."""
     if "squash" not in detection.enabled or "\n* " not in message:
         return None
-    sections = classify.squash_sections(message)
-    if sections is None:
-        return None
-    from ai_rollback.rules import exemption
-
-    exempt = detection.exempt_subjects
-    sectional = replace(detection, enabled=detection.enabled - {"squash"}, notes={})
-    out: Sections = []
-    for text in sections:
-        if exemption(text.split("\n", 1)[0], text.split("\n")[1:], exempt):
-            continue
-        trailers = parse_trailers(text)
-        found = classify.classify_text(text, sectional, trailers=trailers)
-        if found.kind == kinds.AI:
-            out.append((redact_text(found.model) if found.model else None, listed_files(trailers)))
+    parts = classify.squash_parts(message, detection) or []
+    out: Sections = [
+        (redact_text(found.model) if found.model else None, listed_files(trailers))
+        for found, trailers in parts
+        if found.kind == kinds.AI
+    ]
     return out or None
 
 
@@ -111,10 +87,12 @@ def squash_models(sections: Sections, paths: Sequence[str]) -> tuple[list[str | 
     names: dict[str | None, str | None] = {}
     for model, _listed in sections:
         names.setdefault(_model_key(model), model)
-    matchers = [(_model_key(model), credits(listed, paths) if listed else None) for model, listed in sections]
+    matchers = [
+        (_model_key(model), set(credited(listed, paths)) if listed else None) for model, listed in sections
+    ]
     out: dict[str, str | None] = {}
     for path in paths:
-        keys = {key for key, match in matchers if match is None or match(path)} or set(names)
+        keys = {key for key, match in matchers if match is None or path in match} or set(names)
         out[path] = names[next(iter(keys))] if len(keys) == 1 else None
     return list(names.values()), out
 
@@ -140,8 +118,8 @@ def agent_trace(reader: Reader, revisions: Sequence[str], out: IO[str]) -> int:
             entry, sections = wanted[sha]
             files = trace.added_ranges(lines)
             if entry.kind == kinds.AI and entry.files:
-                match = credits(entry.files, {path for path, _spans in files})
-                files = [(path, spans) for path, spans in files if match(path)]
+                kept = set(credited(entry.files, [path for path, _spans in files]))
+                files = [(path, spans) for path, spans in files if path in kept]
             extra: dict[str, object] = {"kind": entry.kind, "subject": entry.subject, "prompt": entry.prompt}
             model = entry.model
             per_file = None
@@ -154,15 +132,7 @@ def agent_trace(reader: Reader, revisions: Sequence[str], out: IO[str]) -> int:
             spool.write(trace.json_line(record))
             written += 1
         spool.seek(0)
-        try:
-            for line in spool:
-                out.write(line)
-            out.flush()
-        except BrokenPipeError:
-            # The reader went away (`| head`): not an error of ours, as guard.guarded says; but
-            # click, which runs this format, would make it exit 1 before guarded sees it.
-            try:
-                sys.stdout = open(os.devnull, "w")  # noqa: SIM115
-            except OSError:
-                pass
+        for line in spool:
+            out.write(line)
+        out.flush()
     return written
