@@ -180,7 +180,7 @@ def test_secret_like_text_is_redacted_in_its_field_and_never_eats_markup(repo: R
     assert [n for n in found.cells if n] == [6, 6]  # the head row has <th>s
     assert "abcdefghijkl" not in page and "<td>prompt text</td>" in page
     files = page.split('id="chart-files"', 1)[1].split("</svg>", 1)[0]
-    assert files.count('<rect class="bar"') == 2 and ">src/token=xyzw.py<title>" in files
+    assert files.count('<rect class="bar"') == 2 and ">src/token=*******<title>" in files
 
 
 def test_stacked_ticks_are_whole_counts_drawn_where_they_are() -> None:
@@ -468,3 +468,51 @@ def test_a_squash_of_two_models_counts_for_each(repo: Repo) -> None:
     assert "<td>Claude Sonnet 4.5, GPT-5</td>" in page
     summary = json.loads(repo.tool("log", "--format", "json").stdout)["summary"]
     assert summary["models"] == {"Claude Sonnet 4.5": 1, "GPT-5": 1}
+
+
+def test_every_text_of_the_page_is_redacted_not_only_the_commit_texts(repo: Repo) -> None:
+    """Per-text redaction first covered subjects, prompts and models: paths, release and AI tag
+    names and rollback records reached the page in clear (the page-wide pass had caught them)."""
+    repo.commit("Human: start", {"a.py": "a\n"})
+    path = "src/api_key=ABCDEFGHIJKLMN.py"
+    repo.commit(ai_message("settings", [path]), {path: "s\n"})
+    repo.git("tag", "-a", "v1.0.0", "-m", "release")
+    repo.git("tag", "-a", "v1.0.0-ai-token=AITAGSECRET12345", "-m", "AI-Range: HEAD~1..HEAD")
+    record = (
+        "Emergency rollback from v1.0.0\n\nRolled-back: v1.0.0\n"
+        "Returned-to: https://ops:RETURNEDPW999@example.com/x\nRolled-back-at: token=RECORDSECRET1234\n"
+        "Via: rollback\nIncident: api_key=INCIDENTSECRET99\n"
+    )
+    repo.git("tag", "-a", "ai-rollback/rolled-back/v1.0.0/20260101T000000Z-abcd", "-m", record)
+    repo.commit(ai_message("more", ["b.py"]), {"b.py": "b\n"})
+    repo.git("tag", "v2.0.0-password=RELEASESECRET77")
+    page = report(repo)
+    assert 'id="chart-files"' in page and page.count('<tr id="release-') == 2
+    for secret in (
+        "ABCDEFGHIJKLMN",
+        "AITAGSECRET12345",
+        "RETURNEDPW999",
+        "RECORDSECRET1234",
+        "RELEASESECRET77",
+    ):
+        assert secret not in page
+    assert "INCIDENTSECRET99" not in page
+    found = structure(page)
+    assert found.errors == [] and found.stack == []
+
+
+def test_models_whose_names_cut_alike_keep_their_own_counts(repo: Repo) -> None:
+    """Two 90-character names alike in their first 79 became one key: a count lost, a bar drawn
+    above the chart."""
+    repo.commit("Human: start", {"a.py": "a\n"})
+    for n, tail in enumerate(("-beta", "-beta", "-alpha")):
+        repo.commit(ai_message(f"c{n}", [f"f{n}.py"], model="m" * 90 + tail), {f"f{n}.py": "x\n"})
+    chart = report(repo).split('id="chart-models"', 1)[1].split("</svg>", 1)[0]
+    models = chart.split('<g class="stack"', 1)[1].split("</g>", 1)[0]  # the bar, not the legend
+    heights = [
+        float(h)
+        for h in re.findall(r'<rect class="c\d" x="[^"]+" y="[^"]+" width="[^"]+" height="([^"]+)"', models)
+    ]
+    ys = [float(y) for y in re.findall(r'<rect class="c\d" x="[^"]+" y="([^"]+)"', models)]
+    assert len(ys) == 2 and min(ys) >= 0 and abs(heights[0] - 2 * heights[1]) < 0.2
+    assert re.findall(r'class="tick"[^>]*>(\d+)<', chart)[-1] == "3"

@@ -15,6 +15,7 @@ import os
 import shlex
 import time
 from collections import Counter
+from typing import TypeVar
 
 from markupsafe import Markup
 
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from ai_rollback.history import Entry, Reader
 
 TABLE_LIMIT = 1000
+V = TypeVar("V")
 #: the longest subject, prompt or model a row shows (the full text is in ``--format json``),
 #: the files it shows and how long each may be, and the files its search finds: with the
 #: table's cap, they bound the page whatever a history holds
@@ -38,6 +40,35 @@ MODEL_LIMIT = 80
 FILES_SHOWN = 8
 PATH_LIMIT = 160
 FILES_SEARCHED = 100
+
+
+def _redacted(value: V) -> V:
+    """Every text in ``value`` (dicts, lists, tuples of them) redacted; the charts (``Markup``,
+    built from texts redacted before) as they are.  Value by value, never over the page: a
+    pass over the markup matched across it."""
+    if isinstance(value, Markup):
+        return value
+    if isinstance(value, str):
+        return redact_text(value)  # type: ignore[return-value]
+    if isinstance(value, dict):
+        return {k: _redacted(v) for k, v in value.items()}  # type: ignore[return-value]
+    if isinstance(value, (list, tuple)):
+        return type(value)(_redacted(v) for v in value)
+    return value
+
+
+def _distinct(names: list[str]) -> list[str]:
+    """``names`` made distinct (two models' names cut to the same text: ``name (2)``)."""
+    seen: set[str] = set()
+    out = []
+    for name in names:
+        shown, n = name, 1
+        while shown in seen:
+            n += 1
+            shown = f"{name} ({n})"
+        seen.add(shown)
+        out.append(shown)
+    return out
 
 
 def _cut(text: str, limit: int) -> str:
@@ -102,7 +133,7 @@ def report_values(
             columns.append((str(label), seg))
         overall.merge(seg)
     columns.reverse()  # oldest first, left to right
-    labels = [name for name, _ in columns]
+    labels = [redact_text(name) for name, _ in columns]  # every text of the page is redacted
     has_ai = bool(overall.ai or overall.mixed)
     figures: dict[str, Markup] = {}
     if has_ai:  # a chart only where there is something to draw; else the page says why not
@@ -124,7 +155,7 @@ def report_values(
                     [t.ai_lines / t.lines if t.lines else None for _, t in columns],
                 )
             )
-        names = [_cut(m, MODEL_LIMIT) for m, _ in overall.models.most_common(MODELS)]
+        names = _distinct([_cut(m, MODEL_LIMIT) for m, _ in overall.models.most_common(MODELS)])
         others = len(overall.models) > MODELS
         stacks = []
         kept = [m for m, _ in overall.models.most_common(MODELS)]
@@ -143,7 +174,10 @@ def report_values(
             )
         )
         directories: Counter[str] = Counter()
+        files: Counter[str] = Counter()
         for path, n in overall.files.items():
+            files[redact_text(path)] += n
+        for path, n in files.items():
             directories[os.path.dirname(path) or "(top level)"] += n
         if directories:
             figures["directories"] = _svg(
@@ -152,7 +186,7 @@ def report_values(
                 )
             )
             figures["files"] = _svg(
-                charts.ranked_bars("chart-files", "AI commits per file", overall.files.most_common(TOP))
+                charts.ranked_bars("chart-files", "AI commits per file", files.most_common(TOP))
             )
     releases = []
     for name, t in reversed(columns):  # newest first
@@ -160,7 +194,8 @@ def report_values(
         releases.append(
             {
                 "name": name,
-                "anchor": "release-" + "".join(c if c.isalnum() or c in "-." else "-" for c in name),
+                "anchor": "release-"
+                + "".join(c if c.isalnum() or c in "-." else "-" for c in redact_text(name)),
                 "commits": t.commits - t.merges,
                 "ai": t.ai,
                 "mixed": t.mixed,
@@ -174,34 +209,38 @@ def report_values(
                 ],
             }
         )
-    return {
-        "range_text": range_text,
-        "generated": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "version": __version__,
-        "totals": overall,
-        "line_share": round(overall.ai_lines / overall.lines, 4) if overall.lines else None,
-        "has_ai": has_ai,
-        "has_releases": bool(merged),
-        "figures": figures,
-        "releases": releases,
-        "commits": [
-            {
-                "sha": e.sha,
-                "short": e.sha[:10],
-                "release": release,
-                "kind": e.kind,
-                "model": _cut(", ".join(e.models) if e.models else e.model or "unknown", MODEL_LIMIT),
-                "subject": _cut(e.subject, TEXT_LIMIT),
-                "prompt": _cut(e.prompt or "", TEXT_LIMIT),
-                "files": [charts.middle(f, PATH_LIMIT) for f in (e.files or [])[:FILES_SHOWN]],
-                "more_files": max(0, len(e.files or []) - FILES_SHOWN),
-                # what the search box finds beyond the row's text: the whole sha, every file
-                "search": " ".join([e.sha, *(f[: 2 * PATH_LIMIT] for f in (e.files or [])[:FILES_SEARCHED])]),
-            }
-            for release, e in rows
-        ],
-        "ai_total": ai_total,
-        "table_limit": table_limit,
-        # typed as shown, it runs: the range quoted as one word (under --ci, the event's revisions)
-        "full_command": f"ai-rollback log {shlex.quote(' '.join(revisions))} --format json",
-    }
+    return _redacted(
+        {
+            "range_text": range_text,
+            "generated": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "version": __version__,
+            "totals": overall,
+            "line_share": round(overall.ai_lines / overall.lines, 4) if overall.lines else None,
+            "has_ai": has_ai,
+            "has_releases": bool(merged),
+            "figures": figures,
+            "releases": releases,
+            "commits": [
+                {
+                    "sha": e.sha,
+                    "short": e.sha[:10],
+                    "release": release,
+                    "kind": e.kind,
+                    "model": _cut(", ".join(e.models) if e.models else e.model or "unknown", MODEL_LIMIT),
+                    "subject": _cut(e.subject, TEXT_LIMIT),
+                    "prompt": _cut(e.prompt or "", TEXT_LIMIT),
+                    "files": [charts.middle(f, PATH_LIMIT) for f in (e.files or [])[:FILES_SHOWN]],
+                    "more_files": max(0, len(e.files or []) - FILES_SHOWN),
+                    # what the search box finds beyond the row's text: the whole sha, every file
+                    "search": " ".join(
+                        [e.sha, *(f[: 2 * PATH_LIMIT] for f in (e.files or [])[:FILES_SEARCHED])]
+                    ),
+                }
+                for release, e in rows
+            ],
+            "ai_total": ai_total,
+            "table_limit": table_limit,
+            # typed as shown, it runs: the range quoted as one word (under --ci, the event's revisions)
+            "full_command": f"ai-rollback log {shlex.quote(' '.join(revisions))} --format json",
+        }
+    )
