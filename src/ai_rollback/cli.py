@@ -29,20 +29,19 @@ class _ReaderGone(Exception):
     ``BrokenPipeError`` exit 1 (the "check failed" code); ``guarded`` makes it exit 0."""
 
 
+#: the commands whose output is their whole result: a reader that has seen enough is no failure
+#: (a check's exit code is its verdict: there a broken pipe stays click's exit 1)
+REPORTS = ("log", "releases")
+
+
 class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except BrokenPipeError as exc:
-            raise _ReaderGone from exc
-
-
-class _Command(click.Command):
-    def invoke(self, ctx: click.Context) -> object:
-        try:
-            return super().invoke(ctx)
-        except BrokenPipeError as exc:
-            raise _ReaderGone from exc
+            if ctx.invoked_subcommand in REPORTS:
+                raise _ReaderGone from exc
+            raise
 
 
 @click.group(cls=_Group, context_settings=CONTEXT)
@@ -719,7 +718,7 @@ def revert_command(**kwargs: object) -> int:
     return _revert(**kwargs)  # type: ignore[arg-type]
 
 
-@click.command("ai-revert", cls=_Command, context_settings=CONTEXT, help=REVERT_HELP)
+@click.command("ai-revert", context_settings=CONTEXT, help=REVERT_HELP)
 @click.version_option(__version__, "-V", "--version", prog_name="ai-revert")
 @_revert_options
 def ai_revert(**kwargs: object) -> int:

@@ -207,13 +207,17 @@ class Tagger:
             return False
         return fnmatch.fnmatchcase(name, self.release_pattern)
 
-    def releases(self, merged_into: str | None = None) -> list[str]:
-        """Release tags in version order (oldest first), optionally only those in ``merged_into``."""
-        args = ["tag", "--list", "--sort=version:refname"]
-        if merged_into:
-            args += ["--merged", merged_into]
-        out = self.git.text(*args, self.release_pattern)
-        return sorted((t for t in out.splitlines() if t and self.is_release(t)), key=version_key)
+    def releases(self, merged_into: str | Sequence[str] | None = None) -> list[str]:
+        """Release tags in version order (oldest first), optionally only those reachable from
+        ``merged_into`` (a revision, or any of several: one ``git tag`` per 500 of them)."""
+        targets = [merged_into] if isinstance(merged_into, str) else list(merged_into or ())
+        found: set[str] = set()
+        for start in range(0, max(len(targets), 1), 500):
+            args = ["tag", "--list", "--sort=version:refname"]
+            for target in targets[start : start + 500]:
+                args += ["--merged", target]
+            found.update(self.git.text(*args, self.release_pattern).splitlines())
+        return sorted((t for t in found if t and self.is_release(t)), key=version_key)
 
     def previous_release(self, version: str) -> str | None:
         """The nearest older release in version order (not date)."""

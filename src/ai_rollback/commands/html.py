@@ -113,7 +113,7 @@ def report_values(
     table_limit: int | None = None,
 ) -> dict[str, object]:
     table_limit = TABLE_LIMIT if table_limit is None else table_limit
-    merged = sorted({r for p in positives for r in tagger.releases(merged_into=p)}, key=tagging.version_key)
+    merged = tagger.releases(merged_into=positives) if positives else []
     parts = history.segments(revisions, positives, negatives, merged, True)  # newest first
     marks = {r.name: r for r in read_releases(tagger)}
     columns: list[tuple[str, history.Totals]] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from ai_rollback import classify, history, tagging
+from ai_rollback import classify, history
 from ai_rollback.commands.tag import open_tagger
 from ai_rollback.errors import OK, UsageError
 from ai_rollback.git.notes import ai_notes
@@ -24,13 +24,16 @@ def _commits_only(git: Git, revs: list[str], text: str) -> None:
     """Every revision of the range is a commit (or a tag of one): a blob or a tree is a usage
     error, said the same way by every format (git would report on it nothing, or fail later)."""
     names = [r[1:] if r.startswith("^") else r for r in revs]
-    asked = "".join(f"{n}\n{n}^{{commit}}\n" for n in names).encode()
+    asked = "".join(f"{n}\n{n}^{{commit}}\n{n}^{{}}\n" for n in names).encode()
     answers = git.run("cat-file", "--batch-check=%(objecttype)", input=asked).decode().split("\n")
     for n, name in enumerate(names):
-        if answers[2 * n + 1] != "commit":
+        kind, peeled, inner = answers[3 * n : 3 * n + 3]
+        if peeled != "commit":
+            what = f"a tag of a {inner}" if kind == "tag" else f"a {kind}"
             raise UsageError(
-                f"{text!r} names a {answers[2 * n]} ({name[:12]}), not a commit",
-                hint="a range names commits: branches, tags or commit ids, as `git log --oneline -5` shows",
+                f"{text!r} names {what} ({name[:12]}), not a commit",
+                hint="a range names commits: branches, tags of commits or commit ids, as "
+                "`git log --oneline -5` shows",
             )
 
 
@@ -81,8 +84,7 @@ def log(
     negatives = [r[1:] for r in revs if r.startswith("^")]
     releases: list[str] = []
     if by_release:
-        merged = [r for p in positives for r in tagger.releases(merged_into=p)]
-        releases = sorted(set(merged), key=tagging.version_key)
+        releases = tagger.releases(merged_into=positives) if positives else []
     parts = history.segments(text.split(), positives, negatives, releases, by_release)
     reader = history.Reader(git, classify.detection_from(tagger.config, ai_notes(git)), tagger.settings)
     from ai_rollback.history.text import Printable
