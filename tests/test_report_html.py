@@ -516,3 +516,25 @@ def test_models_whose_names_cut_alike_keep_their_own_counts(repo: Repo) -> None:
     ys = [float(y) for y in re.findall(r'<rect class="c\d" x="[^"]+" y="([^"]+)"', models)]
     assert len(ys) == 2 and min(ys) >= 0 and abs(heights[0] - 2 * heights[1]) < 0.2
     assert re.findall(r'class="tick"[^>]*>(\d+)<', chart)[-1] == "3"
+
+
+def test_a_model_called_other_models_keeps_its_count(repo: Repo) -> None:
+    """With more than 7 models, a model named "other models" and the bucket shared a key."""
+    repo.commit("Human: start", {"a.py": "a\n"})
+    models = [f"model {n}" for n in range(8)] + ["other models"] * 3
+    for n, model in enumerate(models):
+        repo.commit(ai_message(f"c{n}", [f"f{n}.py"], model=model), {f"f{n}.py": "x\n"})
+    chart = report(repo).split('id="chart-models"', 1)[1].split("</svg>", 1)[0]
+    bar = chart.split('<g class="stack"', 1)[1].split("</g>", 1)[0]
+    counts = [int(n) for n in re.findall(r"<title>the range: .*? (\d+)</title>", bar)]
+    ys = [float(y) for y in re.findall(r' y="([^"]+)"', bar)]
+    assert sum(counts) == len(models) and min(ys) >= 0
+
+
+def test_a_rows_search_words_are_bounded(repo: Repo) -> None:
+    """Every row carried up to 100 paths of 320 characters for the search: a 28 MB page."""
+    repo.commit("Human: start", {"a.py": "a\n"})
+    files = [f"src/{'/'.join(['d' * 60] * 4)}/f{n:03}.py" for n in range(100)]
+    repo.commit(ai_message("many", files), dict.fromkeys(files, "x\n"))
+    search = re.search(r'data-search="([^"]*)"', report(repo)).group(1)
+    assert len(search) <= 41 + html_module.SEARCH_LIMIT and files[0] in search and files[-1] not in search

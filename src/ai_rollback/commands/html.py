@@ -33,13 +33,24 @@ if TYPE_CHECKING:
 TABLE_LIMIT = 1000
 V = TypeVar("V")
 #: the longest subject, prompt or model a row shows (the full text is in ``--format json``),
-#: the files it shows and how long each may be, and the files its search finds: with the
-#: table's cap, they bound the page whatever a history holds
+#: the files it shows and how long each may be, and how much of its files its search finds:
+#: with the table's cap, they bound the page whatever a history holds
 TEXT_LIMIT = 240
 MODEL_LIMIT = 80
 FILES_SHOWN = 8
 PATH_LIMIT = 160
-FILES_SEARCHED = 100
+SEARCH_LIMIT = 2000  # characters of a row's files its search finds
+
+
+def _searched(sha: str, files: list[str]) -> str:
+    """The whole sha and as many whole paths as fit in ``SEARCH_LIMIT`` characters."""
+    words, room = [sha], SEARCH_LIMIT
+    for path in files:
+        room -= len(path) + 1
+        if room < 0:
+            break
+        words.append(path)
+    return " ".join(words)
 
 
 def _redacted(value: V) -> V:
@@ -155,23 +166,18 @@ def report_values(
                     [t.ai_lines / t.lines if t.lines else None for _, t in columns],
                 )
             )
-        names = _distinct([_cut(m, MODEL_LIMIT) for m, _ in overall.models.most_common(MODELS)])
-        others = len(overall.models) > MODELS
-        stacks = []
         kept = [m for m, _ in overall.models.most_common(MODELS)]
+        others = len(overall.models) > MODELS
+        # the names drawn: distinct, "other models" too (a model may be called that)
+        names = _distinct([*(_cut(m, MODEL_LIMIT) for m in kept), *(["other models"] if others else [])])
+        stacks = []
         for _, t in columns:
-            stack = {shown: t.models.get(m, 0) for m, shown in zip(kept, names, strict=True)}
+            stack = {shown: t.models.get(m, 0) for m, shown in zip(kept, names, strict=False)}
             if others:
-                stack["other models"] = sum(n for m, n in t.models.items() if m not in kept)
+                stack[names[-1]] = sum(n for m, n in t.models.items() if m not in kept)
             stacks.append(stack)
         figures["models"] = _svg(
-            charts.stacked_bars(
-                "chart-models",
-                "AI commits per model and release",
-                labels,
-                stacks,
-                [*names, *(["other models"] if others else [])],
-            )
+            charts.stacked_bars("chart-models", "AI commits per model and release", labels, stacks, names)
         )
         directories: Counter[str] = Counter()
         files: Counter[str] = Counter()
@@ -231,10 +237,8 @@ def report_values(
                     "prompt": _cut(e.prompt or "", TEXT_LIMIT),
                     "files": [charts.middle(f, PATH_LIMIT) for f in (e.files or [])[:FILES_SHOWN]],
                     "more_files": max(0, len(e.files or []) - FILES_SHOWN),
-                    # what the search box finds beyond the row's text: the whole sha, every file
-                    "search": " ".join(
-                        [e.sha, *(f[: 2 * PATH_LIMIT] for f in (e.files or [])[:FILES_SEARCHED])]
-                    ),
+                    # what the search box finds beyond the row's text: the whole sha, its files
+                    "search": _searched(e.sha, e.files or []),
                 }
                 for release, e in rows
             ],
