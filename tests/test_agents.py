@@ -148,3 +148,13 @@ def test_the_table_is_cached_in_the_repository_and_a_bad_cache_is_ignored(
     (tmp_path / "file").write_text("")
     monkeypatch.setattr(agents, "_table", [])
     assert agents.table(str(tmp_path / "file" / "below")) == packaged  # no cache can be made there
+
+
+def test_an_address_asked_again_gets_the_same_answer() -> None:
+    """``by_email`` keeps its answers per address (a history's commits come from a few)."""
+    table = agents.Agents(agents.table(), {"*@ci.example.com": "Our CI bot"})
+    addresses = ["noreply@anthropic.com", "bot@ci.example.com", "ada@example.com", " NoReply@Anthropic.com "]
+    first = [table.by_email(a) for a in addresses]
+    assert [table.by_email(a) for a in addresses] == first
+    assert [agents.Agents(agents.table(), table.extra)._by_email(a) for a in addresses] == first
+    assert first[1] is not None and first[1].name == "Our CI bot" and first[2] is None

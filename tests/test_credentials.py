@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ai_rollback.credentials import find_credentials, redact
 
@@ -75,3 +77,20 @@ def test_the_batch_scan_finds_every_hint_as_a_plain_search_would() -> None:
     for hint in credentials._HINT_BYTES:
         assert credentials.may_hold_credentials(b"subject " + hint.upper() + b" tail"), hint
     assert not credentials.may_hold_credentials(b"Human: fix the parser\nAI: tidy the cache")
+
+
+@given(
+    st.text(alphabet=st.sampled_from([*"abcdefghijklmnopqrstuvwxyzABCDEFGHIJ =:-_./", "\n"]), max_size=60),
+    st.data(),
+)
+def test_the_hint_search_finds_what_the_substring_tests_find(text: str, data: st.DataObject) -> None:
+    """Where ``re`` is loaded, one search of every hint replaces the substring tests: the same answer."""
+    import re  # noqa: F401 - loaded, as on every path but the commit-msg hook's
+
+    from ai_rollback import credentials
+
+    if data.draw(st.booleans()):
+        text += data.draw(st.sampled_from(credentials._HINTS)).upper()
+    credentials._scan(text)
+    low = text.lower()
+    assert (credentials._hint_text[0].search(low) is not None) == any(h in low for h in credentials._HINTS)

@@ -97,6 +97,8 @@ class Agents:
     _prefixes: dict[str, Tool] = field(default_factory=dict, init=False)
     _suffixes: dict[str, Tool] = field(default_factory=dict, init=False)
     _lines: dict[str, Tool] = field(default_factory=dict, init=False)
+    #: answers of :meth:`by_email` so far: a history's commits come from a few addresses
+    _asked: dict[str, Tool | None] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         for tool in self.tools:
@@ -135,6 +137,13 @@ class Agents:
         by its numeric id (a renamed bot keeps it): ``claude[bot]`` commits
         under github-actions' id, so the login decides over the id.
         """
+        try:
+            return self._asked[address]
+        except KeyError:
+            found = self._asked[address] = self._by_email(address)
+            return found
+
+    def _by_email(self, address: str) -> Tool | None:
         from ai_rollback.classify import wildcard_match
 
         email = address.strip().lower()

@@ -6,6 +6,8 @@ prompt that holds nothing key-like never imports ``re`` (hook path).
 
 from __future__ import annotations
 
+import sys
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import re
@@ -118,6 +120,7 @@ _PLACEHOLDERS = (
 )
 
 _compiled: list[tuple[str, re.Pattern[str], int]] = []
+_hint_text: list[re.Pattern[str]] = []
 
 
 def _placeholder(value: str) -> bool:
@@ -137,7 +140,11 @@ def redact(secret: str) -> str:
 def _scan(text: str) -> list[tuple[str, int, int]]:
     """``(what, start, end)`` of each credential-looking span of ``text``."""
     low = text.lower()
-    if not any(h in low for h in _HINTS):
+    if not _hint_text and "re" in sys.modules:  # one search, where ``re`` is loaded anyway
+        import re  # (the commit-msg hook does without it: a few substring tests suffice there)
+
+        _hint_text.append(re.compile(_trie(sorted(_HINT_BYTES)).decode()))
+    if not (_hint_text[0].search(low) if _hint_text else any(h in low for h in _HINTS)):
         return []
     if not _compiled:
         import re

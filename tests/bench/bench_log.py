@@ -12,6 +12,11 @@ stay flat: one streamed git log, counters only).  Not a test: it prints
 numbers::
 
     python tests/bench/bench_log.py [--rounds 5] [--commits 50000] [--notes 5000]
+
+``--repo DIR [--range R]`` times the same two commands on an existing
+repository instead (a real history: a clone, or a bare mirror), as it is::
+
+    python tests/bench/bench_log.py --repo ../aider.git --rounds 5
 """
 
 from __future__ import annotations
@@ -64,12 +69,44 @@ def add_notes(repo: str, env: dict[str, str], shas: list[str]) -> None:
     subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, env=env, input=stream, check=True)
 
 
+def real_history(repo: str, range_text: str, rounds: int) -> int:
+    """``--repo``: git and the report over ``range_text`` of an existing repository, interleaved."""
+    with tempfile.TemporaryDirectory() as root:
+        env = env_for(root)
+        count = git(repo, env, "rev-list", "--count", *range_text.split()).strip()
+        graph = git(repo, env, "rev-parse", "--git-path", "objects/info").strip()
+        graphed = any(
+            os.path.exists(os.path.join(repo, graph, name)) for name in ("commit-graph", "commit-graphs")
+        )
+        runs: dict[str, list[float]] = {"git": [], "ours": []}
+        argv = {
+            "git": ["git", "log", "--format=%H%x00%B", *range_text.split()],
+            "ours": [TOOL, "log", range_text, "--format", "json"],
+        }
+        for n in range(rounds):
+            for which in ("git", "ours") if n % 2 == 0 else ("ours", "git"):
+                runs[which].append(timed(argv[which], repo, env))
+        print(machine())
+        print(
+            f"log of {repo} {range_text}: {int(count):,} commits,"
+            f" {'a' if graphed else 'no'} commit-graph, {rounds} interleaved rounds"
+        )
+        print(f"    git log --format=%H%x00%B        {spread(runs['git'], 's')}")
+        print(f"    ai-rollback log --format json    {spread(runs['ours'], 's')}")
+        print(f"    ratio                            {spread(ratios(runs['ours'], runs['git']), 'x')}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--commits", type=int, default=50_000)
     parser.add_argument("--notes", type=int, default=5_000, help="commits that carry a git-ai note")
+    parser.add_argument("--repo", help="an existing repository to time instead of a generated one")
+    parser.add_argument("--range", default="HEAD", help="with --repo: the range (default HEAD)")
     args = parser.parse_args()
+    if args.repo:
+        return real_history(args.repo, args.range, args.rounds)
     import compileall
 
     import ai_rollback
