@@ -297,3 +297,35 @@ def test_what_click_reads_of_a_report_is_said_by_click(repo: Repo) -> None:
     ):
         done = tool(repo, "log", *argv)
         assert done.returncode == 2 and said in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("fmt", ["json", "table", "markdown"])
+def test_file_lookups_started_ahead_write_what_one_lookup_writes(
+    repo: Repo, fmt: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Batches of AI commits that name no file: each batch's lookup runs in git while the next
+    is read; the report is the one a single lookup at the end gives, and no git is left."""
+    from ai_rollback import entry
+    from ai_rollback.git import run as gitrun
+    from ai_rollback.history import report as history_report
+
+    mixed_history(repo)
+    for n in range(12):
+        repo.commit(f"fix: {n}\n\nCo-authored-by: Claude <noreply@anthropic.com>", {f"g{n}": "x\n"})
+        repo.commit(f"Human: {n}", {f"h{n}": "x\n"})
+    monkeypatch.chdir(repo.path)
+    monkeypatch.setattr(history_report, "LOOKUP_BATCH", 10**9)
+    assert entry.main(["log", "--format", fmt]) == 0
+    whole = capsys.readouterr().out
+    started: list[list[str]] = []
+    real = gitrun.prefetch
+
+    def counting(git: gitrun.Git, args: list[str]) -> None:
+        started.append(list(args))
+        real(git, args)
+
+    monkeypatch.setattr(history_report, "LOOKUP_BATCH", 3)
+    monkeypatch.setattr("ai_rollback.git.log.prefetch", counting)
+    assert entry.main(["log", "--format", fmt]) == 0
+    assert capsys.readouterr().out == whole
+    assert len([a for a in started if "--no-walk=unsorted" in a]) >= 3 and not gitrun._prefetched

@@ -15,7 +15,7 @@ import os
 import sys
 
 from ai_rollback.errors import GitError, UsageError
-from ai_rollback.git.run import Git, check_rev_arg, decode
+from ai_rollback.git.run import Git, check_rev_arg, decode, prefetch
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -212,14 +212,25 @@ def iter_rows(git: Git, revisions: Sequence[str]) -> Iterator[list[bytes]]:
         leftover = tokens[usable:]
 
 
+def _listed_args(shas: Sequence[str]) -> list[str]:
+    return log_args(shas, "--name-status", "--no-renames", "--no-walk=unsorted")
+
+
 def iter_listed(git: Git, shas: Sequence[str], batch: int = 2000) -> Iterator[LogCommit]:
     """The listed commits (names, not user text), in order, with their changed paths.
 
-    One streamed ``git log --no-walk`` per ``batch`` commits keeps command lines short.
+    One streamed ``git log --no-walk`` per ``batch`` commits keeps command lines short; one
+    that :func:`prefetch_listed` started earlier is taken as it is.
     """
     for start in range(0, len(shas), batch):
-        args = log_args(shas[start : start + batch], "--name-status", "--no-renames", "--no-walk=unsorted")
-        yield from parse_log(git.stream_records(*args))
+        batches = git.stream_batches(*_listed_args(shas[start : start + batch]))
+        yield from parse_log(record for records in batches for record in records)
+
+
+def prefetch_listed(git: Git, shas: Sequence[str], batch: int = 2000) -> None:
+    """Start now the git calls :func:`iter_listed` of ``shas`` will read (git works while we do)."""
+    for start in range(0, len(shas), batch):
+        prefetch(git, _listed_args(shas[start : start + batch]))
 
 
 def iter_log(git: Git, revisions: Sequence[str], *options: str) -> Iterator[LogCommit]:

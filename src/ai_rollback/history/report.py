@@ -27,6 +27,7 @@ from ai_rollback.git.log import (
     ROW_SIZE,
     ROW_TITLE,
     iter_rows,
+    prefetch_listed,
     row_commit,
 )
 from ai_rollback.history.read import Entry, Reader, Segment, Totals, ai_facts, resolve_files
@@ -49,6 +50,8 @@ class _Output:
         self.ai_entries: list[Entry] = []  # markdown lists the AI commits
         self.pending: list[str | Entry] = []
         self.unresolved = 0
+        #: a batch handed over: its file lookup runs in git while the next batch is read
+        self.held: tuple[list[str | Entry], list[Entry]] | None = None
         self.seg = Totals()  # the segment being written: files found late are counted there
 
     def render(self, entry: Entry) -> str:
@@ -69,23 +72,50 @@ class _Output:
         if self.fmt == "markdown" and not isinstance(item, Entry):
             return
         self.pending.append(item)
-        if not self.unresolved or self.unresolved >= LOOKUP_BATCH or len(self.pending) >= 4096:
-            self.flush()  # nothing waits for a file lookup (or enough do): write now
+        if self.unresolved >= LOOKUP_BATCH or len(self.pending) >= 4096:
+            self._hand_over()  # enough wait for a file lookup: start it, read on meanwhile
+        elif not self.unresolved and self.held is None:
+            self.flush()  # nothing waits: write now
+
+    def _waiting(self, items: list[str | Entry]) -> list[Entry]:
+        return [e for e in items if isinstance(e, Entry) and e.kind == kinds.AI and e.files is None]
+
+    def _hand_over(self) -> None:
+        """Write the batch handed over before (its lookup has had this batch's time), then start
+        this batch's lookup in git and hold the batch until the next hand-over or flush."""
+        self._write_held()
+        waiting = self._waiting(self.pending)
+        if not waiting:
+            self.flush()
+            return
+        prefetch_listed(self.reader.git, [e.sha for e in waiting])
+        self.held = (self.pending, waiting)
+        self.pending = []
+        self.unresolved = 0
+
+    def _write_held(self) -> None:
+        if self.held is not None:
+            items, waiting = self.held
+            self.held = None
+            self._write(items, waiting)
 
     def flush(self) -> None:
-        waiting = [e for e in self.pending if isinstance(e, Entry) and e.kind == kinds.AI and e.files is None]
+        self._write_held()
+        self._write(self.pending, self._waiting(self.pending))
+        self.pending = []
+        self.unresolved = 0
+
+    def _write(self, items: list[str | Entry], waiting: list[Entry]) -> None:
         resolve_files(self.reader.git, waiting)
         for entry in waiting:
             self.seg.files.update(entry.files or [])
         if self.fmt != "markdown":
-            texts = [self.render(e) if isinstance(e, Entry) else e for e in self.pending]
+            texts = [self.render(e) if isinstance(e, Entry) else e for e in items]
             if self.fmt == "json" and texts:
                 self.out.write(("\n    " if self.first else ",\n    ") + ",\n    ".join(texts))
                 self.first = False
             else:
                 self.out.write("".join(texts))
-        self.pending.clear()
-        self.unresolved = 0
 
 
 def _entry_json(entry: Entry) -> str:
@@ -352,7 +382,10 @@ def write_report(
     summary = totals.as_json(with_lines)
     if segmented:
         summary["releases"] = [{"release": name, **t.as_json(with_lines)} for name, t in per_release]
-    summary["top_ai_files"] = [{"path": p, "ai_commits": n} for p, n in totals.files.most_common(top)]
+    # ties by path: the same order whatever order the files were counted in (a file named by
+    # its commit is counted as it is read, one found through git when its batch is written)
+    ranked = sorted(totals.files.items(), key=lambda item: (-item[1], item[0]))[:top]
+    summary["top_ai_files"] = [{"path": p, "ai_commits": n} for p, n in ranked]
     if fmt == "json":
         out.write('\n  ],\n  "summary": ' + _json_object(summary, "  ") + "\n}\n")
     elif fmt == "table":
