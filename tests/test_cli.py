@@ -101,6 +101,22 @@ def test_internal_errors_are_reported_not_dumped(
     assert entry.guarded(interrupted) == 130
 
 
+def test_ctrl_c_while_a_class_is_made_is_an_interruption(capsys: pytest.CaptureFixture[str]) -> None:
+    """(2026-12-04) Ctrl-C while an import made a class (``ipaddress``, under ``pathlib``): Python
+    3.11 raises it as a RuntimeError from ``__set_name__``, which was an "internal error", exit 3."""
+
+    class Stopping:
+        def __set_name__(self, owner: type, name: str) -> None:
+            raise KeyboardInterrupt
+
+    def importing() -> int:
+        type("Made", (), {"attr": Stopping()})
+        return 0
+
+    assert entry.guarded(importing) == 130
+    assert capsys.readouterr().err == "ai-rollback: interrupted\n"
+
+
 # ---------------------------------------------------------------------------
 # install / uninstall
 # ---------------------------------------------------------------------------

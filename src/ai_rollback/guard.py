@@ -63,6 +63,10 @@ def guarded(fn: Callable[[], int]) -> int:
             pass
         return ENVIRONMENT
     except Exception as exc:  # a bug: say so plainly, and how to get the details
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            # Ctrl-C while a class was being made: Python 3.11 wraps it (``__set_name__``)
+            sys.stderr.write("ai-rollback: interrupted\n")
+            return INTERRUPTED
         if os.environ.get("AI_ROLLBACK_DEBUG"):
             raise
         sys.stderr.write(
