@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ai_rollback.git.log import (
@@ -170,3 +172,43 @@ def test_a_spawned_git_polls_waits_and_is_killed_as_popen_would_be(
     monkeypatch.setattr(Git, "_argv", lambda self, args: ["/no/such/git", *args])
     with pytest.raises(GitError, match="cannot run git"):
         gitrun.BatchStream(git, ["version"])
+
+
+def test_a_walk_with_stdin_closed_is_the_same_report(repo: Repo) -> None:
+    """(2026-12-04) started with stdin closed (cron, ``<&-``), git's output file took number 0,
+    and the ``posix_spawn`` door put /dev/null there: "write failure on 'stdout'", exit 3."""
+    import subprocess
+
+    from conftest import PYTHON
+
+    for n in range(3):
+        repo.commit(f"Human: {n}", {"f": f"{n}\n"})
+    argv = [PYTHON, "-m", "ai_rollback", "log", "--format", "json"]
+    whole = repo.run(*argv).stdout
+    closed = subprocess.run(
+        ["sh", "-c", 'exec "$@" <&-', "sh", *argv],
+        cwd=repo.path,
+        env=repo.env,
+        capture_output=True,
+        text=True,
+    )
+    assert (closed.returncode, closed.stdout, closed.stderr) == (0, whole, "")
+
+
+def test_a_walk_from_a_removed_directory_runs_from_the_repository(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """(2026-12-04) ``os.getcwd()`` raised once the directory was gone: exit 3, a report cut short."""
+    import os
+
+    from ai_rollback.git import run as gitrun
+
+    repo.commit("Human: start", {"f": "x\n"})
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    stream = gitrun.BatchStream(Git(str(repo.path), repo.env), ["log", "-z", "--format=%s"])
+    assert not isinstance(stream.proc, gitrun.Spawned)
+    assert [s for b in stream.batches() for s in b] == [b"Human: start"]
+    assert os.path.isdir(repo.path)

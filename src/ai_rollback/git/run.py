@@ -470,7 +470,12 @@ def _spawn_into(git: Git, args: Sequence[str], out: int, err: int) -> Spawned | 
     """``git *args`` writing into the descriptors ``out`` and ``err``, started with
     ``os.posix_spawn`` where that can do what ``Popen`` would (here, same directory);
     None where it can't."""
-    if not hasattr(os, "posix_spawn") or git.cwd != os.getcwd():
+    if not hasattr(os, "posix_spawn") or min(out, err) <= 2:
+        return None  # a file on 0, 1 or 2 (we were started with one closed): Popen sorts that out
+    try:
+        if git.cwd != os.getcwd():
+            return None
+    except OSError:  # our directory was removed: git runs from git.cwd, which Popen can give it
         return None
     argv = git._argv(args)
     try:
