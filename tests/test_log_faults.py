@@ -88,14 +88,21 @@ def test_ctrl_c_while_the_walk_starts_is_an_interruption(
 
 
 # F4
-def test_sigterm_stops_the_git_it_reads_from(started: Repo, tmp_path: Path) -> None:
-    """git held still (a stand-in that stops before it runs): SIGTERM to us must not orphan it."""
+@pytest.mark.parametrize("when", ["loaded", "loading"])
+def test_sigterm_stops_the_git_it_reads_from(started: Repo, tmp_path: Path, when: str) -> None:
+    """git held still (a stand-in that stops before it runs): SIGTERM to us must not orphan it.
+
+    ``loading``: (2026-12-04) the signal comes while the report still imports, just after its
+    walk started: SIGTERM killed us outright (exit 143) and git ran on to the end of the range.
+    """
     real = gitrun.git_executable()
     pidfile = tmp_path / "git.pid"
     shim = tmp_path / "bin" / "git"
     shim.parent.mkdir()
+    pause = "sleep 0.02; " if when == "loading" else ""
     shim.write_text(
-        f'#!/bin/sh\ncase " $* " in *" log "*) echo $$ > {pidfile}; exec sleep 60;; esac\nexec {real} "$@"\n'
+        f'#!/bin/sh\ncase " $* " in *" log "*) {pause}echo $$ > {pidfile}; exec sleep 60;; esac\n'
+        f'exec {real} "$@"\n'
     )
     shim.chmod(0o755)
     env = {**started.env, "PATH": f"{shim.parent}{os.pathsep}{started.env['PATH']}"}
@@ -106,7 +113,8 @@ def test_sigterm_stops_the_git_it_reads_from(started: Repo, tmp_path: Path) -> N
     while not pidfile.exists() and time.monotonic() < deadline:
         time.sleep(0.02)
     git_pid = int(pidfile.read_text())
-    time.sleep(1.5)  # the report has loaded and waits for git's first record
+    if when == "loaded":
+        time.sleep(1.5)  # the report has loaded and waits for git's first record
     proc.send_signal(signal.SIGTERM)
     _out, err = proc.communicate(timeout=20)
     assert proc.returncode == 130 and err.decode() == "ai-rollback: interrupted\n"

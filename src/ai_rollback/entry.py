@@ -84,11 +84,14 @@ def _prefetch(text: str) -> None:
     """
     try:
         from ai_rollback.git.log import row_args
-        from ai_rollback.git.run import Git, check_range_words, prefetch
+        from ai_rollback.git.run import Git, check_range_words, kill_prefetched, prefetch
 
         prefetch(Git(os.getcwd()), row_args(check_range_words(text)))
     except Exception:  # the command itself will say what is wrong
         return
+    from ai_rollback.guard import stop_early
+
+    stop_early(kill_prefetched)  # a SIGTERM while the report loads stops this git too
 
 
 def _fast_log(args: Sequence[str]) -> Callable[[], int] | None:

@@ -31,8 +31,36 @@ def terminate_as_interrupt() -> None:
 
     for name in ("SIGTERM", "SIGHUP"):
         number = getattr(signal, name, None)
-        if number is not None and signal.getsignal(number) == signal.SIG_DFL:
+        if number is not None and signal.getsignal(number) in (signal.SIG_DFL, _early[0] if _early else None):
             signal.signal(number, interrupt)
+
+
+#: the handler :func:`stop_early` installed, if any (replaced by :func:`terminate_as_interrupt`)
+_early: list[Callable[[int, object], None]] = []
+
+
+def stop_early(stop: Callable[[], None]) -> None:
+    """Until :func:`terminate_as_interrupt`: SIGTERM and SIGHUP call ``stop`` (which stops a git
+    started ahead of the command's imports), say "interrupted" and end the process at once.
+
+    No exception is raised: one raised inside import-time code can be swallowed there, or
+    changed into another (a run hung on its git for 20 s).  Only where the signals would kill
+    us outright (their default).
+    """
+    import signal
+
+    def now(_signum: int, _frame: object) -> None:
+        try:
+            stop()
+            os.write(2, b"ai-rollback: interrupted\n")
+        finally:
+            os._exit(INTERRUPTED)
+
+    _early[:] = [now]
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None and signal.getsignal(number) == signal.SIG_DFL:
+            signal.signal(number, now)
 
 
 def guarded(fn: Callable[[], int]) -> int:

@@ -636,6 +636,22 @@ def prefetch(git: Git, args: Sequence[str]) -> None:
     _prefetched[tuple(args)] = BatchStream(git, args)
 
 
+def kill_prefetched() -> None:
+    """Stop the git of every prefetched stream no one has taken yet, and reap it (from a signal
+    handler: the process is about to end, and an unreaped git would linger as a zombie)."""
+    streams = list(_prefetched.values())
+    for stream in streams:
+        try:
+            stream.proc.kill()
+        except OSError:
+            pass
+    for stream in streams:
+        try:
+            stream.proc.wait()
+        except OSError:
+            pass
+
+
 def _close_prefetched() -> None:
     while _prefetched:
         _prefetched.popitem()[1].close()
