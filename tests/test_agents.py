@@ -129,8 +129,6 @@ def test_the_table_is_cached_in_the_repository_and_a_bad_cache_is_ignored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``ai-rollback log`` reads the table from a marshal cache (no ``tomllib``); the same rows."""
-    import marshal
-
     packaged = agents.table()
     monkeypatch.setattr(agents, "_table", [])
     cache = tmp_path / "agents.cache"
@@ -139,12 +137,20 @@ def test_the_table_is_cached_in_the_repository_and_a_bad_cache_is_ignored(
     monkeypatch.setitem(sys.modules, "tomllib", None)  # a fresh cache: no TOML is parsed
     assert agents.table(str(tmp_path)) == packaged
     monkeypatch.delitem(sys.modules, "tomllib")
-    key = marshal.loads(cache.read_bytes())[0]
-    for bad in (b"not marshal", marshal.dumps((key, [{"name": "x"}])), marshal.dumps((("old",), []))):
-        cache.write_bytes(bad)
+    from ai_rollback import __version__
+    from ai_rollback.config.files import read_marshal, stat_key, write_marshal
+
+    packaged_file = str(Path(agents.__file__).parent / "data" / "agents.toml")
+    key = (__version__, packaged_file, stat_key(packaged_file))
+    assert read_marshal(str(cache), key) is not None
+    for bad in (b"not marshal", [{"name": "x"}], "old key"):
+        if isinstance(bad, bytes):
+            cache.write_bytes(bad)
+        else:
+            write_marshal(str(cache), key if bad != "old key" else ("old",), bad)
         monkeypatch.setattr(agents, "_table", [])
         assert agents.table(str(tmp_path)) == packaged  # read from the file, and cached again
-        assert marshal.loads(cache.read_bytes())[0] == key
+        assert read_marshal(str(cache), key) is not None
     (tmp_path / "file").write_text("")
     monkeypatch.setattr(agents, "_table", [])
     assert agents.table(str(tmp_path / "file" / "below")) == packaged  # no cache can be made there

@@ -150,3 +150,25 @@ def test_config_prints_what_the_file_in_use_accepts(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         project_config.load(str(tmp_path))
     assert caught.value.hint == "write it as [tag]"
+
+
+def test_a_damaged_cache_is_ignored_without_reading_it(tmp_path: Path) -> None:
+    """(2026-12-04) six damaged bytes made ``marshal`` allocate 11 GB before it failed: the
+    checksum is checked first, and any damage is a cache miss."""
+    from ai_rollback.config.files import read_marshal, write_marshal
+
+    path = tmp_path / "x.cache"
+    write_marshal(str(path), ("k",), {"a": [1, "b"]})
+    assert read_marshal(str(path), ("k",)) == {"a": [1, "b"]}
+    assert read_marshal(str(path), ("other",)) is None
+    good = path.read_bytes()
+    damaged = [
+        bytes.fromhex("a80901e15356"),  # a tuple that says it holds 1.4e9 items
+        b"(" * 3000,
+        good[:-1],
+        good + b"x",
+        good[:-3] + bytes([good[-3] ^ 1]) + good[-2:],
+    ]
+    for data in damaged:
+        path.write_bytes(data)
+        assert read_marshal(str(path), ("k",)) is None

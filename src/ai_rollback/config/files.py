@@ -117,14 +117,41 @@ def _write_cache(path: str, key: tuple[object, ...], values: dict[str, object], 
     write_marshal(path, key, (values, source))
 
 
+#: a cache file: this magic, the payload's checksum and length (8 bytes each), the payload
+_MAGIC = b"AIRC1\n"
+_PRIME = (1 << 61) - 1
+
+
+def _checksum(payload: bytes) -> int:
+    """The payload as a number modulo a prime: any one damaged byte changes it, random bytes
+    match with odds of 2**-61; no import (the commit-msg hook reads a cache every commit)."""
+    return int.from_bytes(payload, "little") % _PRIME
+
+
 def read_marshal(path: str, key: tuple[object, ...]) -> object | None:
-    """What :func:`write_marshal` stored at ``path`` under ``key``; None if absent, stale or unreadable."""
+    """What :func:`write_marshal` stored at ``path`` under ``key``; None if absent, stale or unreadable.
+
+    The checksum is checked before ``marshal`` reads the payload: a few damaged bytes could
+    otherwise make it allocate gigabytes (a tuple's length is read before its items).
+    """
     import marshal
 
     try:
         with open(path, "rb") as f:
-            stored: object = marshal.load(f)
-    except (OSError, EOFError, ValueError, TypeError):
+            data = f.read(1 << 24)
+    except OSError:
+        return None
+    head = len(_MAGIC) + 16
+    if not data.startswith(_MAGIC) or len(data) < head:
+        return None
+    digest = int.from_bytes(data[len(_MAGIC) : len(_MAGIC) + 8], "little")
+    length = int.from_bytes(data[len(_MAGIC) + 8 : head], "little")
+    payload = data[head:]
+    if len(payload) != length or _checksum(payload) != digest:
+        return None
+    try:
+        stored: object = marshal.loads(payload)
+    except (EOFError, ValueError, TypeError):
         return None
     if not isinstance(stored, tuple) or len(stored) != 2 or stored[0] != key:
         return None
@@ -138,9 +165,11 @@ def write_marshal(path: str, key: tuple[object, ...], value: object) -> None:
 
     tmp = f"{path}.{os.getpid()}.tmp"
     try:
+        payload = marshal.dumps((key, value))  # type: ignore[arg-type]
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(tmp, "wb") as f:
-            marshal.dump((key, value), f)  # type: ignore[arg-type]
+            f.write(_MAGIC + _checksum(payload).to_bytes(8, "little") + len(payload).to_bytes(8, "little"))
+            f.write(payload)
         os.replace(tmp, path)
     except OSError:  # a read-only repository still works, just without the cache
         try:
