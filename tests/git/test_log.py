@@ -212,3 +212,20 @@ def test_a_walk_from_a_removed_directory_runs_from_the_repository(
     assert not isinstance(stream.proc, gitrun.Spawned)
     assert [s for b in stream.batches() for s in b] == [b"Human: start"]
     assert os.path.isdir(repo.path)
+
+
+def test_a_walk_with_sigchld_ignored_is_the_same_report(repo: Repo) -> None:
+    """(2026-12-04) started with SIGCHLD ignored (some supervisors), the system reaps git and
+    ``waitpid`` says "No child processes": the report stopped after its first row, exit 3."""
+    from conftest import PYTHON
+
+    for n in range(3):
+        repo.commit(f"Human: {n}", {"f": f"{n}\n"})
+    argv = ["-m", "ai_rollback", "log", "--format", "json"]
+    whole = repo.run(PYTHON, *argv).stdout
+    ignoring = (
+        "import os, signal, sys; signal.signal(signal.SIGCHLD, signal.SIG_IGN); "
+        "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"
+    )
+    done = repo.run(PYTHON, "-c", ignoring, *argv, check=False)
+    assert (done.returncode, done.stdout, done.stderr) == (0, whole, "")
