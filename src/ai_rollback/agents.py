@@ -212,8 +212,8 @@ def table(cache_dir: str | None = None) -> list[Tool]:
         rows = read_marshal(cache, key) if cache else None
         try:
             tools = parse_rows(rows, path) if rows is not None else None
-        except TableError:
-            tools = None  # not what we wrote: read the file
+        except Exception:  # not rows we wrote (a hand-made cache): read the file
+            tools = None
         if tools is None:
             import tomllib
 
