@@ -138,7 +138,9 @@ def read_marshal(path: str, key: tuple[object, ...]) -> object | None:
 
     try:
         with open(path, "rb") as f:
-            data = f.read(1 << 24)
+            if os.fstat(f.fileno()).st_size > 1 << 24:
+                return None  # no cache of ours is that large
+            data = f.read()
     except OSError:
         return None
     head = len(_MAGIC) + 16
