@@ -60,22 +60,11 @@ def spawn(args: Sequence[str], env: Mapping[str, str] | None = None) -> tuple[in
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     try:
-        pid = os.posix_spawn(
-            argv[0],
-            argv,
-            environ,
-            file_actions=[
-                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
-                (os.POSIX_SPAWN_DUP2, out_w, 1),
-                (os.POSIX_SPAWN_DUP2, err_w, 2),
-                (os.POSIX_SPAWN_CLOSE, out_r),
-                (os.POSIX_SPAWN_CLOSE, err_r),
-            ],
-        )
-    except OSError as exc:
+        pid = _posix_spawn(argv, environ, out_w, err_w, out_r, err_r)
+    except GitError:
         os.close(out_r)
         os.close(err_r)
-        raise GitError(f"cannot run git: {exc.strerror}") from None
+        raise
     finally:
         os.close(out_w)
         os.close(err_w)
@@ -83,6 +72,25 @@ def spawn(args: Sequence[str], env: Mapping[str, str] | None = None) -> tuple[in
     err = _read_all(err_r)
     _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status), out, err
+
+
+def _posix_spawn(argv: list[str], env: Mapping[str, str], out: int, err: int, *close: int) -> int:
+    """Start ``argv`` with ``os.posix_spawn``: stdin /dev/null, stdout ``out``, stderr ``err``
+    (descriptors above 2), ``close`` closed in the child; its pid."""
+    try:
+        return os.posix_spawn(
+            argv[0],
+            argv,
+            env,
+            file_actions=[
+                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                (os.POSIX_SPAWN_DUP2, out, 1),
+                (os.POSIX_SPAWN_DUP2, err, 2),
+                *((os.POSIX_SPAWN_CLOSE, fd) for fd in close),
+            ],
+        )
+    except OSError as exc:
+        raise GitError(f"cannot run git: {exc.strerror}") from None
 
 
 def _widen_pipe(fd: int, size: int = 1 << 20) -> None:
@@ -483,21 +491,7 @@ def _spawn_into(git: Git, args: Sequence[str], out: int, err: int) -> Spawned | 
             return None
     except OSError:  # our directory was removed: git runs from git.cwd, which Popen can give it
         return None
-    argv = git._argv(args)
-    try:
-        pid = os.posix_spawn(
-            argv[0],
-            argv,
-            git.env,
-            file_actions=[
-                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
-                (os.POSIX_SPAWN_DUP2, out, 1),
-                (os.POSIX_SPAWN_DUP2, err, 2),
-            ],
-        )
-    except OSError as exc:
-        raise GitError(f"cannot run git: {exc.strerror}") from None
-    return Spawned(pid)
+    return Spawned(_posix_spawn(git._argv(args), git.env, out, err))
 
 
 class BatchStream:
