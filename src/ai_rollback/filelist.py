@@ -85,11 +85,20 @@ def split_files(values: Iterable[str]) -> list[str]:
     return list(paths)
 
 
+def _is_glob(entry: str) -> bool:
+    return any(c in entry for c in "*?[")
+
+
+def is_pattern(entry: str) -> bool:
+    """A ``Files`` entry that names many paths: a ``dir/`` or a glob (``files-match = "cover"``)."""
+    return entry.endswith("/") or _is_glob(entry)
+
+
 def covered(path: str, entries: Sequence[str]) -> bool:
     for entry in entries:
         if path == entry or (entry.endswith("/") and path.startswith(entry)):
             return True
-        if any(c in entry for c in "*?["):
+        if _is_glob(entry):
             import fnmatch
 
             if fnmatch.fnmatchcase(path, entry):
@@ -104,7 +113,7 @@ def credited(listed: Sequence[str], changed: Sequence[str]) -> list[str]:
     changed_set = set(changed)
     out: dict[str, None] = {}
     for entry in listed:
-        if entry in changed_set or not (entry.endswith("/") or any(c in entry for c in "*?[")):
+        if entry in changed_set or not is_pattern(entry):
             out[entry] = None
         else:
             out.update((path, None) for path in changed if covered(path, [entry]))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from ai_rollback import classify, kinds
 from ai_rollback.credentials import redact_text
-from ai_rollback.filelist import credited, listed_files
+from ai_rollback.filelist import credited, is_pattern, listed_files
 from ai_rollback.git.log import LogCommit, iter_listed, iter_log
 from ai_rollback.git.run import Git
 from ai_rollback.gitconfig import GitSettings
@@ -168,7 +168,7 @@ class Reader:
                 entry.ai_lines = note.ai_lines  # git-ai counted them line by line
             if entry.files is None or entry.kind != kinds.AI:
                 entry.files = commit.paths
-            elif any(f.endswith("/") or "*" in f or "?" in f or "[" in f for f in entry.files):
+            elif any(map(is_pattern, entry.files)):
                 entry.files = credited(entry.files, commit.paths)  # a dir/ or a glob: what it covers
             yield entry
 
