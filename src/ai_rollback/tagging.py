@@ -209,8 +209,13 @@ class Tagger:
 
     def releases(self, merged_into: str | Sequence[str] | None = None) -> list[str]:
         """Release tags in version order (oldest first), optionally only those reachable from
-        ``merged_into`` (a revision, or any of several: one ``git tag`` per 500 of them)."""
-        targets = [merged_into] if isinstance(merged_into, str) else list(merged_into or ())
+        ``merged_into`` (a revision, or any of several: one ``git tag`` per 500 of them; none of
+        none)."""
+        if isinstance(merged_into, str):
+            merged_into = [merged_into] if merged_into else None  # "": no filter, as before
+        targets = list(merged_into or ())
+        if merged_into is not None and not targets:
+            return []
         found: set[str] = set()
         for start in range(0, max(len(targets), 1), 500):
             args = ["tag", "--list", "--sort=version:refname"]

@@ -124,7 +124,7 @@ def report_values(
     table_limit: int | None = None,
 ) -> dict[str, object]:
     table_limit = TABLE_LIMIT if table_limit is None else table_limit
-    merged = tagger.releases(merged_into=positives) if positives else []
+    merged = tagger.releases(merged_into=positives)
     parts = history.segments(revisions, positives, negatives, merged, True)  # newest first
     marks = {r.name: r for r in read_releases(tagger)}
     columns: list[tuple[str, history.Totals]] = []

@@ -84,7 +84,7 @@ def log(
     negatives = [r[1:] for r in revs if r.startswith("^")]
     releases: list[str] = []
     if by_release:
-        releases = tagger.releases(merged_into=positives) if positives else []
+        releases = tagger.releases(merged_into=positives)
     parts = history.segments(text.split(), positives, negatives, releases, by_release)
     reader = history.Reader(git, classify.detection_from(tagger.config, ai_notes(git)), tagger.settings)
     from ai_rollback.history.text import Printable
