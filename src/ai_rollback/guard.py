@@ -24,15 +24,23 @@ def terminate_as_interrupt() -> None:
     and exit code are those of an interruption.  Only where they would kill
     us outright (their default); never on the hook path (``signal`` imports ``enum``).
     """
-    import signal
 
     def interrupt(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
+    _on_termination(interrupt, replacing=_early[0] if _early else None)
+
+
+def _on_termination(handler: Callable[[int, object], None], replacing: object = None) -> None:
+    """``handler`` for SIGTERM and SIGHUP where they would kill us outright (their default),
+    or where ``replacing`` handles them."""
+    import signal
+
+    kept = (signal.SIG_DFL,) if replacing is None else (signal.SIG_DFL, replacing)
     for name in ("SIGTERM", "SIGHUP"):
         number = getattr(signal, name, None)
-        if number is not None and signal.getsignal(number) in (signal.SIG_DFL, _early[0] if _early else None):
-            signal.signal(number, interrupt)
+        if number is not None and signal.getsignal(number) in kept:
+            signal.signal(number, handler)
 
 
 #: the handler :func:`stop_early` installed, if any (replaced by :func:`terminate_as_interrupt`)
@@ -47,7 +55,6 @@ def stop_early(stop: Callable[[], None]) -> None:
     changed into another (a run hung on its git for 20 s).  Only where the signals would kill
     us outright (their default).
     """
-    import signal
 
     def now(_signum: int, _frame: object) -> None:
         try:
@@ -57,10 +64,7 @@ def stop_early(stop: Callable[[], None]) -> None:
             os._exit(INTERRUPTED)
 
     _early[:] = [now]
-    for name in ("SIGTERM", "SIGHUP"):
-        number = getattr(signal, name, None)
-        if number is not None and signal.getsignal(number) == signal.SIG_DFL:
-            signal.signal(number, now)
+    _on_termination(now)
 
 
 def guarded(fn: Callable[[], int]) -> int:
